@@ -1,0 +1,249 @@
+"""The check pipeline: discover -> extract -> resolve -> rules -> suppress -> fix -> Report.
+
+No printing here: the CLI renders the Report this returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from linter import discovery, extract, source, suppress
+from linter.config import Config, ConfigError
+from linter.model import Finding, Occurrence, Resolution
+from linter.reference import InvalidReference, Reference, parse
+from linter.report import FileError, Report
+from linter.rules import Rule, Subject, all_rules, lookup, yaml_syntax
+
+if TYPE_CHECKING:
+    from linter.registry import RegistryOptions
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    config: Config = field(default_factory=Config)
+    offline: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    verbose: bool = False
+    fix: bool = False
+    update: bool = False
+    #: With fix: compute the changes, write nothing.
+    diff: bool = False
+    no_cache: bool = False
+    cache_dir: str | None = None
+    insecure: tuple[str, ...] = ()
+    platform: str | None = None
+    concurrency: int | None = None
+    cwd: Path = field(default_factory=Path.cwd)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    report: Report
+    #: Unified diffs of the changes (``fix --diff``), one per file.
+    diffs: tuple[str, ...] = ()
+
+
+@dataclass
+class _File:
+    entry: discovery.SourceFile
+    text: str
+    encoding: str
+    occurrences: tuple[Occurrence, ...]
+
+
+def selected_rules(config: Config, select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
+    """The rules to run: ``select`` (or all) minus ``ignore``; unknown names are a ConfigError."""
+
+    def resolve(keys: Iterable[str]) -> set[str]:
+        ids = set()
+        for key in keys:
+            try:
+                ids.add(lookup(key).id)
+            except KeyError:
+                raise ConfigError(f"unknown rule {key!r} (see `imagepin rules`)") from None
+        return ids
+
+    chosen = resolve(select or config.select) or {rule.id for rule in all_rules()}
+    chosen -= resolve(config.ignore) | resolve(ignore)
+    return [rule for rule in all_rules() if rule.id in chosen]
+
+
+def _parse_reference(text: str) -> tuple[Reference | None, str | None]:
+    try:
+        return parse(text), None
+    except InvalidReference as exc:
+        return None, str(exc)
+
+
+def _ignored_image(ref: Reference, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatchcase(str(ref), p) or fnmatchcase(ref.name, p) for p in patterns)
+
+
+def _per_file_ignored(config: Config, path: str) -> set[str]:
+    ignored: set[str] = set()
+    for pattern, rules in config.per_file_ignores.items():
+        if PurePosixPath(path).match(pattern) or fnmatchcase(path, pattern):
+            ignored |= {lookup(rule).id for rule in rules}
+    return ignored
+
+
+def _syntax_finding(path: str, line: int, column: int, message: str) -> Finding:
+    rule = yaml_syntax.RULE
+    return Finding(path, line, column, line, column, rule.id, rule.name, rule.level, message, "")
+
+
+def _read(entries: Sequence[discovery.SourceFile]) -> tuple[list[_File], list[Finding]]:
+    files: list[_File] = []
+    findings: list[Finding] = []
+    for entry in entries:
+        try:
+            src = source.read(entry.path)
+        except source.SourceError as exc:
+            findings.append(_syntax_finding(entry.display, 1, 1, f"cannot read: {exc}"))
+            continue
+        result = extract.extract(entry.display, src.text)
+        if result.syntax_error is not None:
+            error = result.syntax_error
+            findings.append(_syntax_finding(entry.display, error.line, error.column, error.message))
+        files.append(_File(entry, src.text, src.encoding, result.occurrences))
+    return files, findings
+
+
+def _registry_options(options: CheckOptions, need_platforms: bool) -> RegistryOptions:
+    from dataclasses import replace
+
+    from linter.registry import RegistryOptions
+
+    registry = RegistryOptions.from_config(
+        options.config,
+        no_cache=options.no_cache,
+        cache_dir=options.cache_dir,
+        insecure=options.insecure,
+        platform=options.platform,
+        concurrency=options.concurrency,
+    )
+    return replace(registry, need_platforms=need_platforms)
+
+
+def _resolve(
+    refs: set[Reference], options: CheckOptions
+) -> tuple[dict[Reference, Resolution], tuple[str, ...]]:
+    if options.offline or not refs:
+        return {}, ()
+    from linter import registry
+
+    need_platforms = bool(options.config.required_platforms)
+    answers, stats = registry.resolve_with_stats(refs, _registry_options(options, need_platforms))
+    failed = sorted(stats.registries_failed.items())
+    problems = tuple(f"{host}: {reason}" for host, reason in failed)
+    return answers, problems
+
+
+def _evaluate(
+    files: Sequence[_File],
+    rules: Sequence[Rule],
+    resolutions: dict[Reference, Resolution],
+    config: Config,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for file in files:
+        if not file.occurrences:
+            continue
+        suppressions = suppress.parse(file.text)
+        skip = _per_file_ignored(config, file.entry.display)
+        for occ in file.occurrences:
+            ref, invalid = _parse_reference(occ.image) if occ.dynamic is None else (None, None)
+            if ref is not None and _ignored_image(ref, config.ignore_images):
+                continue
+            subject = Subject(occ, ref, invalid, resolutions.get(ref) if ref else None, config)
+            for rule in rules:
+                if rule.check is None or rule.id in skip:
+                    continue
+                if suppressions.suppresses(occ.line, rule.id, rule.name):
+                    continue
+                for hit in rule.check(subject):
+                    findings.append(
+                        Finding(
+                            occ.path,
+                            occ.line,
+                            occ.column,
+                            occ.end_line,
+                            occ.end_column,
+                            rule.id,
+                            rule.name,
+                            rule.level,
+                            hit.message,
+                            occ.image,
+                            str(ref) if ref else None,
+                            hit.suggestion,
+                            occ,
+                        )
+                    )
+    return findings
+
+
+def _suppress_file_findings(findings: list[Finding], files: Sequence[_File]) -> list[Finding]:
+    """IMG000 findings honour ``disable-file`` and line comments like any other."""
+    texts = {f.entry.display: f.text for f in files}
+    kept = []
+    for finding in findings:
+        text = texts.get(finding.path)
+        if text is not None and suppress.parse(text).suppresses(
+            finding.line, finding.rule, finding.name
+        ):
+            continue
+        kept.append(finding)
+    return kept
+
+
+def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
+    config = options.config
+    rules = selected_rules(config, options.select, options.ignore)
+    entries, problems = discovery.discover(paths or ["."], exclude=config.exclude, cwd=options.cwd)
+    files, findings = _read(entries)
+    findings = _suppress_file_findings(findings, files)
+    if not any(r.id == "IMG000" for r in rules):
+        findings = []
+    refs = {
+        ref
+        for file in files
+        for occ in file.occurrences
+        if occ.dynamic is None
+        for ref in [_parse_reference(occ.image)[0]]
+        if ref is not None and not _ignored_image(ref, config.ignore_images)
+    }
+    online = any(rule.online for rule in rules) or options.fix
+    resolutions, registry_problems = _resolve(refs, options) if online else ({}, ())
+    findings += _evaluate(files, rules, resolutions, config)
+    errors = [FileError(path, reason) for path, reason in problems]
+    fixed: tuple[str, ...] = ()
+    diffs: tuple[str, ...] = ()
+    if options.fix:
+        from linter import rewrite
+
+        result = rewrite.apply(
+            [rewrite.FileText(f.entry.path, f.entry.display, f.text, f.encoding) for f in files],
+            findings,
+            update=options.update,
+            dry_run=options.diff,
+            root=options.cwd,
+        )
+        findings, fixed, diffs = result.findings, result.fixed_files, result.diffs
+        errors += result.errors
+    findings.sort(key=Finding.sort_key)
+    report = Report(
+        findings=tuple(findings),
+        files_scanned=len(files),
+        images=sum(len(f.occurrences) for f in files),
+        errors=tuple(errors),
+        registry_problems=registry_problems,
+        fixed_files=fixed,
+        verbose=options.verbose,
+        root=str(options.cwd),
+    )
+    return Outcome(report, diffs)

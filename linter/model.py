@@ -1,0 +1,166 @@
+"""The values that flow through imagepin: occurrences, resolutions, findings, edits.
+
+discover -> extract (Occurrence) -> resolve (Resolution) -> rules (Finding) -> fix (Edit) -> report
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from linter.reference import Reference
+
+
+class Level(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Level:
+        return cls[text.upper()]
+
+
+class Form(enum.Enum):
+    """How an image reference is written, which decides how it is fixed."""
+
+    #: The whole scalar is the reference (``image: nginx:1.27``).
+    SCALAR = "scalar"
+    #: The literal default of a Compose ``${VAR:-default}``.
+    VARIABLE_DEFAULT = "variable-default"
+    #: A Kustomize ``images:`` entry; the fix writes its ``digest:`` field.
+    KUSTOMIZE = "kustomize"
+
+
+@dataclass(frozen=True)
+class Span:
+    """Character offsets ``[start, end)`` into the decoded file text (BOM included)."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class KustomizeEntry:
+    """Where a Kustomize ``digest:`` goes: replace ``digest``, or insert at ``insert_at``.
+
+    ``insert_prefix`` is everything to insert but the digest value itself, e.g.
+    ``"\\n    digest: "`` for block style or ``", digest: "`` for flow style.
+    """
+
+    digest: Span | None
+    insert_at: int
+    insert_prefix: str
+    insert_suffix: str = ""
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One place where a file names an image.
+
+    ``raw`` is exactly ``text[start:end]`` of the YAML scalar (quotes included);
+    ``image`` is the reference string that is checked (a variable's default, or
+    the name and tag a Kustomize entry assembles). ``edit`` is the span of the
+    characters that hold ``image`` in the file, or None when they cannot be
+    rewritten in place (escapes, multi-line scalars).
+    """
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start: int
+    end: int
+    raw: str
+    image: str
+    yaml_path: str
+    context: str = ""
+    form: Form = Form.SCALAR
+    edit: Span | None = None
+    kustomize: KustomizeEntry | None = None
+    #: Why this cannot be checked statically (IMG006), e.g. "${TAG}" or "{{ .Values.x }}".
+    dynamic: str | None = None
+    #: Extra words for messages, e.g. "a variable can override this default".
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PlatformEntry:
+    """One child of an image index."""
+
+    os: str
+    architecture: str
+    variant: str | None
+    digest: str
+    media_type: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.os}/{self.architecture}"
+        return f"{text}/{self.variant}" if self.variant else text
+
+
+class ErrorKind(enum.Enum):
+    NOT_FOUND = "not-found"
+    AUTH = "auth"
+    UNREACHABLE = "unreachable"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class ResolveError:
+    kind: ErrorKind
+    message: str
+    registry: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What the registry says about one unique reference.
+
+    ``digest`` is what the tag resolves to now (the index digest, or one
+    platform's manifest with ``--platform``); None for digest-only references.
+    ``platforms`` lists the children of the index the tag (or the pinned digest)
+    points to, when they were needed. ``pinned_exists`` answers, for references
+    with a digest, whether that digest exists in the repository.
+    """
+
+    reference: Reference
+    digest: str | None = None
+    media_type: str | None = None
+    platforms: tuple[PlatformEntry, ...] = ()
+    pinned_exists: bool | None = None
+    error: ResolveError | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    rule: str
+    name: str
+    level: Level
+    message: str
+    image: str
+    reference: str | None = None
+    suggestion: str | None = None
+    #: The occurrence this finding is about; None for file-level findings (IMG000).
+    occurrence: Occurrence | None = field(default=None, compare=False, repr=False)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.rule)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``text[start:end]`` with ``replacement``."""
+
+    start: int
+    end: int
+    replacement: str

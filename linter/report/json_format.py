@@ -1,0 +1,39 @@
+"""``--format json``: one document, PRODUCT.md §8."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from linter.model import Finding
+from linter.report import Report
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    return {
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "end_line": finding.end_line,
+        "end_column": finding.end_column,
+        "rule": finding.rule,
+        "name": finding.name,
+        "level": str(finding.level),
+        "message": finding.message,
+        "image": finding.image,
+        "reference": finding.reference,
+        "suggestion": finding.suggestion,
+    }
+
+
+def render(report: Report) -> str:
+    document = {
+        "version": 1,
+        "findings": [finding_dict(f) for f in report.visible()],
+        "files_scanned": report.files_scanned,
+        "images": report.images,
+        "errors": [{"path": e.path, "message": e.message} for e in report.errors],
+        "registry_problems": list(report.registry_problems),
+        "fixed_files": list(report.fixed_files),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,98 @@
+"""The rules: each module holds one rule, its id, name, default level and documentation.
+
+Rules are pure: they look at one occurrence, its parsed reference, the
+registry's answer (online) and the policy, and say what is wrong. The engine
+(linter.engine), not the rule, decides levels, selection and suppression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from linter.config import Config
+from linter.model import Level, Occurrence, Resolution
+from linter.reference import Reference
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Everything a rule may look at for one occurrence."""
+
+    occurrence: Occurrence
+    reference: Reference | None
+    #: Why the reference does not parse, when it does not.
+    invalid: str | None
+    #: The registry's answer; None offline or when the rule's data was not fetched.
+    resolution: Resolution | None
+    config: Config
+
+
+@dataclass(frozen=True)
+class Hit:
+    message: str
+    suggestion: str | None = None
+
+
+Check = Callable[[Subject], Iterator[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    level: Level
+    summary: str
+    #: Markdown: what it finds, why it matters, an example, how to fix it.
+    doc: str
+    check: Check | None = None
+    online: bool = False
+    fixable: bool = False
+
+    @property
+    def title(self) -> str:
+        return f"{self.id} {self.name}"
+
+
+def all_rules() -> tuple[Rule, ...]:
+    from linter.rules import (
+        dynamic_reference,
+        image_too_old,
+        invalid_reference,
+        latest_tag,
+        missing_platform,
+        not_found,
+        platform_specific_digest,
+        stale_digest,
+        unpinned_tag,
+        unreachable_registry,
+        unsigned_image,
+        untrusted_registry,
+        yaml_syntax,
+    )
+
+    modules = (
+        yaml_syntax,
+        unpinned_tag,
+        latest_tag,
+        invalid_reference,
+        not_found,
+        stale_digest,
+        dynamic_reference,
+        untrusted_registry,
+        missing_platform,
+        platform_specific_digest,
+        unsigned_image,
+        unreachable_registry,
+        image_too_old,
+    )
+    return tuple(module.RULE for module in modules)
+
+
+def lookup(key: str) -> Rule:
+    """Find a rule by id (``IMG001``) or name (``unpinned-tag``); KeyError otherwise."""
+    wanted = key.strip()
+    for rule in all_rules():
+        if wanted.upper() == rule.id or wanted.lower() == rule.name:
+            return rule
+    raise KeyError(key)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linter.config import Config, ConfigError, find, from_mapping, load_file
+
+
+def test_defaults() -> None:
+    config = from_mapping({}, "x")
+    assert config.select == ()
+    assert config.cache_ttl == 600
+    assert config.concurrency == 32
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "value"),
+    [
+        ({"select": ["IMG001"]}, "select", ("IMG001",)),
+        ({"ignore": "IMG002"}, "ignore", ("IMG002",)),
+        ({"exclude": ["vendor/**"]}, "exclude", ("vendor/**",)),
+        ({"ignore-images": ["docker.io/library/*"]}, "ignore_images", ("docker.io/library/*",)),
+        ({"allowed-registries": ["ghcr.io/acme"]}, "allowed_registries", ("ghcr.io/acme",)),
+        ({"required-platforms": ["linux/amd64"]}, "required_platforms", ("linux/amd64",)),
+        ({"require-signature": True}, "require_signature", True),
+        ({"platform": "linux/arm/v7"}, "platform", "linux/arm/v7"),
+        ({"signature-keys": ["cosign.pub"]}, "signature_keys", ("cosign.pub",)),
+        ({"max-age-days": 90}, "max_age_days", 90),
+        ({"concurrency": 8}, "concurrency", 8),
+        ({"cache-ttl": 0}, "cache_ttl", 0),
+        ({"insecure-registries": ["r:5000"]}, "insecure_registries", ("r:5000",)),
+        ({"mirrors": {"docker.io": ["m:5000"]}}, "mirrors", {"docker.io": ("m:5000",)}),
+        ({"per-file-ignores": {"legacy/*": ["IMG001"]}}, "per_file_ignores", {"legacy/*": ("IMG001",)}),
+    ],
+)
+def test_keys(data: dict[str, object], field: str, value: object) -> None:
+    assert getattr(from_mapping(data, "x"), field) == value
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"selct": ["IMG001"]}, "unknown configuration key 'selct'"),
+        ({"select": [1]}, "select: expected a list of strings"),
+        ({"require-signature": "yes"}, "expected true or false"),
+        ({"platform": "amd64"}, "expected OS/ARCH"),
+        ({"concurrency": 0}, "at least 1"),
+        ({"max-age-days": -1}, "non-negative integer"),
+        ({"cache-ttl": True}, "non-negative integer"),
+        ({"mirrors": ["x"]}, "expected a table"),
+        ({"mirrors": {"docker.io": [1]}}, "mirrors.docker.io: expected a list of strings"),
+    ],
+)
+def test_invalid(data: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        from_mapping(data, "cfg.toml")
+
+
+def test_pyproject_and_dotfile(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[tool.imagepin]\nselect = ["IMG001"]\n')
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    assert find(sub) == tmp_path / "pyproject.toml"
+    assert load_file(tmp_path / "pyproject.toml").select == ("IMG001",)
+    (tmp_path / "a" / ".imagepin.toml").write_text('ignore = ["IMG002"]\n')
+    assert find(sub) == tmp_path / "a" / ".imagepin.toml"
+    assert load_file(tmp_path / "a" / ".imagepin.toml").ignore == ("IMG002",)
+
+
+def test_search_stops_at_repository_root(tmp_path: Path) -> None:
+    (tmp_path / ".imagepin.toml").write_text("")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    assert find(repo) is None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("select = [", "invalid TOML"),
+        ('[tool.imagepin]\nbogus = 1\n', "unknown configuration key 'bogus'"),
+    ],
+)
+def test_file_errors(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / ".imagepin.toml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        load_file(path)
+
+
+def test_overrides() -> None:
+    assert Config().with_overrides(platform="linux/arm64", concurrency=None).platform == "linux/arm64"
