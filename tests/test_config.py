@@ -31,7 +31,11 @@ def test_defaults() -> None:
         ({"cache-ttl": 0}, "cache_ttl", 0),
         ({"insecure-registries": ["r:5000"]}, "insecure_registries", ("r:5000",)),
         ({"mirrors": {"docker.io": ["m:5000"]}}, "mirrors", {"docker.io": ("m:5000",)}),
-        ({"per-file-ignores": {"legacy/*": ["IMG001"]}}, "per_file_ignores", {"legacy/*": ("IMG001",)}),
+        (
+            {"per-file-ignores": {"legacy/*": ["IMG001"]}},
+            "per_file_ignores",
+            {"legacy/*": ("IMG001",)},
+        ),
     ],
 )
 def test_keys(data: dict[str, object], field: str, value: object) -> None:
@@ -80,7 +84,7 @@ def test_search_stops_at_repository_root(tmp_path: Path) -> None:
     ("content", "message"),
     [
         ("select = [", "invalid TOML"),
-        ('[tool.imagepin]\nbogus = 1\n', "unknown configuration key 'bogus'"),
+        ("[tool.imagepin]\nbogus = 1\n", "unknown configuration key 'bogus'"),
     ],
 )
 def test_file_errors(tmp_path: Path, content: str, message: str) -> None:
@@ -91,4 +95,6 @@ def test_file_errors(tmp_path: Path, content: str, message: str) -> None:
 
 
 def test_overrides() -> None:
-    assert Config().with_overrides(platform="linux/arm64", concurrency=None).platform == "linux/arm64"
+    assert (
+        Config().with_overrides(platform="linux/arm64", concurrency=None).platform == "linux/arm64"
+    )

@@ -96,7 +96,11 @@ def test_parse_invalid(text: str, message: str) -> None:
         ("docker.io/library/a/b", "library/a/b", "docker.io/library/a/b"),
         ("user/app:v", "user/app:v", "docker.io/user/app:v"),
         ("ghcr.io/o/a:1", "ghcr.io/o/a:1", "ghcr.io/o/a:1"),
-        (f"nginx:1@sha256:{HEX}", f"nginx:1@sha256:{HEX}", f"docker.io/library/nginx:1@sha256:{HEX}"),
+        (
+            f"nginx:1@sha256:{HEX}",
+            f"nginx:1@sha256:{HEX}",
+            f"docker.io/library/nginx:1@sha256:{HEX}",
+        ),
     ],
 )
 def test_render(text: str, familiar: str, canonical: str) -> None:
