@@ -1,0 +1,117 @@
+"""``--format github``: workflow commands that GitHub Actions turns into annotations.
+
+GitHub keeps at most 10 annotations of each level per step and drops the rest
+silently, so findings beyond that are printed as plain log lines instead, and
+the whole report goes to the job summary (``$GITHUB_STEP_SUMMARY``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+from linter.model import Finding, Level
+from linter.report import Report
+
+ANNOTATIONS_PER_LEVEL = 10
+#: A step may add at most 1 MiB to the job summary.
+SUMMARY_LIMIT = 1_000_000
+
+_COMMANDS = {Level.ERROR: "error", Level.WARNING: "warning", Level.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    """Escape a command's message, as @actions/core ``escapeData`` does."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a command's property value, as @actions/core ``escapeProperty`` does."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, **properties: str | int) -> str:
+    """One workflow command line: ``::name key=value,…::message``."""
+    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
+    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def _message(finding: Finding) -> str:
+    if finding.suggestion:
+        return f"{finding.message}\nPinned: {finding.suggestion}"
+    return finding.message
+
+
+def annotation(finding: Finding) -> str:
+    return command(
+        _COMMANDS[finding.level],
+        _message(finding),
+        file=finding.path,
+        line=finding.line,
+        endLine=max(finding.end_line, finding.line),
+        col=finding.column,
+        endColumn=finding.end_column,
+        title=f"{finding.rule} {finding.name}",
+    )
+
+
+def _log_line(finding: Finding) -> str:
+    """A finding as plain log text; indented and on one line so it can never be a command."""
+    text = f"{finding.path}:{finding.line}:{finding.column}: {finding.rule} {finding.message}"
+    if finding.suggestion:
+        text += f" (pin: {finding.suggestion})"
+    return "  " + " ".join(text.split())
+
+
+def _entries(report: Report) -> list[tuple[Level, str, str]]:
+    """(level, annotation, log line) of everything to show, files not linted first."""
+    entries = [
+        (Level.ERROR, command("error", e.message, file=e.path, title="imagepin"), "")
+        for e in report.errors
+    ]
+    entries += [
+        (Level.WARNING, command("warning", f"registry problem: {p}", title="imagepin"), "")
+        for p in report.registry_problems
+    ]
+    entries += [(f.level, annotation(f), _log_line(f)) for f in report.visible()]
+    return entries
+
+
+def render(report: Report) -> str:
+    lines: list[str] = []
+    overflow: list[str] = []
+    shown: Counter[Level] = Counter()
+    for level, note, log_line in _entries(report):
+        shown[level] += 1
+        if shown[level] <= ANNOTATIONS_PER_LEVEL or not log_line:
+            lines.append(note)
+        else:
+            overflow.append(log_line)
+    if overflow:
+        lines.append(
+            f"imagepin: {len(overflow)} more finding{'s' * (len(overflow) != 1)} (GitHub shows "
+            f"{ANNOTATIONS_PER_LEVEL} annotations of each level per step; the job summary has all):"
+        )
+        lines += overflow
+    return "".join(line + "\n" for line in lines)
+
+
+def blob_links() -> str | None:
+    """The base of links to files at the commit being checked, from the Actions environment."""
+    repository, sha = os.environ.get("GITHUB_REPOSITORY"), os.environ.get("GITHUB_SHA")
+    if not repository or not sha:
+        return None
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    return f"{server}/{repository}/blob/{sha}/"
+
+
+def write_step_summary(report: Report) -> None:
+    """Append the Markdown report to ``$GITHUB_STEP_SUMMARY`` when Actions provides one."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    from linter.report import markdown
+
+    text = markdown.render(report, links=blob_links(), limit=SUMMARY_LIMIT)
+    with open(path, "a", encoding="utf-8", newline="\n") as handle:
+        handle.write(text + "\n")
