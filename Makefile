@@ -7,9 +7,9 @@ test: deps lint unit
 
 deps:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	@command -v docker-registry >/dev/null 2>&1 || { \
+	@{ command -v docker-registry && command -v htpasswd; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry skopeo >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry skopeo apache2-utils >/dev/null; \
 	  else \
 	    echo "docker-registry is missing: sudo apt-get install docker-registry (or IMAGEPIN_SKIP_REGISTRY_TESTS=1)"; \
 	  fi; }

@@ -9,7 +9,7 @@ def check(subject: Subject) -> Iterator[Hit]:
     if resolution is None or ref is None:
         return
     if resolution.error is not None and resolution.error.kind is ErrorKind.NOT_FOUND:
-        yield Hit(f"{ref.familiar()} not found: {resolution.error.message}")
+        yield Hit(f"{resolution.error.registry}: {resolution.error.message}")
     elif resolution.pinned_exists is False:
         yield Hit(f"digest {ref.digest} does not exist in {ref.name}")
 

@@ -1,0 +1,136 @@
+"""``imagepin resolve REF...``: print each reference pinned to the digest its tag has now."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from linter.commands.common import fail, write_output
+from linter.config import ConfigError, load
+from linter.model import Resolution
+from linter.reference import InvalidReference, Reference, parse
+from linter.registry import RegistryOptions, RunStats, resolve_with_stats
+
+
+class UsageError(Exception):
+    """Bad arguments or configuration: one line on stderr, exit 2."""
+
+
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    parents: list[argparse.ArgumentParser],
+) -> None:
+    parser = subparsers.add_parser(
+        "resolve",
+        help="print references pinned to their digests",
+        description="Resolve each reference's tag to its digest (the index digest, or one "
+        "platform's with --platform) and print it pinned, one per line.",
+        parents=parents,
+    )
+    parser.add_argument("refs", nargs="+", metavar="REF", help="image reference, e.g. nginx:1.27")
+    parser.set_defaults(func=run)
+
+
+def registry_options(args: argparse.Namespace) -> RegistryOptions:
+    """The registry options of a command: configuration, then command-line values."""
+    try:
+        return RegistryOptions.from_config(
+            load(getattr(args, "config", None)),
+            no_cache=getattr(args, "no_cache", False),
+            cache_dir=getattr(args, "cache_dir", None),
+            insecure=tuple(getattr(args, "insecure_registry", None) or ()),
+            platform=getattr(args, "platform", None),
+            concurrency=getattr(args, "concurrency", None),
+        )
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def parse_references(texts: Sequence[str]) -> list[Reference]:
+    try:
+        return [parse(text) for text in texts]
+    except InvalidReference as exc:
+        raise UsageError(str(exc)) from None
+
+
+def allowed_format(args: argparse.Namespace) -> str:
+    fmt = getattr(args, "format", None) or "text"
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt} is not available here: use text or json")
+    return str(fmt)
+
+
+def pinned(resolution: Resolution) -> str | None:
+    """``docker.io/library/nginx:1.27@sha256:…``; a digest-only reference, if it exists."""
+    ref = resolution.reference
+    if resolution.error is not None:
+        return None
+    if resolution.digest is not None:
+        return str(Reference(ref.domain, ref.path, ref.effective_tag, resolution.digest))
+    return str(ref) if resolution.pinned_exists else None
+
+
+def problem(resolution: Resolution) -> str | None:
+    """Why a reference could not be pinned, in one line; None when it was."""
+    if resolution.error is not None:
+        error = resolution.error
+        return f"{error.kind.value}: {error.registry}: {error.message}"
+    if pinned(resolution) is None:
+        return f"not-found: {resolution.reference.digest} does not exist"
+    return None
+
+
+def _as_json(text: str, resolution: Resolution) -> dict[str, Any]:
+    error = resolution.error
+    return {
+        "input": text,
+        "reference": str(resolution.reference),
+        "pinned": pinned(resolution),
+        "digest": resolution.digest,
+        "media_type": resolution.media_type,
+        "pinned_exists": resolution.pinned_exists,
+        "platforms": [
+            {"os": p.os, "architecture": p.architecture, "variant": p.variant, "digest": p.digest}
+            for p in resolution.platforms
+        ],
+        "error": None
+        if error is None
+        else {"kind": error.kind.value, "message": error.message, "registry": error.registry},
+    }
+
+
+def report_stats(args: argparse.Namespace, stats: RunStats) -> None:
+    if getattr(args, "verbose", False):
+        sys.stderr.write(
+            f"imagepin: {stats.requests} requests, {stats.token_requests} token requests, "
+            f"{stats.cache_hits} cache hits\n"
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        fmt = allowed_format(args)
+        refs = parse_references(args.refs)
+        options = registry_options(args)
+    except UsageError as exc:
+        return fail(str(exc))
+    answers, stats = resolve_with_stats(refs, options)
+    failed = False
+    lines, documents = [], []
+    for text, ref in zip(args.refs, refs, strict=True):
+        resolution = answers[ref]
+        why = problem(resolution)
+        if why is not None:
+            failed = True
+            sys.stderr.write(f"imagepin: {text}: {why}\n")
+        documents.append(_as_json(text, resolution))
+        lines.append(pinned(resolution))
+    if fmt == "json":
+        write_output(args, json.dumps(documents, indent=2) + "\n")
+    else:
+        write_output(args, "".join(f"{line}\n" for line in lines if line is not None))
+    report_stats(args, stats)
+    return 1 if failed else 0

@@ -1,0 +1,130 @@
+"""Resolving image references against registries: tags to digests, pins checked, platforms listed.
+
+The public API; importing it is cheap (httpx loads only when a run needs the network).
+
+    options = RegistryOptions.from_config(config, no_cache=args.no_cache)
+    answers, stats = resolve_with_stats(refs, options)   # {Reference: Resolution}, RunStats
+
+Registry problems never raise: they become ``Resolution.error`` (not found, auth,
+unreachable, invalid), and ``RunStats.registries_failed`` says which registries
+failed and why, one line each. See docs/registry.md for the decisions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from linter.config import Config, ConfigError
+from linter.model import Resolution
+from linter.reference import Reference
+from linter.registry.errors import RegistryError
+from linter.registry.stats import RunStats
+
+if TYPE_CHECKING:
+    from linter.registry.details import ImageDetails
+
+__all__ = [
+    "RegistryError",
+    "RegistryOptions",
+    "RunStats",
+    "default_cache_dir",
+    "inspect_sync",
+    "resolve_all",
+    "resolve_sync",
+    "resolve_with_stats",
+]
+
+
+@dataclass(frozen=True)
+class RegistryOptions:
+    platform: str | None = None
+    #: Requests in flight, in all and per registry host.
+    concurrency: int = 32
+    per_registry: int = 16
+    #: host[:port] allowed plain HTTP or unverified TLS (loopback hosts may use HTTP anyway).
+    insecure: tuple[str, ...] = ()
+    #: Repository prefix (``docker.io``, ``docker.io/library``) -> mirror locations, tried in order.
+    mirrors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: None: no persistent cache.
+    cache_dir: Path | None = None
+    cache_ttl: int = 600
+    need_platforms: bool = False
+    #: Seconds per request, and for the whole run.
+    timeout: float = 10.0
+    deadline: float = 120.0
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Config,
+        *,
+        no_cache: bool = False,
+        cache_dir: str | None = None,
+        insecure: Sequence[str] = (),
+        platform: str | None = None,
+        concurrency: int | None = None,
+    ) -> RegistryOptions:
+        """Options from the configuration, command-line values winning; ConfigError if invalid."""
+        from linter.registry.platforms import Platform
+
+        chosen = platform or config.platform
+        if chosen is not None:
+            try:
+                Platform.parse(chosen)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+        if concurrency is not None and concurrency < 1:
+            raise ConfigError(f"--concurrency must be at least 1, not {concurrency}")
+        directory = None if no_cache else Path(cache_dir) if cache_dir else default_cache_dir()
+        total = concurrency or config.concurrency
+        return cls(
+            platform=chosen,
+            concurrency=total,
+            per_registry=max(1, min(16, total)),
+            insecure=tuple(dict.fromkeys((*config.insecure_registries, *insecure))),
+            mirrors=dict(config.mirrors),
+            cache_dir=directory,
+            cache_ttl=config.cache_ttl,
+            need_platforms=bool(config.required_platforms),
+        )
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/imagepin``, or ``~/.cache/imagepin``."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "imagepin"
+
+
+async def resolve_all(
+    refs: Iterable[Reference], options: RegistryOptions, stats: RunStats | None = None
+) -> dict[Reference, Resolution]:
+    """Resolve each unique reference once; fills ``stats`` when given."""
+    from linter.registry.resolver import resolve_references
+
+    return await resolve_references(refs, options, stats if stats is not None else RunStats())
+
+
+def resolve_with_stats(
+    refs: Iterable[Reference], options: RegistryOptions
+) -> tuple[dict[Reference, Resolution], RunStats]:
+    """The one ``asyncio.run`` of a resolution run, with what the run did."""
+    stats = RunStats()
+    return asyncio.run(resolve_all(refs, options, stats)), stats
+
+
+def resolve_sync(
+    refs: Iterable[Reference], options: RegistryOptions
+) -> dict[Reference, Resolution]:
+    return resolve_with_stats(refs, options)[0]
+
+
+def inspect_sync(ref: Reference, options: RegistryOptions) -> ImageDetails:
+    """What ``imagepin inspect`` shows about one image; raises RegistryError."""
+    from linter.registry.details import inspect
+
+    return asyncio.run(inspect(ref, options, RunStats()))

@@ -1,0 +1,186 @@
+"""Registry authentication as an httpx auth flow: challenges, Basic, Bearer tokens.
+
+The first request to a host goes out bare (the client sends it alone); its 401
+teaches us the host's challenge, and every later request asks for its token
+before it is sent, so a run costs one refused request per registry. A 401 on a
+request that carried a token is retried once with a fresh token, adding the scope
+an ``insufficient_scope`` error names. Credentials go to the registry host and its
+validated token realm only: never to a host a redirect leads to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncGenerator, Collection
+
+import httpx
+
+from linter.model import ErrorKind
+from linter.registry import tls
+from linter.registry.challenge import Challenge, parse_challenges
+from linter.registry.credentials import ANONYMOUS, CredentialError, Credentials, CredentialStore
+from linter.registry.errors import RegistryError, display_host
+from linter.registry.tokens import TokenService, basic_header
+
+_REPOSITORY = re.compile(r"^/v2/(.+)/(?:manifests|blobs|tags|referrers)/")
+
+
+def repository(path: str) -> str | None:
+    """The repository a registry API path is about (``/v2/<name>/manifests/…``)."""
+    match = _REPOSITORY.match(path)
+    return match.group(1) if match else None
+
+
+def authority_of(url: httpx.URL) -> str:
+    return url.netloc.decode("ascii").lower()
+
+
+def check_realm(realm: str, authority: str, insecure: Collection[str]) -> None:
+    """Refuse realms that would leak credentials: https only, except for a registry that is
+    itself allowed plain HTTP, whose realm may be on loopback or on the same host."""
+    registry = display_host(authority)
+    try:
+        url = httpx.URL(realm)
+    except httpx.InvalidURL:
+        raise RegistryError(ErrorKind.AUTH, f"invalid token realm {realm!r}", registry) from None
+    host = url.host.lower()
+    registry_host, _ = tls.split_authority(authority)
+    plain_ok = tls.plain_http_allowed(authority, insecure)
+    # A public registry must not send us (and our credentials) to an internal address.
+    internal_ok = plain_ok or tls.is_private_address(registry_host)
+    if host and url.scheme == "https" and (internal_ok or not tls.is_private_address(host)):
+        return
+    nearby = tls.is_loopback(host) or host == registry_host
+    if host and url.scheme == "http" and plain_ok and nearby:
+        return
+    raise RegistryError(
+        ErrorKind.AUTH, f"refusing token realm {realm}: it must be https on a public host", registry
+    )
+
+
+def _bearer(challenges: tuple[Challenge, ...]) -> Challenge | None:
+    return next((c for c in challenges if c.scheme == "bearer" and c.get("realm")), None)
+
+
+def _insufficient_scopes(challenges: tuple[Challenge, ...]) -> tuple[str, ...]:
+    bearer = _bearer(challenges)
+    if bearer is None or bearer.get("error") != "insufficient_scope":
+        return ()
+    return bearer.scopes
+
+
+class RegistryAuth(httpx.Auth):
+    def __init__(
+        self, credentials: CredentialStore, tokens: TokenService, insecure: Collection[str]
+    ) -> None:
+        self._credentials = credentials
+        self._tokens = tokens
+        self._insecure = insecure
+        #: host[:port] -> its challenges; absent until the host first answers 401 or 2xx.
+        self._challenges: dict[str, tuple[Challenge, ...]] = {}
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        authority = authority_of(request.url)
+        repo = repository(request.url.path)
+        sent: str | None = None
+        asked: tuple[str, ...] = ()
+        if authority in self._challenges:
+            sent, asked = await self._authorization(
+                authority, repo, self._challenges[authority], (), None
+            )
+            if sent is not None:
+                request.headers["Authorization"] = sent
+        response = yield request
+        pinged = answered = refreshed = False
+        # At most two more tries: one to learn the challenge, one with a fresh token.
+        for _ in range(2):
+            if response.status_code != 401:
+                self._challenges.setdefault(authority, ())
+                break
+            if authority_of(response.request.url) != authority:
+                retry = await self._redirect_target_retry(response)
+                if retry is not None:
+                    yield retry
+                return
+            challenges = parse_challenges(response.headers.get_list("www-authenticate"))
+            if not challenges and authority not in self._challenges:
+                # GCR answers 401 without a challenge on resources; the /v2/ ping carries it.
+                ping = yield httpx.Request("GET", request.url.copy_with(path="/v2/", query=None))
+                challenges = parse_challenges(ping.headers.get_list("www-authenticate"))
+                pinged = True
+            challenges = challenges or self._challenges.get(authority, ())
+            self._challenges[authority] = challenges
+            extra = _insufficient_scopes(challenges)
+            if sent is not None:
+                # A token is refreshed once; a scope we already asked for will not come.
+                if refreshed or (extra and set(extra) <= set(asked)):
+                    break
+                refreshed = True
+            header, asked = await self._authorization(authority, repo, challenges, extra, sent)
+            if header is None or header == sent:
+                break
+            request.headers["Authorization"] = sent = header
+            response = yield request
+            answered = True
+        if pinged and not answered:
+            # After a ping the caller must get the answer to its own request, not the ping's.
+            yield request
+
+    async def _authorization(
+        self,
+        authority: str,
+        repo: str | None,
+        challenges: tuple[Challenge, ...],
+        extra_scopes: tuple[str, ...],
+        rejected: str | None,
+    ) -> tuple[str | None, tuple[str, ...]]:
+        """The Authorization value (None: go anonymous) and, for a token, its scopes."""
+        bearer = _bearer(challenges)
+        basic = next((c for c in challenges if c.scheme == "basic"), None)
+        if bearer is None and basic is None:
+            return None, ()
+        credentials = await self._lookup(authority, repo or "")
+        if bearer is not None:
+            if credentials.registry_token:
+                return f"Bearer {credentials.registry_token}", ()
+            realm = bearer.get("realm") or ""
+            check_realm(realm, authority, self._insecure)
+            own = (f"repository:{repo}:pull",) if repo else ()
+            # Newly required scopes first: some token servers honour only the first.
+            scopes = tuple(dict.fromkeys((*extra_scopes, *own)))
+            token = await self._tokens.token(
+                realm,
+                bearer.get("service") or "",
+                scopes,
+                credentials,
+                display_host(authority),
+                rejected=rejected.removeprefix("Bearer ") if rejected else None,
+            )
+            return f"Bearer {token}", scopes
+        if credentials.has_basic:
+            return basic_header(credentials.username, credentials.password), ()
+        return None, ()
+
+    async def _lookup(self, authority: str, repo: str) -> Credentials:
+        try:
+            return await self._credentials.lookup(authority, repo)
+        except CredentialError as exc:
+            raise RegistryError(ErrorKind.AUTH, str(exc), display_host(authority)) from None
+
+    async def _redirect_target_retry(self, response: httpx.Response) -> httpx.Request | None:
+        """A host we were redirected to wants a token: an anonymous one for its own challenge."""
+        target = response.request
+        authority = authority_of(target.url)
+        bearer = _bearer(parse_challenges(response.headers.get_list("www-authenticate")))
+        if bearer is None:
+            return None
+        realm = bearer.get("realm") or ""
+        check_realm(realm, authority, self._insecure)
+        token = await self._tokens.token(
+            realm, bearer.get("service") or "", bearer.scopes, ANONYMOUS, display_host(authority)
+        )
+        retry = httpx.Request(target.method, target.url, headers=target.headers)
+        retry.headers["Authorization"] = f"Bearer {token}"
+        return retry

@@ -1,0 +1,244 @@
+"""The registry client: one pooled httpx client for the run, scheme discovery, retries, deadlines.
+
+Requests to a host are sent alone until the host has answered once (that answer
+settles http vs https for loopback/insecure hosts and teaches the auth flow the
+host's challenge); after that they go out in parallel within the concurrency
+bounds. A host that stays unreachable after the retries is given up for the rest
+of the run, so a dead registry costs one set of retries, not one per reference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from linter.model import ErrorKind
+from linter.registry import tls
+from linter.registry.auth import RegistryAuth
+from linter.registry.credentials import CredentialStore
+from linter.registry.errors import RegistryError, display_host, status_error
+from linter.registry.manifests import ACCEPT
+from linter.registry.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from linter.registry.stats import RunStats
+from linter.registry.tokens import TokenService
+from linter.registry.transport import RoutingTransport, TransportFactory, pooled_transports
+
+USER_AGENT = "imagepin (+https://github.com/imagepin/imagepin)"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A repository on a registry host: where requests for a reference actually go."""
+
+    authority: str
+    path: str
+
+    @property
+    def registry(self) -> str:
+        return display_host(self.authority)
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    concurrency: int = 32
+    per_registry: int = 16
+    insecure: tuple[str, ...] = ()
+    timeout: float = 10.0
+    deadline: float = 120.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def _describe(exc: httpx.RequestError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out ({type(exc).__name__})"
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+class RegistryClient:
+    def __init__(
+        self,
+        settings: ClientSettings,
+        stats: RunStats,
+        *,
+        transports: TransportFactory | None = None,
+        credentials: CredentialStore | None = None,
+    ) -> None:
+        self._settings = settings
+        self._stats = stats
+        self._deadline = time.monotonic() + settings.deadline
+        factory = transports or pooled_transports(settings.insecure, settings.per_registry)
+        self._http = httpx.AsyncClient(
+            transport=RoutingTransport(factory, settings.concurrency, settings.per_registry, stats),
+            timeout=httpx.Timeout(settings.timeout),
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=True,
+            trust_env=False,
+        )
+        self._tokens = TokenService(self._send_retrying, stats)
+        self._auth = RegistryAuth(credentials or CredentialStore(), self._tokens, settings.insecure)
+        self._schemes: dict[str, str] = {}
+        self._first: dict[str, asyncio.Lock] = {}
+        self._dead: dict[str, RegistryError] = {}
+
+    async def aclose(self) -> None:
+        await self._tokens.cancel()
+        await self._http.aclose()
+
+    async def manifest(self, target: Target, reference: str, *, head: bool) -> httpx.Response:
+        """HEAD or GET a manifest: a 2xx answer, or 400/405/501 to a HEAD (no HEAD support)."""
+        method = "HEAD" if head else "GET"
+        path = f"/v2/{target.path}/manifests/{reference}"
+        response = await self.request(method, target.authority, path, {"Accept": ACCEPT})
+        if response.is_success or (head and response.status_code in (400, 405, 501)):
+            return response
+        raise status_error(
+            response.status_code, response.content, target.registry, _what(target, reference)
+        )
+
+    async def blob(self, target: Target, digest: str) -> bytes:
+        path = f"/v2/{target.path}/blobs/{digest}"
+        response = await self.request("GET", target.authority, path, {})
+        if not response.is_success:
+            raise status_error(
+                response.status_code, response.content, target.registry, _what(target, digest)
+            )
+        return response.content
+
+    async def request(
+        self, method: str, authority: str, path: str, headers: dict[str, str]
+    ) -> httpx.Response:
+        """A registry API request with auth and retries; the first one per host goes alone."""
+        dead = self._dead.get(authority)
+        if dead is not None:
+            raise dead
+        scheme = self._schemes.get(authority)
+        if scheme is not None:
+            return await self._registry_send(method, scheme, authority, path, headers)
+        lock = self._first.setdefault(authority, asyncio.Lock())
+        async with lock:
+            dead = self._dead.get(authority)
+            if dead is not None:
+                raise dead
+            if authority not in self._schemes:
+                return await self._discover(method, authority, path, headers)
+        return await self._registry_send(method, self._schemes[authority], authority, path, headers)
+
+    async def _discover(
+        self, method: str, authority: str, path: str, headers: dict[str, str]
+    ) -> httpx.Response:
+        """Send the first request to a host and settle its scheme: https, or plain http for a
+        loopback or insecure host whose TLS handshake fails."""
+        scheme = "https"
+        try:
+            if tls.plain_http_allowed(authority, self._settings.insecure):
+                try:
+                    response = await self._http.send(
+                        httpx.Request(method, f"https://{authority}{path}", headers=headers),
+                        auth=self._auth,
+                    )
+                    if response.status_code not in RETRY_STATUSES:
+                        self._schemes[authority] = scheme
+                        return response
+                except httpx.TransportError as exc:
+                    if _plain_http_server(exc):
+                        scheme = "http"
+            response = await self._registry_send(method, scheme, authority, path, headers)
+        except RegistryError as exc:
+            if exc.kind is not ErrorKind.UNREACHABLE:
+                self._schemes[authority] = scheme  # the host answered: auth failed, say
+            raise
+        self._schemes[authority] = scheme
+        return response
+
+    async def _registry_send(
+        self, method: str, scheme: str, authority: str, path: str, headers: dict[str, str]
+    ) -> httpx.Response:
+        try:
+            return await self._send_retrying(
+                httpx.Request(method, f"{scheme}://{authority}{path}", headers=headers),
+                auth=self._auth,
+            )
+        except RegistryError as exc:
+            if exc.kind is ErrorKind.UNREACHABLE and exc.registry == display_host(authority):
+                self._dead.setdefault(authority, exc)
+            raise
+
+    async def _send_retrying(
+        self, request: httpx.Request, auth: httpx.Auth | None = None
+    ) -> httpx.Response:
+        """Send with retries on connection errors, 429 and 5xx; the last answer is returned.
+
+        Raises RegistryError(UNREACHABLE) when no answer came at all.
+        """
+        policy = self._settings.retry
+        registry = display_host(request.url.netloc.decode("ascii").lower())
+        problem, delay = "no attempt made", 0.0
+        for attempt in range(policy.attempts):
+            if attempt:
+                await self._sleep(delay, registry, problem)
+            try:
+                response = await self._http.send(
+                    httpx.Request(
+                        request.method,
+                        request.url,
+                        headers=request.headers,
+                        content=request.content or None,
+                    ),
+                    auth=auth,
+                )
+            except httpx.TransportError as exc:
+                problem = _describe(exc)
+                if _permanent(exc):
+                    raise RegistryError(ErrorKind.UNREACHABLE, problem, registry) from None
+                delay = policy.delay(attempt, None)
+                continue
+            except httpx.RequestError as exc:  # a redirect loop, a body that does not decode
+                raise RegistryError(ErrorKind.INVALID, _describe(exc), registry) from None
+            if response.status_code not in RETRY_STATUSES or attempt == policy.attempts - 1:
+                return response
+            problem = f"HTTP {response.status_code}"
+            retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
+            delay = policy.delay(attempt, retry_after)
+        raise RegistryError(
+            ErrorKind.UNREACHABLE, f"{problem} (after {policy.attempts} attempts)", registry
+        )
+
+    async def _sleep(self, delay: float, registry: str, problem: str) -> None:
+        remaining = self._deadline - time.monotonic()
+        if delay > remaining:
+            raise RegistryError(
+                ErrorKind.UNREACHABLE,
+                f"{problem}; no time left to retry before the deadline",
+                registry,
+            )
+        await asyncio.sleep(delay)
+
+
+def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _plain_http_server(exc: BaseException) -> bool:
+    """The TLS handshake failed as it does against a plain-HTTP server (not a bad certificate)."""
+    cause = _ssl_cause(exc)
+    return cause is not None and not isinstance(cause, ssl.SSLCertVerificationError)
+
+
+def _permanent(exc: BaseException) -> bool:
+    """A certificate that does not verify will not verify on the next attempt either."""
+    return isinstance(_ssl_cause(exc), ssl.SSLCertVerificationError)
+
+
+def _what(target: Target, reference: str) -> str:
+    separator = "@" if ":" in reference else ":"
+    return f"{target.path}{separator}{reference}"

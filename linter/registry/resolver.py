@@ -1,0 +1,340 @@
+"""Reference -> Resolution: the cache first, then the registry (through its mirrors).
+
+Every question (what does this tag point to, does this digest exist, what are this
+index's children) is asked once per run however many references need it, and the
+answers are remembered in the persistent cache (docs/registry.md says what and for
+how long).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TypeVar
+
+from linter.model import ErrorKind, PlatformEntry, Resolution
+from linter.reference import Reference
+from linter.registry import RegistryOptions
+from linter.registry.cache import Cache, ManifestFacts, TagFacts
+from linter.registry.client import ClientSettings, RegistryClient, Target
+from linter.registry.errors import RegistryError, display_host
+from linter.registry.manifests import (
+    IMAGE_TYPES,
+    INDEX_TYPES,
+    SCHEMA1_TYPES,
+    ImageFacts,
+    ManifestError,
+    checked_digest,
+    digest_of,
+    media_type,
+    parse,
+    parse_config,
+)
+from linter.registry.platforms import Platform, select
+from linter.registry.stats import RunStats
+from linter.registry.tasks import Once
+
+V = TypeVar("V")
+ClientFactory = Callable[[RunStats], RegistryClient]
+
+
+def default_client(options: RegistryOptions) -> ClientFactory:
+    settings = ClientSettings(
+        concurrency=options.concurrency,
+        per_registry=options.per_registry,
+        insecure=options.insecure,
+        timeout=options.timeout,
+        deadline=options.deadline,
+    )
+    return lambda stats: RegistryClient(settings, stats)
+
+
+def mirror_targets(ref: Reference, mirrors: dict[str, tuple[str, ...]]) -> list[Target]:
+    """Where to ask about ``ref``: the mirrors of its longest matching prefix, then itself."""
+    targets = []
+    for prefix in sorted(mirrors, key=len, reverse=True):
+        bare = prefix.rstrip("/")
+        if ref.name == bare or ref.name.startswith(bare + "/"):
+            rest = ref.name[len(bare) :].strip("/")
+            for location in mirrors[prefix]:
+                host, _, namespace = location.split("://", 1)[-1].strip("/").partition("/")
+                path = f"{namespace}/{rest}" if namespace else rest
+                targets.append(Target(host.lower(), path))
+            break
+    return [*targets, Target(ref.api_host.lower(), ref.path)]
+
+
+class Resolver:
+    def __init__(
+        self, options: RegistryOptions, stats: RunStats, client: ClientFactory | None = None
+    ) -> None:
+        self._options = options
+        self._stats = stats
+        self._cache = Cache(options.cache_dir, options.cache_ttl) if options.cache_dir else None
+        self._make_client = client or default_client(options)
+        self._client: RegistryClient | None = None
+        self._platform = Platform.parse(options.platform) if options.platform else None
+        self._tags: Once[TagFacts] = Once()
+        self._exists: Once[ManifestFacts | None] = Once()
+        self._fetched: Once[ManifestFacts] = Once()
+        #: Manifest facts learnt this run (also when the persistent cache is off).
+        self._known: dict[tuple[str, str], ManifestFacts] = {}
+
+    @property
+    def client(self) -> RegistryClient:
+        """Made on first use: a run answered from the cache opens no connection at all."""
+        if self._client is None:
+            self._client = self._make_client(self._stats)
+        return self._client
+
+    async def aclose(self) -> None:
+        for questions in (self._tags, self._exists, self._fetched):
+            await questions.cancel()
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def resolve(self, ref: Reference) -> Resolution:
+        try:
+            return await self._resolve(ref)
+        except RegistryError as exc:
+            self._stats.record_failure(exc.kind, exc.registry, exc.message)
+            return Resolution(ref, error=exc.to_resolve_error())
+
+    async def _resolve(self, ref: Reference) -> Resolution:
+        tag = ref.effective_tag
+        if tag is None:
+            assert ref.digest is not None  # a reference has a tag, a digest, or both
+            found = await self.exists(ref, ref.digest)
+            platforms: tuple[PlatformEntry, ...] = ()
+            if (
+                found is not None
+                and found.media_type in INDEX_TYPES
+                and self._options.need_platforms
+            ):
+                platforms = await self.children(ref, ref.digest)
+            return Resolution(
+                ref,
+                media_type=found.media_type if found else None,
+                platforms=platforms,
+                pinned_exists=found is not None,
+            )
+        facts = await self.tag(ref, tag)
+        digest, kind, platforms = facts.digest, facts.media_type, ()
+        if kind in INDEX_TYPES and (
+            self._options.need_platforms
+            or self._platform is not None
+            or (ref.digest is not None and ref.digest != facts.digest)
+        ):
+            platforms = await self.children(ref, facts.digest)
+        if self._platform is not None and kind in INDEX_TYPES:
+            entry = select(platforms, self._platform)
+            if entry is None:
+                raise RegistryError(
+                    ErrorKind.NOT_FOUND,
+                    f"{ref.path}:{tag} has no {self._platform} image",
+                    display_host(ref.api_host),
+                )
+            child = await self.fetched(ref, entry.digest)
+            digest, kind = entry.digest, child.media_type
+        pinned_exists = None
+        if ref.digest is not None:
+            known = {facts.digest, digest, *(listed.digest for listed in platforms)}
+            pinned_exists = ref.digest in known or await self.exists(ref, ref.digest) is not None
+        return Resolution(ref, digest, kind, platforms, pinned_exists)
+
+    async def tag(self, ref: Reference, tag: str) -> TagFacts:
+        """What ``tag`` points to now (HEAD, or GET and hash when the HEAD is not enough)."""
+
+        async def compute() -> TagFacts:
+            if self._cache is not None:
+                cached = self._cache.tag(ref.name, tag)
+                if cached is not None:
+                    self._stats.cache_hits += 1
+                    return cached
+            facts = await self._via_mirrors(ref, lambda target: self._fetch_tag(ref, target, tag))
+            if self._cache is not None:
+                self._cache.put_tag(ref.name, tag, facts)
+            return facts
+
+        return await self._tags.run((ref.name, tag), compute)
+
+    async def exists(self, ref: Reference, digest: str) -> ManifestFacts | None:
+        """Facts about ``digest`` in ``ref``'s repository, or None when the registry lacks it."""
+
+        async def compute() -> ManifestFacts | None:
+            known = self._remembered(ref.name, digest)
+            if known is not None:
+                return known
+            try:
+                return await self._via_mirrors(ref, lambda t: self._fetch_exists(ref, t, digest))
+            except RegistryError as exc:
+                if exc.kind is ErrorKind.NOT_FOUND:
+                    return None
+                raise
+
+        return await self._exists.run((ref.name, digest), compute)
+
+    async def fetched(self, ref: Reference, digest: str) -> ManifestFacts:
+        """Facts read from the manifest body itself, its hash checked against ``digest``."""
+
+        async def compute() -> ManifestFacts:
+            known = self._remembered(ref.name, digest)
+            if known is not None and known.verified:
+                return known
+
+            async def ask(target: Target) -> ManifestFacts:
+                return (await self._get(ref, target, digest))[1]
+
+            return await self._via_mirrors(ref, ask)
+
+        return await self._fetched.run((ref.name, digest), compute)
+
+    async def children(self, ref: Reference, digest: str) -> tuple[PlatformEntry, ...]:
+        return (await self.fetched(ref, digest)).children or ()
+
+    async def image(self, ref: Reference, config: str) -> ImageFacts:
+        """What an image's config blob says, the blob checked against its digest."""
+
+        async def ask(target: Target) -> bytes:
+            body = await self.client.blob(target, config)
+            if digest_of(body, config.split(":", 1)[0]) != config:
+                raise RegistryError(
+                    ErrorKind.INVALID,
+                    f"{target.path}@{config}: the config blob does not match its digest",
+                    target.registry,
+                )
+            return body
+
+        cached = self._cache.image(config) if self._cache is not None else None
+        if cached is not None:
+            self._stats.cache_hits += 1
+            return cached
+        body = await self._via_mirrors(ref, ask)
+        try:
+            facts = parse_config(body)
+        except ManifestError as exc:
+            raise RegistryError(ErrorKind.INVALID, str(exc), display_host(ref.api_host)) from None
+        if self._cache is not None:
+            self._cache.put_image(config, facts)
+        return facts
+
+    def _remembered(self, name: str, digest: str) -> ManifestFacts | None:
+        known = self._known.get((name, digest))
+        if known is None and self._cache is not None:
+            known = self._cache.manifest(name, digest)
+            if known is not None:
+                self._stats.cache_hits += 1
+                self._known[(name, digest)] = known
+        return known
+
+    def _remember(self, name: str, digest: str, facts: ManifestFacts) -> None:
+        self._known[(name, digest)] = facts
+        if self._cache is not None:
+            self._cache.put_manifest(name, digest, facts)
+
+    async def _via_mirrors(self, ref: Reference, ask: Callable[[Target], Awaitable[V]]) -> V:
+        targets = mirror_targets(ref, dict(self._options.mirrors))
+        for target in targets[:-1]:
+            try:
+                return await ask(target)
+            except RegistryError as exc:
+                # A mirror that fails is reported, and the next one (at last the registry) asked.
+                self._stats.record_failure(exc.kind, exc.registry, exc.message)
+        return await ask(targets[-1])
+
+    async def _fetch_tag(self, ref: Reference, target: Target, tag: str) -> TagFacts:
+        response = await self.client.manifest(target, tag, head=True)
+        kind = media_type(response.headers.get("content-type"))
+        digest = checked_digest(response.headers.get("docker-content-digest"))
+        if response.is_success and kind in SCHEMA1_TYPES:
+            raise RegistryError(
+                ErrorKind.INVALID,
+                f"{target.path}:{tag} is a schema 1 manifest: unsupported (deprecated by Docker)",
+                target.registry,
+            )
+        if response.is_success and digest is not None and kind in INDEX_TYPES | IMAGE_TYPES:
+            return TagFacts(digest, kind)
+        # No usable digest header (or no HEAD support): GET the body and hash it ourselves.
+        digest, facts = await self._get(ref, target, tag)
+        return TagFacts(digest, facts.media_type)
+
+    async def _fetch_exists(self, ref: Reference, target: Target, digest: str) -> ManifestFacts:
+        response = await self.client.manifest(target, digest, head=True)
+        if not response.is_success:  # the registry does not do HEAD
+            return (await self._get(ref, target, digest))[1]
+        facts = ManifestFacts(media_type(response.headers.get("content-type")))
+        self._remember(ref.name, digest, facts)
+        return facts
+
+    async def _get(
+        self, ref: Reference, target: Target, reference: str
+    ) -> tuple[str, ManifestFacts]:
+        """GET a manifest by tag or digest and check its hash: against the digest asked for,
+        and against the registry's digest header, which is never believed over the body."""
+        response = await self.client.manifest(target, reference, head=False)
+        body = response.content
+        expected = checked_digest(reference)
+        header = checked_digest(response.headers.get("docker-content-digest"))
+        algorithm = (expected or header or "sha256:").split(":", 1)[0]
+        computed = digest_of(body, algorithm)
+        where = f"{target.path}{'@' if expected else ':'}{reference}"
+        if expected is not None and computed != expected:
+            raise RegistryError(
+                ErrorKind.INVALID,
+                f"{where}: the manifest received hashes to {computed}, not the digest asked for",
+                target.registry,
+            )
+        if header is not None and header.startswith(algorithm + ":") and header != computed:
+            raise RegistryError(
+                ErrorKind.INVALID,
+                f"{where}: the registry's digest header {header} disagrees with the manifest "
+                f"body ({computed}); not pinning to either",
+                target.registry,
+            )
+        try:
+            manifest = parse(body, response.headers.get("content-type"))
+        except ManifestError as exc:
+            raise RegistryError(ErrorKind.INVALID, f"{where}: {exc}", target.registry) from None
+        facts = ManifestFacts(
+            manifest.media_type,
+            verified=True,
+            children=manifest.children if manifest.is_index else None,
+            config=manifest.config.digest if manifest.config else None,
+            layers=None if manifest.is_index else len(manifest.layers),
+            size=None if manifest.is_index else sum(layer.size for layer in manifest.layers),
+        )
+        self._remember(ref.name, computed, facts)
+        return computed, facts
+
+
+async def resolve_references(
+    refs: Iterable[Reference],
+    options: RegistryOptions,
+    stats: RunStats,
+    client: ClientFactory | None = None,
+) -> dict[Reference, Resolution]:
+    """Resolve each unique reference once; never raises for registry problems, never hangs."""
+    unique: Sequence[Reference] = list(dict.fromkeys(refs))
+    resolver = Resolver(options, stats, client)
+    try:
+        tasks = {ref: asyncio.ensure_future(resolver.resolve(ref)) for ref in unique}
+        if tasks:
+            _, pending = await asyncio.wait(tasks.values(), timeout=options.deadline)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        results = {}
+        for ref, task in tasks.items():
+            if task.cancelled():
+                error = RegistryError(
+                    ErrorKind.UNREACHABLE,
+                    f"no answer within the run's deadline of {options.deadline:g}s",
+                    display_host(ref.api_host),
+                )
+                stats.record_failure(error.kind, error.registry, error.message)
+                results[ref] = Resolution(ref, error=error.to_resolve_error())
+            else:
+                results[ref] = task.result()
+        return results
+    finally:
+        await resolver.aclose()

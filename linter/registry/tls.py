@@ -1,0 +1,83 @@
+"""TLS and plain-HTTP policy per registry host: who may skip TLS, which CAs to trust.
+
+Verification is on by default with the system trust store (``SSL_CERT_FILE`` and
+``SSL_CERT_DIR`` are honoured by OpenSSL). Extra CAs and client certificates come
+from ``certs.d/HOST[:PORT]/`` the way Docker and Podman read them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import ssl
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+CERT_ROOTS = (Path("/etc/docker/certs.d"), Path("/etc/containers/certs.d"))
+
+
+def split_authority(authority: str) -> tuple[str, int | None]:
+    """``host:port`` -> (host, port); IPv6 brackets are removed."""
+    if authority.startswith("["):
+        host, _, rest = authority[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+    else:
+        host, _, port = authority.partition(":")
+    return host.lower(), int(port) if port.isdigit() else None
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1 (``host`` without a port)."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_private_address(host: str) -> bool:
+    """An IP literal in a private, loopback or link-local range."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local
+
+
+def listed(authority: str, insecure: Collection[str]) -> bool:
+    """Whether ``--insecure-registry`` names this ``host[:port]`` (or its host, for any port)."""
+    host, _ = split_authority(authority)
+    names = {
+        entry.strip().lower().removeprefix("http://").removeprefix("https://").rstrip("/")
+        for entry in insecure
+    }
+    return authority.lower() in names or host in names
+
+
+def plain_http_allowed(authority: str, insecure: Collection[str]) -> bool:
+    """Loopback registries and the ones listed insecure may be reached without TLS."""
+    return is_loopback(split_authority(authority)[0]) or listed(authority, insecure)
+
+
+def ssl_context(
+    authority: str, insecure: Collection[str], roots: Sequence[Path] = CERT_ROOTS
+) -> ssl.SSLContext:
+    """The context for ``authority``: unverified only when listed insecure."""
+    if listed(authority, insecure):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    context = ssl.create_default_context()
+    for directory in _cert_dirs(authority, roots):
+        for ca in sorted(directory.glob("*.crt")):
+            context.load_verify_locations(cafile=str(ca))
+        for cert in sorted(directory.glob("*.cert")):
+            key = cert.with_suffix(".key")
+            if key.is_file():
+                context.load_cert_chain(str(cert), str(key))
+    return context
+
+
+def _cert_dirs(authority: str, roots: Sequence[Path]) -> list[Path]:
+    return [root / authority for root in roots if (root / authority).is_dir()]

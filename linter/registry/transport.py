@@ -1,0 +1,70 @@
+"""The HTTP layer under the client: one pooled transport per host, bounded and counted.
+
+Each host gets its own connection pool and TLS context (certs.d CAs, insecure
+hosts), HTTP/2 when the server offers it over TLS. Every exchange holds a slot of
+the global and of its host's semaphore only while it is in flight, so token
+requests made between two registry exchanges can never deadlock against them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.request
+from collections.abc import Callable, Collection
+
+import httpx
+
+from linter.registry import tls
+from linter.registry.stats import RunStats
+
+TransportFactory = Callable[[str], httpx.AsyncBaseTransport]
+
+
+def pooled_transports(insecure: Collection[str], per_host: int) -> TransportFactory:
+    """A factory of real transports for ``host[:port]``, honouring HTTPS_PROXY/NO_PROXY."""
+    proxies = urllib.request.getproxies_environment()
+
+    def make(authority: str) -> httpx.AsyncBaseTransport:
+        host, _ = tls.split_authority(authority)
+        proxy = None
+        # proxy_bypass reads NO_PROXY (the environment) on Linux.
+        if not tls.is_loopback(host) and not urllib.request.proxy_bypass(host):
+            proxy = proxies.get("https")
+        return httpx.AsyncHTTPTransport(
+            verify=tls.ssl_context(authority, insecure),
+            http2=True,
+            limits=httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host),
+            proxy=proxy,
+            trust_env=False,
+        )
+
+    return make
+
+
+class RoutingTransport(httpx.AsyncBaseTransport):
+    def __init__(
+        self, factory: TransportFactory, concurrency: int, per_host: int, stats: RunStats
+    ) -> None:
+        self._factory = factory
+        self._global = asyncio.Semaphore(concurrency)
+        self._per_host = per_host
+        self._hosts: dict[str, tuple[httpx.AsyncBaseTransport, asyncio.Semaphore]] = {}
+        self._stats = stats
+
+    def _for(self, authority: str) -> tuple[httpx.AsyncBaseTransport, asyncio.Semaphore]:
+        entry = self._hosts.get(authority)
+        if entry is None:
+            entry = (self._factory(authority), asyncio.Semaphore(self._per_host))
+            self._hosts[authority] = entry
+        return entry
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        transport, host_slots = self._for(request.url.netloc.decode("ascii").lower())
+        # The host's slot first: waiting for a busy host must not hold a global slot.
+        async with host_slots, self._global:
+            self._stats.requests += 1
+            return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for transport, _ in self._hosts.values():
+            await transport.aclose()

@@ -1,0 +1,139 @@
+"""Shared fixtures: real registries on loopback (see tests/registry_server.py).
+
+Session-scoped, started on first use, stopped at the end of the session:
+
+* ``plain_registry``: HTTP, no auth.
+* ``basic_tls_registry``: HTTPS (throw-away CA in ``.ca_file``) + htpasswd Basic auth
+  (``.username`` / ``.password``).
+* ``token_registry``: HTTP + Bearer tokens from ``.token_server`` (its ``.requests``
+  log every token request). Anonymous pulls work outside ``private/``.
+
+All three serve the same storage, pre-filled with ``registry_catalog``
+(``{"app/multi:1.0": Image, ...}``: Docker and OCI single images, an OCI index and a
+Docker list with amd64 + arm64 + arm/v7, ``library/nginx:1.27``, ``private/app:1.0``).
+Push more with ``registry.push(repo, tag, build_image(seed))``; use unique repository
+names per test, since the storage is shared for the whole session.
+
+To reach a registry from imagepin in-process, use ``registry_env`` (an isolated
+environment: empty Docker/Podman config, cache in a temp dir), or ``registry_login``
+(the same, logged in to the Basic and token registries and trusting the test CA;
+subprocesses inherit it). For a subprocess with its own environment,
+``registry.client_env(tmp_path / "docker")`` gives DOCKER_CONFIG and SSL_CERT_FILE.
+
+Without ``docker-registry`` (Debian package ``docker-registry``) these fixtures fail
+with a clear message, or skip when ``IMAGEPIN_SKIP_REGISTRY_TESTS=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from registry_server import (
+    Image,
+    Registry,
+    RegistryFarm,
+    RegistryUnavailable,
+    push_catalog,
+    standard_catalog,
+    write_docker_config,
+)
+
+SKIP_VARIABLE = "IMAGEPIN_SKIP_REGISTRY_TESTS"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get(SKIP_VARIABLE) == "1":
+        pytest.skip(f"{reason} ({SKIP_VARIABLE}=1)")
+    pytest.fail(
+        f"{reason}: install it (apt-get install docker-registry apache2-utils) "
+        f"or set {SKIP_VARIABLE}=1 to skip the registry tests",
+        pytrace=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def registry_farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryFarm]:
+    if shutil.which("docker-registry") is None:
+        _unavailable("docker-registry is not installed")
+    try:
+        farm = RegistryFarm(tmp_path_factory.mktemp("registries"))
+    except RegistryUnavailable as exc:
+        _unavailable(str(exc))
+    try:
+        yield farm
+    finally:
+        farm.close()
+
+
+@pytest.fixture(scope="session")
+def registry_catalog(registry_farm: RegistryFarm) -> dict[str, Image]:
+    catalog = standard_catalog()
+    push_catalog(registry_farm.pusher, catalog)
+    return catalog
+
+
+def _setup(farm: RegistryFarm, kind: str) -> Registry:
+    try:
+        return {"plain": farm.plain, "basic-tls": farm.basic_tls, "token": farm.token}[kind]()
+    except RegistryUnavailable as exc:
+        _unavailable(str(exc))
+        raise
+
+
+@pytest.fixture(scope="session")
+def plain_registry(registry_farm: RegistryFarm, registry_catalog: dict[str, Image]) -> Registry:
+    return _setup(registry_farm, "plain")
+
+
+@pytest.fixture(scope="session")
+def basic_tls_registry(registry_farm: RegistryFarm, registry_catalog: dict[str, Image]) -> Registry:
+    return _setup(registry_farm, "basic-tls")
+
+
+@pytest.fixture(scope="session")
+def token_registry(registry_farm: RegistryFarm, registry_catalog: dict[str, Image]) -> Registry:
+    return _setup(registry_farm, "token")
+
+
+@dataclass(frozen=True)
+class RegistryEnv:
+    """Where the isolated environment points: write credentials into these."""
+
+    docker_config: Path
+    auth_file: Path
+    cache: Path
+
+
+@pytest.fixture
+def registry_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RegistryEnv:
+    """No credentials, CA or cache from the machine: everything under ``tmp_path``."""
+    env = RegistryEnv(tmp_path / "docker", tmp_path / "containers-auth.json", tmp_path / "cache")
+    env.docker_config.mkdir()
+    monkeypatch.setenv("DOCKER_CONFIG", str(env.docker_config))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(env.cache))
+    for name in ("REGISTRY_AUTH_FILE", "DOCKER_AUTH_CONFIG", "SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    return env
+
+
+@pytest.fixture
+def registry_login(
+    registry_env: RegistryEnv,
+    monkeypatch: pytest.MonkeyPatch,
+    basic_tls_registry: Registry,
+    token_registry: Registry,
+) -> RegistryEnv:
+    """``registry_env`` logged in to the Basic and token registries, trusting the test CA."""
+    write_docker_config(registry_env.docker_config, [basic_tls_registry, token_registry])
+    assert basic_tls_registry.ca_file is not None
+    monkeypatch.setenv("SSL_CERT_FILE", str(basic_tls_registry.ca_file))
+    return registry_env
