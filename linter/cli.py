@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from linter import __version__
 
-COMMANDS = ("check", "fix", "resolve", "inspect", "comment", "rules")
+#: Sub-command -> the module in linter.commands that defines it.
+COMMANDS = {
+    "check": "check",
+    "fix": "check",
+    "resolve": "resolve",
+    "inspect": "inspect",
+    "comment": "comment",
+    "rules": "rules",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from linter.commands import check, comment, inspect, resolve, rules
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command``, only that command's module is imported (start-up cost)."""
     from linter.commands.common import options_parser
 
     parser = argparse.ArgumentParser(
@@ -23,8 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"imagepin {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     parents = [options_parser()]
-    for module in (check, resolve, inspect, comment, rules):
-        module.add_parser(subparsers, parents)
+    names = [COMMANDS[command]] if command else list(dict.fromkeys(COMMANDS.values()))
+    for name in names:
+        importlib.import_module(f"linter.commands.{name}").add_parser(subparsers, parents)
     return parser
 
 
@@ -33,8 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # `imagepin PATH` is `imagepin check PATH`.
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
         args_list.insert(0, "check")
-    parser = build_parser()
-    args = parser.parse_args(args_list)
+    command = args_list[0] if args_list[0] in COMMANDS else None
+    args = build_parser(command).parse_args(args_list)
     try:
         result: int = args.func(args)
     except KeyboardInterrupt:

@@ -65,6 +65,10 @@ def apply(
         if result.error is not None:
             errors.append(FileError(file.display, f"not fixed: {result.error}"))
             continue
+        errors += [
+            FileError(file.display, f"line {s.occurrence.line}: not fixed: {s.reason}")
+            for s in result.skipped
+        ]
         if not result.changed:
             continue
         if dry_run:
@@ -81,6 +85,7 @@ def apply(
                 errors.append(FileError(file.display, f"not written: {exc}"))
                 continue
         fixed.append(file.display)
-        done.update(id(f) for f in chosen)
+        skipped = {s.occurrence for s in result.skipped}
+        done.update(id(f) for f in chosen if f.occurrence not in skipped)
     remaining = [f for f in findings if id(f) not in done]
     return RewriteResult(remaining, tuple(fixed), tuple(diffs), errors)

@@ -1,0 +1,186 @@
+"""The command line end to end, offline: exit codes, formats, selection, configuration."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from linter.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cli"
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(FIXTURES, tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    return tmp_path / "repo"
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
+    code = main([*argv, "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def rules_of(document: dict[str, object]) -> list[tuple[str, int, str]]:
+    findings = document["findings"]
+    assert isinstance(findings, list)
+    return [(f["path"], f["line"], f["rule"]) for f in findings]
+
+
+def test_check_json(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, document = run_json(capsys, "check", "--offline", ".")
+    assert code == 1
+    assert document["version"] == 1
+    assert document["files_scanned"] == 2
+    assert document["images"] == 4
+    assert rules_of(document) == [
+        ("broken.yaml", 5, "IMG000"),
+        ("deploy.yaml", 10, "IMG001"),
+        ("deploy.yaml", 16, "IMG003"),
+    ]
+    findings = document["findings"]
+    assert isinstance(findings, list)
+    first = findings[1]
+    assert first == {
+        "path": "deploy.yaml",
+        "line": 10,
+        "column": 18,
+        "end_line": 10,
+        "end_column": 28,
+        "rule": "IMG001",
+        "name": "unpinned-tag",
+        "level": "error",
+        "message": first["message"],
+        "image": "nginx:1.27",
+        "reference": "docker.io/library/nginx:1.27",
+        "suggestion": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected_rules", "code"),
+    [
+        (["--select", "IMG001"], ["IMG001"], 1),
+        (["--select", "unpinned-tag,invalid-reference"], ["IMG001", "IMG003"], 1),
+        (["--ignore", "IMG000,IMG001,IMG003"], [], 0),
+        (["--exit-zero"], ["IMG000", "IMG001", "IMG003"], 0),
+    ],
+)
+def test_selection(
+    tree: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    expected_rules: list[str],
+    code: int,
+) -> None:
+    got, document = run_json(capsys, "check", "--offline", *argv)
+    assert got == code
+    assert [rule for _, _, rule in rules_of(document)] == expected_rules
+
+
+def test_default_command_and_explicit_file(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--offline", "deploy.yaml", "-q", "--color", "never"]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("deploy.yaml:10:18: IMG001 [unpinned-tag]")
+    assert "checked" not in out  # -q: findings only
+
+
+def test_verbose_shows_info(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tree / "compose.yaml").write_text("services:\n  web:\n    image: ${IMAGE}\n")
+    assert main(["check", "--offline", "compose.yaml", "--color", "never"]) == 0
+    assert "IMG006" not in capsys.readouterr().out
+    assert main(["check", "--offline", "compose.yaml", "--color", "never", "-v"]) == 0
+    assert "IMG006 [dynamic-reference]" in capsys.readouterr().out
+
+
+def test_config_file(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tree / ".imagepin.toml").write_text(
+        'ignore = ["IMG000"]\nignore-images = ["docker.io/library/nginx*"]\n'
+        '[per-file-ignores]\n"deploy.yaml" = ["invalid-reference"]\n'
+    )
+    code, document = run_json(capsys, "check", "--offline")
+    assert (code, rules_of(document)) == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("selct = []\n", "unknown configuration key 'selct'"),
+        ('select = ["IMG999"]\n', "unknown rule 'IMG999'"),
+        ("select = [\n", "invalid TOML"),
+    ],
+)
+def test_config_errors_exit_2(
+    tree: Path, capsys: pytest.CaptureFixture[str], config: str, message: str
+) -> None:
+    (tree / ".imagepin.toml").write_text(config)
+    assert main(["check", "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_output_file(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--offline", "--format", "json", "--output", "out.json"]) == 1
+    assert capsys.readouterr().out == ""
+    assert json.loads((tree / "out.json").read_text())["images"] == 4
+
+
+def test_missing_path(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, document = run_json(capsys, "check", "--offline", "nope.yaml", "deploy.yaml")
+    assert code == 1
+    assert document["errors"] == [
+        {"path": "nope.yaml", "message": document["errors"][0]["message"]}
+    ]  # type: ignore[index]
+    assert document["files_scanned"] == 1
+
+
+def test_fix_offline_is_a_usage_error(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fix", "--offline"]) == 2
+    assert "--offline" in capsys.readouterr().err
+
+
+def test_rules_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 13
+    assert lines[1].startswith("IMG001  unpinned-tag")
+    assert main(["rules", "latest-tag"]) == 0
+    assert "**Why**" in capsys.readouterr().out
+    assert main(["rules", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 13
+    assert main(["rules", "IMG999"]) == 2
+
+
+def test_github_format_by_default_in_actions(
+    tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    assert main(["check", "--offline", "deploy.yaml"]) == 1
+    assert capsys.readouterr().out.startswith("::error file=deploy.yaml,line=10,")
+
+
+def test_python_m_linter(tree: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "linter", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.startswith("imagepin ")
+
+
+def test_offline_path_imports_no_network_or_ui(tree: Path) -> None:
+    code = (
+        "import sys; from linter.cli import main; rc = main(['check', '--offline', '-q', "
+        "'--color', 'never', 'deploy.yaml']); "
+        "print(sorted(m for m in ('httpx', 'rich', 'asyncio') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
