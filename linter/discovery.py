@@ -1,0 +1,181 @@
+"""Discovery: command-line paths -> the YAML files to lint (PRODUCT.md §2).
+
+Directories are listed with ``git ls-files`` inside a work tree (tracked files
+and untracked ones git does not ignore), and walked otherwise, skipping
+``.git``, ``node_modules`` and ``vendor``. Files named on the command line are
+always taken, whatever their name, as pre-commit passes them; ``exclude``
+globs apply to both.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+YAML_SUFFIXES = (".yaml", ".yml")
+SKIPPED_DIRECTORIES = frozenset({".git", "node_modules", "vendor"})
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    #: What to open.
+    path: Path
+    #: Relative to the working directory when under it (as given otherwise), '/'-separated.
+    display: str
+    #: Named on the command line.
+    explicit: bool
+
+
+def discover(
+    paths: Sequence[str], *, exclude: Sequence[str] = (), cwd: Path | None = None
+) -> tuple[list[SourceFile], list[tuple[str, str]]]:
+    """The files to lint, sorted by display path, and problems as (display path, reason)."""
+    base = Path.cwd() if cwd is None else cwd
+    excluded = Excluder(exclude)
+    found: dict[str, SourceFile] = {}
+    problems: list[tuple[str, str]] = []
+    for argument in paths or ["."]:
+        path = base / argument
+        display = display_path(argument, base)
+        if path.is_dir():
+            walked, walk_problems = _directory_files(path, display, excluded)
+            problems += walk_problems
+            for file in walked:
+                found.setdefault(os.path.normpath(file.path), file)
+        elif not os.path.lexists(path):
+            problems.append((display, "no such file or directory"))
+        elif path.exists() and not path.is_file():
+            # Opening a FIFO would wait for a writer forever.
+            problems.append((display, "not a regular file"))
+        elif not excluded(display):
+            found[os.path.normpath(path)] = SourceFile(path, display, explicit=True)
+    return sorted(found.values(), key=lambda file: file.display), problems
+
+
+def display_path(argument: str, cwd: Path) -> str:
+    """``argument`` relative to ``cwd`` when it lies under it, as given otherwise; '/'-separated."""
+    absolute = os.path.normpath(os.path.join(cwd, argument))
+    relative = os.path.relpath(absolute, cwd)
+    shown = (
+        relative
+        if relative != os.pardir and not relative.startswith(os.pardir + os.sep)
+        else argument
+    )
+    shown = shown.replace(os.sep, "/")
+    return shown[2:] if shown.startswith("./") else shown
+
+
+class Excluder:
+    """Gitignore-like globs on display paths.
+
+    ``*`` and ``?`` stay within one path segment, ``**`` spans segments; a glob
+    without a ``/`` matches a name at any depth; a glob that matches a
+    directory excludes everything under it.
+    """
+
+    def __init__(self, globs: Sequence[str]) -> None:
+        alternatives = [_glob_regex(glob) for glob in globs if glob.strip("/")]
+        self._regex = re.compile("|".join(alternatives)) if alternatives else None
+
+    def __call__(self, display: str) -> bool:
+        return self._regex is not None and self._regex.fullmatch(display) is not None
+
+
+def _glob_regex(glob: str) -> str:
+    anchored = "/" in glob.rstrip("/")
+    glob = glob.strip("/")
+    pieces = re.split(r"(\*\*/|/\*\*$|\*\*|\*|\?|\[[^\]]*\])", glob)
+    regex = "".join(_GLOB_PIECES.get(piece) or _character_class(piece) for piece in pieces)
+    prefix = "" if anchored else "(?:.*/)?"
+    return f"(?:{prefix}{regex}(?:/.*)?)"
+
+
+_GLOB_PIECES = {"**/": "(?:.*/)?", "/**": "/.*", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+
+
+def _character_class(piece: str) -> str:
+    if len(piece) > 2 and piece[0] == "[" and piece[-1] == "]":
+        body = piece[1:-1]
+        negated = body[0] in "!^"
+        body = re.sub(r"([\\\]^])", r"\\\1", body[1:] if negated else body)
+        return f"[{'^' if negated else ''}{body}]"
+    return re.escape(piece)
+
+
+def _directory_files(
+    root: Path, display: str, excluded: Excluder
+) -> tuple[list[SourceFile], list[tuple[str, str]]]:
+    prefix = "" if display == "." else display.rstrip("/") + "/"
+    listed = _git_files(root)
+    problems: list[tuple[str, str]] = []
+    if listed is None:
+        listed = _walk(root, prefix, excluded, problems)
+    files = [
+        SourceFile(root / name, prefix + name, explicit=False)
+        for name in listed
+        if name.lower().endswith(YAML_SUFFIXES)
+        and not excluded(prefix + name)
+        and (root / name).is_file()
+    ]
+    return files, problems
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Paths under ``root`` that git tracks or does not ignore; None outside a work tree."""
+    try:
+        result = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    if result.returncode != 0:
+        return None
+    names = os.fsdecode(result.stdout).split("\0")
+    # A file that is both staged and modified, or in conflict, is listed more than once.
+    return sorted({name for name in names if name})
+
+
+def _walk(
+    root: Path, prefix: str, excluded: Excluder, problems: list[tuple[str, str]]
+) -> list[str]:
+    """Every file under ``root`` as a relative path, following directory links once.
+
+    ``prefix`` turns a relative path into a display path, for ``excluded`` and ``problems``.
+    """
+    visited: set[tuple[int, int]] = set()
+
+    def visit(directory: Path, relative: str) -> Iterator[str]:
+        try:
+            status = directory.stat()
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError as exc:
+            problems.append(
+                ((prefix + relative).rstrip("/") or ".", f"cannot list: {exc.strerror}")
+            )
+            return
+        # Directory links can form loops: each real directory is entered once.
+        if (status.st_dev, status.st_ino) in visited:
+            return
+        visited.add((status.st_dev, status.st_ino))
+        for entry in entries:
+            name = relative + entry.name
+            if not _is_directory(entry):
+                yield name
+            elif entry.name not in SKIPPED_DIRECTORIES and not excluded(prefix + name):
+                yield from visit(Path(entry.path), name + "/")
+
+    return list(visit(root, ""))
+
+
+def _is_directory(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False

@@ -1,0 +1,119 @@
+"""Kustomize ``images:`` entries (``name``, ``newName``, ``newTag``, ``digest``).
+
+An entry that sets ``newTag`` or ``digest`` names an image: ``(newName or
+name):newTag@digest``, reported at the ``newTag`` value (the ``digest`` value
+when there is no tag). An entry with only ``newName`` renames images and keeps
+the tag the manifests give, which are checked where they are written. The fix
+replaces the ``digest:`` value or inserts a ``digest:`` field (KustomizeEntry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.extract.occurrence import FileScan, child, dynamic_part
+from linter.model import Form, KustomizeEntry, Occurrence
+from linter.yamlnodes import (
+    Node,
+    entries,
+    is_mapping,
+    is_null,
+    is_scalar,
+    is_sequence,
+    string,
+    values,
+)
+
+
+def extract(scan: FileScan, document: Node) -> Iterator[Occurrence]:
+    yield from images(scan, document, "")
+
+
+def images(scan: FileScan, holder: Node, path: str) -> Iterator[Occurrence]:
+    """The entries of ``holder``'s ``images:`` list that pin a tag or a digest."""
+    for sequence in values(holder, "images"):
+        if is_sequence(sequence):
+            for index, entry in enumerate(sequence.value):
+                found = _entry(scan, entry, child(child(path, "images"), index))
+                if found is not None:
+                    yield found
+
+
+def _entry(scan: FileScan, entry: Node, path: str) -> Occurrence | None:
+    if not is_mapping(entry):
+        return None
+    name = string(entry, "name")
+    # The last of duplicated fields wins, as in kustomize.
+    fields = {key: (key_node, value) for key, key_node, value in entries(entry)}
+    texts = {key: _text(value) for key, (_, value) in fields.items()}
+    tag, digest = texts.get("newTag"), texts.get("digest")
+    if name is None or (tag is None and digest is None):
+        return None
+    located = fields["newTag" if tag is not None else "digest"][1]
+    if not scan.first_time(located):
+        return None
+    image = (
+        (texts.get("newName") or name)
+        + (f":{tag}" if tag else "")
+        + (f"@{digest}" if digest else "")
+    )
+    return scan.occurrence(
+        scan.parsed.scalar(located),
+        image=image,
+        yaml_path=path,
+        context=f"kustomization image {name}",
+        form=Form.KUSTOMIZE,
+        kustomize=_digest_place(scan, entry, fields.get("digest")),
+        dynamic=dynamic_part(image),
+    )
+
+
+def _text(node: Node) -> str | None:
+    """A field's text as kustomize reads it (``newTag: 1.20`` is ``"1.20"``); None when unset."""
+    if not is_scalar(node) or is_null(node):
+        return None
+    return node.value or None
+
+
+def _digest_place(
+    scan: FileScan, entry: Node, digest: tuple[Node, Node] | None
+) -> KustomizeEntry | None:
+    """Where the fix writes the digest: over the ``digest:`` value, or in a new field."""
+    text = scan.parsed.text
+    if digest is not None:
+        key, value = digest
+        if not is_scalar(value):
+            return None
+        if is_null(value) and value.value == "":
+            # ``digest:`` with no value: write it after the colon.
+            colon = text.index(":", scan.parsed.scalar(key).end)
+            return KustomizeEntry(None, colon + 1, " ")
+        span = scan.parsed.scalar(value).edit
+        return KustomizeEntry(span, span.start, "") if span is not None else None
+    end = _content_end(scan, entry)
+    if end is None:
+        return None
+    if getattr(entry, "flow_style", False):
+        return KustomizeEntry(None, end, ", digest: ")
+    line_end = text.find("\n", end)
+    if line_end < 0:
+        newline = "\r\n" if "\r\n" in text else "\n"
+        insert_at = len(text)
+    else:
+        crlf = text[line_end - 1] == "\r"
+        newline = "\r\n" if crlf else "\n"
+        insert_at = line_end - 1 if crlf else line_end
+    _, column = scan.parsed.position(scan.parsed.scalar(entry.value[0][0]).start)
+    return KustomizeEntry(None, insert_at, f"{newline}{' ' * (column - 1)}digest: ")
+
+
+def _content_end(scan: FileScan, entry: Node) -> int | None:
+    """The end of the entry's last key or value written inside it (not an aliased anchor's)."""
+    start = entry.start_mark.index
+    written = [
+        node
+        for pair in entry.value
+        for node in pair
+        if is_scalar(node) and node.start_mark.index >= start
+    ]
+    return max((scan.parsed.scalar(node).end for node in written), default=None)

@@ -1,0 +1,260 @@
+"""YAML text -> composed nodes with exact character offsets, and helpers to read them.
+
+Composition uses libyaml through ruamel.yaml.clib; the pure-Python parser only
+when the C one is missing or refuses the text (libyaml is YAML 1.1 and stricter).
+Tags are not resolved while composing — that is most of the Python work — so
+``is_string`` decides the few values whose type matters.
+
+Offsets: libyaml counts characters (a CRLF is two) but not a byte order mark,
+so the mark is removed before parsing and added back to every offset here:
+all spans point into the text as read (linter.source). Lines and columns are
+computed from offsets, never taken from the parser, which also breaks lines at
+NEL and U+2028.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from linter.model import Span
+
+try:
+    from _ruamel_yaml import CParser  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - ruamel.yaml.clib is a dependency on CPython
+    CParser = None
+
+BOM = "\ufeff"
+STR_TAG = "tag:yaml.org,2002:str"
+MERGE_TAG = "tag:yaml.org,2002:merge"
+#: The tag every untagged node gets: types are decided only where they matter (is_string).
+IMPLICIT_TAG = "tag:imagepin,2025:implicit"
+
+# YAML 1.1 and 1.2 core schema plain scalars that load as null, booleans or numbers.
+_NOT_A_STRING = re.compile(
+    r"~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF"
+    r"|[-+]?(?:0|[1-9][0-9_]*)|0o?[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+"
+    r"|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|"
+)
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+# An anchor or a tag before a scalar, which the node's start mark includes.
+_PROPERTIES = re.compile(r"(?:(?:!<[^>]*>|[&!][^\s,\[\]{}]*)(?:\s|#[^\n]*)*)*")
+_BLOCK_STYLES = ("|", ">")
+_QUOTE_STYLES = ("'", '"')
+
+
+class Mark(Protocol):
+    index: int
+
+
+class Node(Protocol):
+    tag: str
+    value: Any
+    start_mark: Mark
+    end_mark: Mark
+
+
+class YamlSyntaxError(Exception):
+    """The text is not YAML: where the parser gave up (1-based) and why, on one line."""
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(f"{line}:{column}: {message}")
+        self.line = line
+        self.column = column
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ScalarText:
+    """Where a scalar is written: ``text[start:end]`` is the raw scalar, quotes included."""
+
+    value: str
+    start: int
+    end: int
+    #: The characters that hold ``value`` exactly; None when escapes or line folding differ.
+    edit: Span | None
+
+
+class Parsed:
+    """The documents of one text, with the offsets and positions of their scalars.
+
+    Raises YamlSyntaxError when the text is not YAML.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._shift = 1 if text.startswith(BOM) else 0
+        self._line_starts: list[int] | None = None
+        try:
+            self.documents = _compose(text[self._shift :])
+        except YAMLError as exc:
+            offset, message = _describe(exc)
+            raise YamlSyntaxError(*self.position(offset + self._shift), message) from None
+
+    def scalar(self, node: Node) -> ScalarText:
+        text, style = self.text, getattr(node, "style", None)
+        start, end = node.start_mark.index + self._shift, node.end_mark.index + self._shift
+        properties = _PROPERTIES.match(text, start, end)
+        start = properties.end() if properties else start
+        if style in _BLOCK_STYLES:
+            # A block scalar's end mark is at the start of the next line, past blank lines.
+            end = start + len(text[start:end].rstrip(" \t\r\n"))
+            return ScalarText(node.value, start, end, None)
+        inner = (start + 1, end - 1) if style in _QUOTE_STYLES else (start, end)
+        verbatim = text[inner[0] : inner[1]] == node.value
+        return ScalarText(node.value, start, end, Span(*inner) if verbatim else None)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """The 1-based line and column (in characters, not counting a BOM) of ``offset``."""
+        if self._line_starts is None:
+            self._line_starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+        line = bisect_right(self._line_starts, offset)
+        column = offset - self._line_starts[line - 1] + 1
+        return line, column - self._shift if line == 1 else column
+
+
+def _compose(body: str) -> list[Node]:
+    if CParser is None:
+        return _compose_pure(body)
+    try:
+        return _compose_c(body)
+    except YAMLError as error:
+        # libyaml follows YAML 1.1 and refuses some YAML 1.2 that kubectl and Compose
+        # read (``{image: nginx:1.27}`` in flow style, a redefined anchor): ask the
+        # pure parser before calling it a syntax error, and report libyaml's words.
+        try:
+            return _compose_pure(body)
+        except (YAMLError, RecursionError):  # the pure parser recurses per nesting level
+            raise error from None
+
+
+if CParser is not None:
+
+    class _Composer(CParser):  # type: ignore[misc]
+        """libyaml composition without tag resolution (every untagged node gets IMPLICIT_TAG)."""
+
+        def resolve(self, kind: type, value: str | None, implicit: object) -> str:
+            return IMPLICIT_TAG
+
+        def descend_resolver(self, parent: object, index: object) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
+
+
+def _compose_c(body: str) -> list[Node]:
+    composer = _Composer(body)
+    documents = []
+    try:
+        while composer.check_node():
+            documents.append(composer.get_node())
+    finally:
+        composer.dispose()
+    return documents
+
+
+def _compose_pure(body: str) -> list[Node]:
+    from ruamel.yaml import YAML
+
+    with warnings.catch_warnings():
+        # The pure composer warns (and carries on) about redefined anchors.
+        warnings.simplefilter("ignore")
+        return list(YAML(typ="safe", pure=True).compose_all(body))
+
+
+def _describe(exc: YAMLError) -> tuple[int, str]:
+    """The offset (in the parsed body) and a one-line message of a parser error."""
+    if isinstance(exc, MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context:
+            message += f" ({exc.context})"
+        return (mark.index if mark is not None else 0), message
+    # ReaderError: a character YAML does not allow.
+    return getattr(exc, "position", 0), str(exc).splitlines()[0]
+
+
+def is_mapping(node: object) -> bool:
+    return isinstance(node, MappingNode)
+
+
+def is_sequence(node: object) -> bool:
+    return isinstance(node, SequenceNode)
+
+
+def is_scalar(node: object) -> bool:
+    return isinstance(node, ScalarNode)
+
+
+def is_null(node: Node) -> bool:
+    """A plain scalar that loads as null: empty, ``~`` or ``null``."""
+    return is_scalar(node) and not getattr(node, "style", None) and node.value in _NULLS
+
+
+def is_string(node: Node) -> bool:
+    """Whether ``node`` loads as a string (not null, a boolean or a number)."""
+    if not is_scalar(node):
+        return False
+    if node.tag != IMPLICIT_TAG:
+        return node.tag == STR_TAG
+    # Only plain scalars are resolved to other types; quoted and block ones are strings.
+    return bool(getattr(node, "style", None)) or not _NOT_A_STRING.fullmatch(node.value)
+
+
+def entries(mapping: Node) -> list[tuple[str | None, Node, Node]]:
+    """``(key text, key node, value node)`` for every pair, ``<<`` merges expanded.
+
+    Duplicate keys are all kept, in order. Merged pairs come after the
+    mapping's own and only for keys it does not set; of several merged
+    mappings the earlier wins, as the YAML merge type says.
+    """
+    return _entries(mapping, frozenset(), {})
+
+
+_Entries = list[tuple[str | None, Node, Node]]
+
+
+def _entries(mapping: Node, visiting: frozenset[int], done: dict[int, _Entries]) -> _Entries:
+    # ``done``: merges can nest an anchor twice per level (``<<: [*a, *a]``), which
+    # without it takes exponential time, like a billion laughs.
+    if id(mapping) in done:
+        return done[id(mapping)]
+    own: _Entries = []
+    sources: list[Node] = []
+    for key, value in mapping.value:
+        text = key.value if is_scalar(key) else None
+        if text == "<<" and key.tag in (IMPLICIT_TAG, MERGE_TAG) and not key.style:
+            sources += value.value if is_sequence(value) else [value]
+        else:
+            own.append((text, key, value))
+    keys = {text for text, _, _ in own}
+    # An alias can point at an enclosing mapping: never merge a mapping into itself.
+    visiting |= {id(mapping)}
+    for source in sources:
+        if is_mapping(source) and id(source) not in visiting:
+            extra = [entry for entry in _entries(source, visiting, done) if entry[0] not in keys]
+            own += extra
+            keys |= {text for text, _, _ in extra}
+    done[id(mapping)] = own
+    return own
+
+
+def values(mapping: Node, key: str) -> list[Node]:
+    """Every value of ``key`` in ``mapping`` (several when the key is duplicated)."""
+    if not is_mapping(mapping):
+        return []
+    return [value for text, _, value in entries(mapping) if text == key]
+
+
+def string(mapping: Node, key: str) -> str | None:
+    """The text of the last string value of ``key``, or None."""
+    found = [value.value for value in values(mapping, key) if is_string(value)]
+    return found[-1] if found else None

@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from linter.discovery import Excluder, SourceFile, discover, display_path
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def _tree(root: Path, names: list[str]) -> None:
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("a: b\n")
+
+
+def _displays(files: list[SourceFile]) -> list[str]:
+    return [file.display for file in files]
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize(
+    ("globs", "path", "excluded"),
+    [
+        (["vendor/**"], "vendor/a.yaml", True),
+        (["vendor/**"], "vendor/deep/a.yaml", True),
+        (["vendor/**"], "src/vendor/a.yaml", False),
+        (["vendor/**"], "vendor", False),
+        (["vendor"], "src/vendor/a.yaml", True),
+        (["vendor/"], "src/vendor/a.yaml", True),
+        (["/vendor"], "src/vendor/a.yaml", False),
+        (["/vendor"], "vendor/a.yaml", True),
+        (["**/templates/**"], "charts/x/templates/d.yaml", True),
+        (["**/templates/**"], "templates/d.yaml", True),
+        (["**/templates/**"], "charts/templates.yaml", False),
+        (["*.gen.yaml"], "a/b/c.gen.yaml", True),
+        (["*.gen.yaml"], "a/b/c.yaml", False),
+        (["*.yaml"], "a/b.yml", False),
+        (["charts/*.yaml"], "charts/a.yaml", True),
+        (["charts/*.yaml"], "charts/x/a.yaml", False),
+        (["a?.yaml"], "ab.yaml", True),
+        (["a?.yaml"], "a/.yaml", False),
+        (["[ab].yaml"], "b.yaml", True),
+        (["[!ab].yaml"], "b.yaml", False),
+        (["[!ab].yaml"], "c.yaml", True),
+        (["a.b"], "a.b", True),
+        (["a.b"], "axb", False),
+        (["x/**/y.yaml"], "x/y.yaml", True),
+        (["x/**/y.yaml"], "x/1/2/y.yaml", True),
+        ([], "a.yaml", False),
+        (["", "/"], "a.yaml", False),
+        (["other", "*.yaml"], "a.yaml", True),
+    ],
+)
+def test_excluder(globs: list[str], path: str, excluded: bool) -> None:
+    assert Excluder(globs)(path) is excluded
+
+
+@pytest.mark.parametrize(
+    ("argument", "expected"),
+    [
+        ("a.yaml", "a.yaml"),
+        ("./a.yaml", "a.yaml"),
+        ("sub/../a.yaml", "a.yaml"),
+        ("sub/", "sub"),
+        (".", "."),
+        ("/work/project/sub/a.yaml", "sub/a.yaml"),
+        ("../other/a.yaml", "../other/a.yaml"),
+        ("/elsewhere/a.yaml", "/elsewhere/a.yaml"),
+    ],
+)
+def test_display_path(argument: str, expected: str) -> None:
+    assert display_path(argument, Path("/work/project")) == expected
+
+
+def test_walk_without_git(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        [
+            "a.yaml",
+            "b.yml",
+            "c.YAML",
+            "notes.txt",
+            "deep/er/d.yaml",
+            ".git/config.yaml",
+            "node_modules/pkg/e.yaml",
+            "vendor/f.yaml",
+            "src/vendor/g.yaml",
+            ".hidden/h.yaml",
+        ],
+    )
+    (tmp_path / "dir.yaml").mkdir()
+    files, problems = discover(["."], cwd=tmp_path)
+    assert _displays(files) == [".hidden/h.yaml", "a.yaml", "b.yml", "c.YAML", "deep/er/d.yaml"]
+    assert problems == []
+    assert all(not file.explicit for file in files)
+    assert files[1].path == tmp_path / "a.yaml"
+
+
+def test_walk_a_subdirectory_keeps_its_prefix(tmp_path: Path) -> None:
+    _tree(tmp_path, ["sub/a.yaml", "sub/x/b.yaml", "c.yaml"])
+    files, _ = discover(["sub/"], cwd=tmp_path)
+    assert _displays(files) == ["sub/a.yaml", "sub/x/b.yaml"]
+
+
+def test_walk_outside_the_working_directory(tmp_path: Path) -> None:
+    _tree(tmp_path, ["outside/a.yaml", "cwd/b.yaml"])
+    files, _ = discover(["../outside"], cwd=tmp_path / "cwd")
+    assert _displays(files) == ["../outside/a.yaml"]
+    assert files[0].path.resolve() == tmp_path / "outside/a.yaml"
+
+
+def test_explicit_files_are_always_taken(tmp_path: Path) -> None:
+    _tree(tmp_path, ["Containerfile", "vendor/x.yaml", "a.yaml"])
+    files, problems = discover(["Containerfile", "vendor/x.yaml", "missing.yaml"], cwd=tmp_path)
+    assert _displays(files) == ["Containerfile", "vendor/x.yaml"]
+    assert all(file.explicit for file in files)
+    assert problems == [("missing.yaml", "no such file or directory")]
+
+
+def test_explicit_special_files_are_problems(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    files, problems = discover(["pipe.yaml", "dangling.yaml"], cwd=tmp_path)
+    # A dangling link is taken: reading it says what is wrong, like any unreadable file.
+    assert _displays(files) == ["dangling.yaml"]
+    assert problems == [("pipe.yaml", "not a regular file")]
+
+
+def test_a_file_named_twice_is_listed_once_as_explicit(tmp_path: Path) -> None:
+    _tree(tmp_path, ["a.yaml", "b.yaml"])
+    files, _ = discover([".", "./a.yaml", "a.yaml"], cwd=tmp_path)
+    assert [(file.display, file.explicit) for file in files] == [
+        ("a.yaml", True),
+        ("b.yaml", False),
+    ]
+
+
+def test_exclude_applies_to_walks_and_explicit_files(tmp_path: Path) -> None:
+    _tree(tmp_path, ["keep.yaml", "gen/a.yaml", "x.gen.yaml", "charts/c/templates/d.yaml"])
+    excludes = ["gen", "*.gen.yaml", "**/templates/**"]
+    files, problems = discover([".", "x.gen.yaml"], exclude=excludes, cwd=tmp_path)
+    assert _displays(files) == ["keep.yaml"]
+    assert problems == []
+
+
+def test_symlink_loops_end(tmp_path: Path) -> None:
+    _tree(tmp_path, ["a/b.yaml"])
+    (tmp_path / "a" / "loop").symlink_to(tmp_path)
+    (tmp_path / "a" / "self").symlink_to(tmp_path / "a")
+    (tmp_path / "broken.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "a" / "b.yaml")
+    files, problems = discover(["."], cwd=tmp_path)
+    assert _displays(files) == ["a/b.yaml", "link.yaml"]
+    assert problems == []
+
+
+def test_unlistable_directory_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _tree(tmp_path, ["ok/a.yaml", "locked/b.yaml"])
+    real_scandir = os.scandir
+
+    def scandir(path: str | os.PathLike[str]) -> object:
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    # A mode of 0 does not stop root, who runs the tests in CI containers.
+    monkeypatch.setattr(os, "scandir", scandir)
+    files, problems = discover(["."], cwd=tmp_path)
+    assert _displays(files) == ["ok/a.yaml"]
+    assert problems == [("locked", "cannot list: Permission denied")]
+
+
+@needs_git
+def test_git_work_tree_lists_tracked_and_unignored_files(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        [
+            "tracked.yaml",
+            "vendor/tracked.yaml",
+            "untracked.yaml",
+            "ignored.yaml",
+            "build/out.yaml",
+            "sub/c.yml",
+            "readme.md",
+        ],
+    )
+    (tmp_path / ".gitignore").write_text("ignored.yaml\nbuild/\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "tracked.yaml", "vendor/tracked.yaml", ".gitignore")
+    (tmp_path / "tracked.yaml").write_text("changed: yes\n")
+    files, problems = discover(["."], cwd=tmp_path)
+    assert _displays(files) == [
+        "sub/c.yml",
+        "tracked.yaml",
+        "untracked.yaml",
+        "vendor/tracked.yaml",
+    ]
+    assert problems == []
+    sub, _ = discover(["sub"], cwd=tmp_path)
+    assert _displays(sub) == ["sub/c.yml"]
+
+
+@needs_git
+def test_git_lists_a_deleted_tracked_file_that_is_skipped(tmp_path: Path) -> None:
+    _tree(tmp_path, ["gone.yaml", "here.yaml"])
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    (tmp_path / "gone.yaml").unlink()
+    files, _ = discover(["."], cwd=tmp_path)
+    assert _displays(files) == ["here.yaml"]
+
+
+def test_no_paths_means_the_working_directory(tmp_path: Path) -> None:
+    _tree(tmp_path, ["a.yaml"])
+    files, _ = discover([], cwd=tmp_path)
+    assert _displays(files) == ["a.yaml"]
