@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from linter.commands.common import fail, lint_parser, output_format, use_color, write_output
 from linter.config import ConfigError, load
 from linter.model import Level
+
+if TYPE_CHECKING:
+    from linter.engine import CheckOptions
 
 
 def add_parser(
@@ -36,26 +40,33 @@ def _fix_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_options(args: argparse.Namespace, *, fix: bool = False) -> CheckOptions:
+    """The engine's options from the command line and the configuration file."""
+    from linter.engine import CheckOptions
+
+    config = load(args.config)
+    return CheckOptions(
+        config=config,
+        offline=args.offline,
+        select=tuple(args.select),
+        ignore=tuple(args.ignore),
+        verbose=args.verbose,
+        fix=fix,
+        update=getattr(args, "update", False),
+        diff=getattr(args, "diff", False),
+        no_cache=args.no_cache,
+        cache_dir=args.cache_dir,
+        insecure=tuple(args.insecure_registry),
+        platform=args.platform or config.platform,
+        concurrency=args.concurrency,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    from linter.engine import CheckOptions, run_check
+    from linter.engine import run_check
 
     try:
-        config = load(args.config)
-        options = CheckOptions(
-            config=config,
-            offline=args.offline,
-            select=tuple(args.select),
-            ignore=tuple(args.ignore),
-            verbose=args.verbose,
-            fix=bool(args.fix or args.diff),
-            update=args.update,
-            diff=args.diff,
-            no_cache=args.no_cache,
-            cache_dir=args.cache_dir,
-            insecure=tuple(args.insecure_registry),
-            platform=args.platform or config.platform,
-            concurrency=args.concurrency,
-        )
+        options = check_options(args, fix=bool(args.fix or args.diff))
         if options.fix and options.offline:
             return fail("fix needs the registries: it cannot run with --offline")
         outcome = run_check(args.paths, options)

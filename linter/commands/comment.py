@@ -13,7 +13,7 @@ import os
 import sys
 
 from linter.commands.common import fail, lint_parser, write_output
-from linter.config import ConfigError, load
+from linter.config import ConfigError
 from linter.report import Report
 
 
@@ -59,21 +59,10 @@ def add_parser(
 
 def check_report(args: argparse.Namespace) -> Report:
     """Run the checks the way ``check`` does, without fixing anything."""
-    from linter.engine import CheckOptions, run_check
+    from linter.commands.check import check_options
+    from linter.engine import run_check
 
-    config = load(args.config)
-    options = CheckOptions(
-        config=config,
-        offline=args.offline,
-        select=tuple(args.select),
-        ignore=tuple(args.ignore),
-        verbose=args.verbose,
-        no_cache=args.no_cache,
-        cache_dir=args.cache_dir,
-        insecure=tuple(args.insecure_registry),
-        platform=args.platform or config.platform,
-        concurrency=args.concurrency,
-    )
+    options = check_options(args)
     return run_check(args.paths, options).report
 
 
