@@ -5,6 +5,7 @@ No printing here: the CLI renders the Report this returns.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -73,7 +74,9 @@ def selected_rules(config: Config, select: Sequence[str], ignore: Sequence[str])
     return [rule for rule in all_rules() if rule.id in chosen]
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_reference(text: str) -> tuple[Reference | None, str | None]:
+    """Parsed once per distinct string: the same images repeat across a repository."""
     try:
         return parse(text), None
     except InvalidReference as exc:
@@ -190,15 +193,14 @@ def _evaluate(
 def _suppress_file_findings(findings: list[Finding], files: Sequence[_File]) -> list[Finding]:
     """IMG000 findings honour ``disable-file`` and line comments like any other."""
     texts = {f.entry.display: f.text for f in files}
-    kept = []
-    for finding in findings:
-        text = texts.get(finding.path)
-        if text is not None and suppress.parse(text).suppresses(
+    return [
+        finding
+        for finding in findings
+        if finding.path not in texts
+        or not suppress.parse(texts[finding.path]).suppresses(
             finding.line, finding.rule, finding.name
-        ):
-            continue
-        kept.append(finding)
-    return kept
+        )
+    ]
 
 
 def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:

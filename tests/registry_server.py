@@ -768,14 +768,16 @@ class RegistryFarm:
         )
         return Registry("basic-tls", self._start(process), self.pusher, USERNAME, PASSWORD)
 
-    def token(self) -> Registry:
+    def token(self, *, realm: Callable[[TokenServer], str] | None = None) -> Registry:
+        """``realm`` maps the token server to the realm the registry advertises (the
+        benchmark puts a latency proxy in front of it); the server's own by default."""
         where = self.directory / "token"
         server = TokenServer(where)
         server.start()
         self._token_servers.append(server)
         auth = {
             "token": {
-                "realm": server.realm,
+                "realm": realm(server) if realm else server.realm,
                 "service": SERVICE,
                 "issuer": ISSUER,
                 "rootcertbundle": str(server.cert_bundle),
