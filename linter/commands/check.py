@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
 from linter.commands.common import fail, lint_parser, output_format, use_color, write_output
@@ -69,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         options = check_options(args, fix=bool(args.fix or args.diff))
         if options.fix and options.offline:
             return fail("fix needs the registries: it cannot run with --offline")
-        outcome = run_check(args.paths, options)
+        with _progress(args, options):
+            outcome = run_check(args.paths, options)
     except ConfigError as exc:
         return fail(str(exc))
     report = outcome.report
@@ -90,6 +92,15 @@ def run(args: argparse.Namespace) -> int:
     if args.exit_zero:
         return 0
     return 1 if errors or changed or report.errors else 0
+
+
+def _progress(args: argparse.Namespace, options: CheckOptions) -> AbstractContextManager[object]:
+    """A spinner on an interactive terminal while the registries answer; nothing otherwise."""
+    if options.offline or args.quiet or not sys.stderr.isatty() or not use_color(args, sys.stderr):
+        return nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status("resolving images…", spinner="dots")
 
 
 def _print_diffs(diffs: tuple[str, ...], args: argparse.Namespace) -> None:
