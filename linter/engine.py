@@ -117,20 +117,35 @@ def _read(entries: Sequence[discovery.SourceFile]) -> tuple[list[_File], list[Fi
     return files, findings
 
 
-def _registry_options(options: CheckOptions, need_platforms: bool) -> RegistryOptions:
+def _registry_options(options: CheckOptions) -> RegistryOptions:
+    """The registry options, and what the selected policy rules need fetched (docs/policy.md)."""
     from dataclasses import replace
 
     from linter.registry import RegistryOptions
+    from linter.signatures import SignatureKeyError, load_keys
 
+    config = options.config
     registry = RegistryOptions.from_config(
-        options.config,
+        config,
         no_cache=options.no_cache,
         cache_dir=options.cache_dir,
         insecure=options.insecure,
         platform=options.platform,
         concurrency=options.concurrency,
     )
-    return replace(registry, need_platforms=need_platforms)
+    on = {rule.id for rule in selected_rules(config, options.select, options.ignore)}
+    need_signatures = config.require_signature and "IMG010" in on
+    try:
+        keys = load_keys(config.signature_keys, Path(config.root)) if need_signatures else []
+    except SignatureKeyError as exc:
+        raise ConfigError(str(exc)) from None
+    return replace(
+        registry,
+        need_platforms=bool(config.required_platforms) and "IMG008" in on,
+        need_created=config.max_age_days is not None and "IMG012" in on,
+        need_signatures=need_signatures,
+        signature_keys=tuple(keys),
+    )
 
 
 def _resolve(
@@ -140,8 +155,7 @@ def _resolve(
         return {}, ()
     from linter import registry
 
-    need_platforms = bool(options.config.required_platforms)
-    answers, stats = registry.resolve_with_stats(refs, _registry_options(options, need_platforms))
+    answers, stats = registry.resolve_with_stats(refs, _registry_options(options))
     failed = sorted(stats.registries_failed.items())
     problems = tuple(f"{host}: {reason}" for host, reason in failed)
     return answers, problems

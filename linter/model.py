@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from linter.reference import Reference
 
@@ -117,6 +118,51 @@ class ResolveError:
     registry: str
 
 
+class SignatureState(enum.Enum):
+    """What the registry holds to vouch for one digest (IMG010)."""
+
+    #: No cosign or Notation signature at all.
+    MISSING = "missing"
+    #: Signatures exist; no ``signature-keys`` were configured to verify them.
+    FOUND = "found"
+    #: Signatures exist, and none verifies with the configured keys.
+    UNVERIFIED = "unverified"
+    #: A cosign signature verified with one of the configured keys.
+    VERIFIED = "verified"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One signature of a digest, as found in the registry."""
+
+    #: ``cosign`` or ``notation``.
+    kind: str
+    #: Where it was found: ``referrers API``, ``tag sha256-<hex>``, ``tag sha256-<hex>.sig``.
+    source: str
+    #: The digest of the signature manifest.
+    manifest: str
+    #: Checked against the configured keys: True or False; None when not checked.
+    verified: bool | None = None
+    #: The key whose signature this is (when the cryptography verified), by file name.
+    key: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SignatureStatus:
+    """The signatures of ``digest`` and the verdict on them, with a one-line reason."""
+
+    digest: str
+    state: SignatureState
+    signatures: tuple[Signature, ...] = ()
+    reason: str = ""
+
+    @property
+    def key(self) -> str | None:
+        """The key that verified, when one did."""
+        return next((s.key for s in self.signatures if s.verified), None)
+
+
 @dataclass(frozen=True)
 class Resolution:
     """What the registry says about one unique reference.
@@ -126,6 +172,13 @@ class Resolution:
     ``platforms`` lists the children of the index the tag (or the pinned digest)
     points to, when they were needed. ``pinned_exists`` answers, for references
     with a digest, whether that digest exists in the repository.
+
+    The trust policy's facts are about the *deployed* digest: the pin when the
+    reference has one, else ``digest`` (what ``fix`` writes). Each is filled only
+    when its rule is configured: ``platform`` (IMG008) when the deployed digest is
+    one platform's image (a single-platform image, or one child of an index),
+    ``created`` (IMG012; for an index, its ``platform`` or linux/amd64 image's),
+    ``signature`` (IMG010).
     """
 
     reference: Reference
@@ -134,6 +187,9 @@ class Resolution:
     platforms: tuple[PlatformEntry, ...] = ()
     pinned_exists: bool | None = None
     error: ResolveError | None = None
+    platform: PlatformEntry | None = None
+    created: datetime | None = None
+    signature: SignatureStatus | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,6 +55,17 @@ def load_keys(paths: Sequence[str], root: Path) -> list[NamedKey]:
         except ValueError as exc:
             raise SignatureKeyError(f"signature key {name}: not a PEM public key ({exc})") from None
     return keys
+
+
+def fingerprint(keys: Sequence[NamedKey]) -> str:
+    """Names and public key bytes of ``keys``, hashed: a cached verdict holds for this set only."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    digest = hashlib.sha256()
+    for named in keys:
+        der = named.key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        digest.update(named.name.encode() + b"\0" + der + b"\0")
+    return digest.hexdigest()
 
 
 def _signature_matches(key: Any, signature: bytes, payload: bytes) -> bool:
@@ -106,7 +118,10 @@ def verify(
         return Verdict(False, None, "the signature annotation is not base64")
     signer = next((k.name for k in keys if _signature_matches(k.key, signature, payload)), None)
     if signer is None:
-        return Verdict(False, None, "the signature does not verify with any configured key")
+        names = ", ".join(k.name for k in keys)
+        return Verdict(
+            False, None, f"the signature does not verify with any configured key ({names})"
+        )
     signed_digest, signed_reference = _payload_claims(payload)
     if signed_digest is None:
         return Verdict(False, signer, "the signed payload is not a cosign simple-signing document")

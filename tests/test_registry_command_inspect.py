@@ -48,6 +48,12 @@ def test_inspect(
             "layers": 1,
             "size": len(layer.data),
         },
+        "signatures": {
+            "state": "missing",
+            "key": None,
+            "reason": "no cosign or Notation signature found",
+            "found": [],
+        },
     }
 
 

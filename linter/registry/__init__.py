@@ -27,6 +27,7 @@ from linter.registry.stats import RunStats
 
 if TYPE_CHECKING:
     from linter.registry.details import ImageDetails
+    from linter.signatures import NamedKey
 
 __all__ = [
     "RegistryError",
@@ -54,6 +55,11 @@ class RegistryOptions:
     cache_dir: Path | None = None
     cache_ttl: int = 600
     need_platforms: bool = False
+    #: What the trust policy needs of the deployed digest (docs/policy.md): its creation
+    #: time (IMG012) and its signatures (IMG010), checked with these cosign public keys.
+    need_created: bool = False
+    need_signatures: bool = False
+    signature_keys: tuple[NamedKey, ...] = ()
     #: Seconds per request, and for the whole run.
     timeout: float = 10.0
     deadline: float = 120.0

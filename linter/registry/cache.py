@@ -1,5 +1,8 @@
 """The persistent cache: tag -> digest for ``cache-ttl`` seconds, facts about a digest forever.
 
+Signature verdicts ("signed", "verified with this key") are kept for ``cache-ttl`` too:
+signatures are tags and referrers, which come and go.
+
 One small JSON file per entry, written to a temporary file and renamed into place:
 concurrent runs (two hooks at once) may both write an entry, but a reader only
 ever sees a whole file, and a damaged or foreign file is just a miss. No secret is
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from linter.model import PlatformEntry
+from linter.model import PlatformEntry, Signature, SignatureState, SignatureStatus
 from linter.registry.manifests import ImageFacts
 
 #: Bumped when the layout or the meaning of an entry changes; old entries are then ignored.
@@ -57,13 +60,8 @@ class Cache:
         self._clock = clock
 
     def tag(self, name: str, tag: str) -> TagFacts | None:
-        record = self._read(("tag", name, tag))
+        record = self._fresh(("tag", name, tag))
         if record is None:
-            return None
-        stored = record.get("stored")
-        now = self._clock()
-        # An entry "from the future" (clock moved back) is not trusted either.
-        if not isinstance(stored, (int, float)) or not now - self.ttl < stored <= now + 60:
             return None
         digest, media_type = record.get("digest"), record.get("media_type")
         if not isinstance(digest, str) or not isinstance(media_type, str):
@@ -153,6 +151,61 @@ class Cache:
             },
         )
 
+    def signature(self, name: str, digest: str, keyring: str) -> SignatureStatus | None:
+        """A verdict on ``digest``'s signatures made with the keys ``keyring`` fingerprints."""
+        record = self._fresh(("signature", name, digest, keyring))
+        if record is None:
+            return None
+        try:
+            found = tuple(
+                Signature(
+                    str(s["kind"]),
+                    str(s["source"]),
+                    str(s["manifest"]),
+                    _optional(s, "verified", bool),
+                    _optional(s, "key", str),
+                    str(s["reason"]),
+                )
+                for s in record["signatures"]
+            )
+            state = SignatureState(record["state"])
+            return SignatureStatus(digest, state, found, str(record["reason"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def put_signature(self, name: str, keyring: str, status: SignatureStatus) -> None:
+        self._write(
+            ("signature", name, status.digest, keyring),
+            {
+                "state": status.state.value,
+                "signatures": [
+                    {
+                        "kind": s.kind,
+                        "source": s.source,
+                        "manifest": s.manifest,
+                        "verified": s.verified,
+                        "key": s.key,
+                        "reason": s.reason,
+                    }
+                    for s in status.signatures
+                ],
+                "reason": status.reason,
+                "stored": self._clock(),
+            },
+        )
+
+    def _fresh(self, key: tuple[str, ...]) -> dict[str, Any] | None:
+        """An entry stored less than ``ttl`` seconds ago."""
+        record = self._read(key)
+        if record is None:
+            return None
+        stored = record.get("stored")
+        now = self._clock()
+        # An entry "from the future" (clock moved back) is not trusted either.
+        if not isinstance(stored, (int, float)) or not now - self.ttl < stored <= now + 60:
+            return None
+        return record
+
     def _path(self, key: tuple[str, ...]) -> Path:
         name = hashlib.sha256("\0".join(key).encode()).hexdigest()
         return self.directory / name[:2] / f"{name}.json"
@@ -188,6 +241,7 @@ def _optional(record: dict[str, Any], key: str, kind: type[T]) -> T | None:
     value = record.get(key)
     if value is None:
         return None
-    if not isinstance(value, kind) or isinstance(value, bool):
+    # bool is an int to isinstance, but never a count.
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
         raise TypeError(key)
     return value

@@ -2,7 +2,9 @@
 
 The top-level digest (the index, for a multi-platform tag), its platforms, and for
 one platform the image's creation time, labels, layer count and size, read from
-the platform manifest and its config blob — each body checked against its digest.
+the platform manifest and its config blob — each body checked against its digest;
+and the signatures of the top-level digest, cosign ones verified with the keys of
+``RegistryOptions.signature_keys`` (registry/signatures.py).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from linter.model import ErrorKind, PlatformEntry
+from linter.model import ErrorKind, PlatformEntry, SignatureStatus
 from linter.reference import Reference
 from linter.registry import RegistryOptions
 from linter.registry.errors import RegistryError, display_host
@@ -38,6 +40,7 @@ class ImageDetails:
     media_type: str
     platforms: tuple[PlatformEntry, ...]
     image: PlatformImage
+    signatures: SignatureStatus
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +66,22 @@ class ImageDetails:
                 "labels": self.image.labels,
                 "layers": self.image.layers,
                 "size": self.image.size,
+            },
+            "signatures": {
+                "state": self.signatures.state.value,
+                "key": self.signatures.key,
+                "reason": self.signatures.reason,
+                "found": [
+                    {
+                        "kind": s.kind,
+                        "source": s.source,
+                        "manifest": s.manifest,
+                        "verified": s.verified,
+                        "key": s.key,
+                        "reason": s.reason,
+                    }
+                    for s in self.signatures.signatures
+                ],
             },
         }
 
@@ -102,6 +121,7 @@ async def inspect(
         if image.config is None or image.layers is None or image.size is None:
             raise RegistryError(ErrorKind.INVALID, f"{image_digest} is not an image", registry)
         facts = await resolver.image(ref, image.config)
+        signatures = await resolver.signatures(ref, digest, complete=True)
         return ImageDetails(
             ref,
             digest,
@@ -116,6 +136,7 @@ async def inspect(
                 image.layers,
                 image.size,
             ),
+            signatures,
         )
     finally:
         await resolver.aclose()

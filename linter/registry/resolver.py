@@ -12,9 +12,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TypeVar
 
-from linter.model import ErrorKind, PlatformEntry, Resolution
+from linter.model import ErrorKind, PlatformEntry, Resolution, SignatureState, SignatureStatus
 from linter.reference import Reference
-from linter.registry import RegistryOptions
+from linter.registry import RegistryOptions, policy, signatures
 from linter.registry.cache import Cache, ManifestFacts, TagFacts
 from linter.registry.client import ClientSettings, RegistryClient, Target
 from linter.registry.errors import RegistryError, display_host
@@ -33,6 +33,7 @@ from linter.registry.manifests import (
 from linter.registry.platforms import Platform, select
 from linter.registry.stats import RunStats
 from linter.registry.tasks import Once
+from linter.signatures import fingerprint
 
 V = TypeVar("V")
 ClientFactory = Callable[[RunStats], RegistryClient]
@@ -77,6 +78,8 @@ class Resolver:
         self._tags: Once[TagFacts] = Once()
         self._exists: Once[ManifestFacts | None] = Once()
         self._fetched: Once[ManifestFacts] = Once()
+        self._images: Once[ImageFacts] = Once()
+        self._signatures: Once[SignatureStatus] = Once()
         #: Manifest facts learnt this run (also when the persistent cache is off).
         self._known: dict[tuple[str, str], ManifestFacts] = {}
 
@@ -88,14 +91,14 @@ class Resolver:
         return self._client
 
     async def aclose(self) -> None:
-        for questions in (self._tags, self._exists, self._fetched):
+        for questions in (self._tags, self._exists, self._fetched, self._images, self._signatures):
             await questions.cancel()
         if self._client is not None:
             await self._client.aclose()
 
     async def resolve(self, ref: Reference) -> Resolution:
         try:
-            return await self._resolve(ref)
+            return await policy.with_facts(self, await self._resolve(ref), self._options)
         except RegistryError as exc:
             self._stats.record_failure(exc.kind, exc.registry, exc.message)
             return Resolution(ref, error=exc.to_resolve_error())
@@ -205,18 +208,55 @@ class Resolver:
                 )
             return body
 
-        cached = self._cache.image(config) if self._cache is not None else None
-        if cached is not None:
-            self._stats.cache_hits += 1
-            return cached
-        body = await self._via_mirrors(ref, ask)
-        try:
-            facts = parse_config(body)
-        except ManifestError as exc:
-            raise RegistryError(ErrorKind.INVALID, str(exc), display_host(ref.api_host)) from None
-        if self._cache is not None:
-            self._cache.put_image(config, facts)
-        return facts
+        async def compute() -> ImageFacts:
+            cached = self._cache.image(config) if self._cache is not None else None
+            if cached is not None:
+                self._stats.cache_hits += 1
+                return cached
+            body = await self._via_mirrors(ref, ask)
+            try:
+                facts = parse_config(body)
+            except ManifestError as exc:
+                raise RegistryError(
+                    ErrorKind.INVALID, str(exc), display_host(ref.api_host)
+                ) from None
+            if self._cache is not None:
+                self._cache.put_image(config, facts)
+            return facts
+
+        return await self._images.run(config, compute)
+
+    async def signatures(
+        self, ref: Reference, digest: str, *, complete: bool = False
+    ) -> SignatureStatus:
+        """The signatures of ``digest`` and the verdict on them (registry/signatures.py).
+
+        Signatures are tags and referrers: they come and go. A verdict that the digest
+        is signed is cached for ``cache-ttl`` and for these keys only; "unsigned" is
+        asked again next run, so signing the image fixes the run. ``complete`` looks
+        everywhere (for ``inspect``) instead of stopping at the first good signature.
+        """
+        keys = self._options.signature_keys
+
+        async def compute() -> SignatureStatus:
+            keyring = fingerprint(keys)
+            if self._cache is not None and not complete:
+                cached = self._cache.signature(ref.name, digest, keyring)
+                if cached is not None:
+                    self._stats.cache_hits += 1
+                    return cached
+            status = await self._via_mirrors(
+                ref,
+                lambda target: signatures.find(
+                    self.client, target, digest, repository=ref.name, keys=keys, complete=complete
+                ),
+            )
+            trusted = status.state in (SignatureState.VERIFIED, SignatureState.FOUND)
+            if self._cache is not None and trusted:
+                self._cache.put_signature(ref.name, keyring, status)
+            return status
+
+        return await self._signatures.run((ref.name, digest, complete), compute)
 
     def _remembered(self, name: str, digest: str) -> ManifestFacts | None:
         known = self._known.get((name, digest))

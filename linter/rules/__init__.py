@@ -8,11 +8,16 @@ registry's answer (online) and the policy, and say what is wrong. The engine
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from linter.config import Config
 from linter.model import Level, Occurrence, Resolution
 from linter.reference import Reference
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,9 @@ class Subject:
     #: The registry's answer; None offline or when the rule's data was not fetched.
     resolution: Resolution | None
     config: Config
+    #: When the check runs, for rules about age (IMG012): rules never read the clock.
+    #: Looked up at call time so that tests can replace ``utc_now``.
+    now: datetime = field(default_factory=lambda: utc_now())
 
 
 @dataclass(frozen=True)
