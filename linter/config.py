@@ -38,6 +38,10 @@ class Config:
     insecure_registries: tuple[str, ...] = ()
     mirrors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Globs of Helm values files besides values*.yaml next to a Chart.yaml (docs/formats.md).
+    helm_values: tuple[str, ...] = ()
+    #: Pin Helm images whose chart has no digest field as ``tag: "x@sha256:…"``.
+    helm_digest_in_tag: bool = False
     #: The file this was read from, for messages; None for defaults.
     source: str | None = None
     #: The directory relative paths in the config (keys, exclude globs) are relative to.
@@ -59,6 +63,7 @@ _STRING_LISTS = {
     "required_platforms",
     "signature_keys",
     "insecure_registries",
+    "helm_values",
 }
 
 
@@ -75,7 +80,7 @@ def _convert(source: str, key: str, value: Any) -> Any:
     name = _KEYS[key]
     if name in _STRING_LISTS:
         return _string_list(where, value)
-    if name == "require_signature":
+    if name in ("require_signature", "helm_digest_in_tag"):
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: expected true or false")
         return value

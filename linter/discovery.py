@@ -1,23 +1,30 @@
-"""Discovery: command-line paths -> the YAML files to lint (PRODUCT.md §2).
+"""Discovery: command-line paths -> the YAML files, Dockerfiles and Containerfiles to lint.
 
 Directories are listed with ``git ls-files`` inside a work tree (tracked files
 and untracked ones git does not ignore), and walked otherwise, skipping
 ``.git``, ``node_modules`` and ``vendor``. Files named on the command line are
 always taken, whatever their name, as pre-commit passes them; ``exclude``
-globs apply to both.
+globs apply to both (PRODUCT.md §2).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 YAML_SUFFIXES = (".yaml", ".yml")
+#: Dockerfile names, alone or as a dotted part (``Dockerfile.dev``, ``app.Containerfile``).
+DOCKERFILE_NAMES = frozenset({"Dockerfile", "Containerfile"})
+#: Not Dockerfiles although a part is: BuildKit's per-Dockerfile ignore files, YAML.
+_NOT_DOCKERFILE_SUFFIXES = (".dockerignore", *YAML_SUFFIXES)
 SKIPPED_DIRECTORIES = frozenset({".git", "node_modules", "vendor"})
+#: git reads the scanned repository's own config, which can name a command to run
+#: (``core.fsmonitor``, even for ``ls-files``), and a checkout can hold a bare repository
+#: with such a config: neither may run anything (docs/security.md).
+_GIT = ("git", "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit")
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,18 @@ def discover(
         elif not excluded(display):
             found[os.path.normpath(path)] = SourceFile(path, display, explicit=True)
     return sorted(found.values(), key=lambda file: file.display), problems
+
+
+def is_dockerfile(path: str) -> bool:
+    """A Dockerfile or Containerfile name, as pre-commit's identify tags them ``dockerfile``."""
+    name = path.rpartition("/")[2]
+    parts = name.split(".")
+    return not name.endswith(_NOT_DOCKERFILE_SUFFIXES) and any(p in DOCKERFILE_NAMES for p in parts)
+
+
+def is_lintable(path: str) -> bool:
+    """What a directory walk takes: YAML files, Dockerfiles and Containerfiles."""
+    return path.lower().endswith(YAML_SUFFIXES) or is_dockerfile(path)
 
 
 def display_path(argument: str, cwd: Path) -> str:
@@ -117,18 +136,18 @@ def _directory_files(
     files = [
         SourceFile(root / name, prefix + name, explicit=False)
         for name in listed
-        if name.lower().endswith(YAML_SUFFIXES)
-        and not excluded(prefix + name)
-        and (root / name).is_file()
+        if is_lintable(name) and not excluded(prefix + name) and (root / name).is_file()
     ]
     return files, problems
 
 
 def _git_files(root: Path) -> list[str] | None:
     """Paths under ``root`` that git tracks or does not ignore; None outside a work tree."""
+    import subprocess  # here: a one-file check (pre-commit's way) never pays for it
+
     try:
         result = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            [*_GIT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
             cwd=root,
             capture_output=True,
             check=False,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from linter import discovery, extract, source, suppress
 from linter.config import Config, ConfigError
+from linter.extract.options import FormatOptions
 from linter.model import Finding, Occurrence, Resolution
 from linter.reference import InvalidReference, Reference, parse
 from linter.report import FileError, Report
@@ -100,7 +101,9 @@ def _syntax_finding(path: str, line: int, column: int, message: str) -> Finding:
     return Finding(path, line, column, line, column, rule.id, rule.name, rule.level, message, "")
 
 
-def _read(entries: Sequence[discovery.SourceFile]) -> tuple[list[_File], list[Finding]]:
+def _read(
+    entries: Sequence[discovery.SourceFile], formats: FormatOptions
+) -> tuple[list[_File], list[Finding]]:
     files: list[_File] = []
     findings: list[Finding] = []
     for entry in entries:
@@ -109,7 +112,7 @@ def _read(entries: Sequence[discovery.SourceFile]) -> tuple[list[_File], list[Fi
         except source.SourceError as exc:
             findings.append(_syntax_finding(entry.display, 1, 1, f"cannot read: {exc}"))
             continue
-        result = extract.extract(entry.display, src.text)
+        result = extract.extract(entry.display, src.text, formats)
         if result.syntax_error is not None:
             error = result.syntax_error
             findings.append(_syntax_finding(entry.display, error.line, error.column, error.message))
@@ -221,7 +224,8 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     config = options.config
     rules = selected_rules(config, options.select, options.ignore)
     entries, problems = discovery.discover(paths or ["."], exclude=config.exclude, cwd=options.cwd)
-    files, findings = _read(entries)
+    formats = FormatOptions.from_config(config)
+    files, findings = _read(entries, formats)
     findings = _suppress_file_findings(findings, files)
     if not any(r.id == "IMG000" for r in rules):
         findings = []
@@ -245,6 +249,7 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
         result = rewrite.apply(
             [rewrite.FileText(f.entry.path, f.entry.display, f.text, f.encoding) for f in files],
             findings,
+            formats=formats,
             update=options.update,
             dry_run=options.diff,
             root=options.cwd,

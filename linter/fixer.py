@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from linter.extract.options import FormatOptions
 from linter.model import Edit, Form, Occurrence, Span
 from linter.reference import pinned, validate_digest
 
@@ -72,7 +73,7 @@ def edits_for(text: str, pin: Pin) -> list[Edit]:
 def _kustomize_edits(text: str, occurrence: Occurrence, digest: str) -> list[Edit]:
     entry = occurrence.kustomize
     if entry is None:
-        raise NotEditable(f"the Kustomize entry for {occurrence.image!r} has no place for a digest")
+        raise NotEditable(f"the entry for {occurrence.image!r} has no place for a digest")
     if entry.digest is None:
         insertion = entry.insert_prefix + digest + entry.insert_suffix
         return [Edit(entry.insert_at, entry.insert_at, insertion)]
@@ -124,14 +125,16 @@ def _overlap(first: Edit, second: Edit) -> bool:
     return second.start < first.end or both_inserts_here
 
 
-def fix_text(path: str, text: str, pins: Sequence[Pin]) -> FixResult:
+def fix_text(
+    path: str, text: str, pins: Sequence[Pin], options: FormatOptions | None = None
+) -> FixResult:
     """Apply ``pins`` to ``text`` (the content of ``path``) and verify the result.
 
     Pins on the same characters (an anchor and the aliases that follow it) make
     one edit. Pins that cannot be edited in place are skipped and listed; any
     other problem — conflicting or overlapping edits, a stale occurrence, a
     result that does not parse or reads other values — leaves ``text`` unchanged
-    and is the result's ``error``.
+    and is the result's ``error``. ``options`` must be those the pins were extracted with.
     """
     edits: list[Edit] = []
     applied: list[Pin] = []
@@ -152,13 +155,19 @@ def fix_text(path: str, text: str, pins: Sequence[Pin]) -> FixResult:
         new_text = apply_edits(text, edits)
     except OverlapError as error:
         return FixResult(text, False, f"conflicting fixes: {error}", tuple(skipped))
-    problem = verify(path, text, new_text, applied)
+    problem = verify(path, text, new_text, applied, options)
     if problem is not None:
         return FixResult(text, False, problem, tuple(skipped))
     return FixResult(new_text, True, None, tuple(skipped))
 
 
-def verify(path: str, old_text: str, new_text: str, pins: Sequence[Pin]) -> str | None:
+def verify(
+    path: str,
+    old_text: str,
+    new_text: str,
+    pins: Sequence[Pin],
+    options: FormatOptions | None = None,
+) -> str | None:
     """Why ``new_text`` is not ``old_text`` with exactly ``pins`` applied; None when it is.
 
     Both texts are extracted. Every pin must be an occurrence of the old text;
@@ -168,7 +177,8 @@ def verify(path: str, old_text: str, new_text: str, pins: Sequence[Pin]) -> str 
     """
     from linter.extract import extract
 
-    before, after = extract(path, old_text), extract(path, new_text)
+    options = options or FormatOptions()
+    before, after = extract(path, old_text, options), extract(path, new_text, options)
     known = {_identity(occurrence) for occurrence in before.occurrences}
     for pin in pins:
         if _identity(pin.occurrence) not in known:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from linter import atomic, diff, fixer, source
+from linter.extract.options import FormatOptions
 from linter.model import Finding
 from linter.report import FileError
 
@@ -42,6 +43,7 @@ def apply(
     files: Sequence[FileText],
     findings: list[Finding],
     *,
+    formats: FormatOptions,
     update: bool,
     dry_run: bool,
     root: Path,
@@ -61,7 +63,7 @@ def apply(
         if not chosen:
             continue
         pins = [fixer.Pin(f.occurrence, d) for f in chosen if f.occurrence and (d := _digest_of(f))]
-        result = fixer.fix_text(file.display, file.text, pins)
+        result = fixer.fix_text(file.display, file.text, pins, formats)
         if result.error is not None:
             errors.append(FileError(file.display, f"not fixed: {result.error}"))
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from linter.extract import extract
 from linter.model import Finding, Level, Occurrence, Span
 from linter.report import FileError, Report
 from linter.rules import lookup
@@ -19,7 +20,10 @@ DIGEST_C = "sha256:" + "c" * 64
 
 
 def occurrence(text: str, image: str, path: str, *, nth: int = 0) -> Occurrence:
-    """The ``nth`` occurrence of ``image`` in ``text``, as a plain scalar the extractor finds."""
+    """The ``nth`` occurrence of ``image`` in ``text``: the extractor's, when it finds one."""
+    found = [o for o in extract(path, text).occurrences if o.image == image]
+    if len(found) > nth:
+        return found[nth]
     start = -1
     for _ in range(nth + 1):
         start = text.index(image, start + 1)

@@ -484,7 +484,7 @@ def test_verification_says_what_differs(
     text = K8S + "  - image: nginx\n"
     occurrence = _first("pod.yaml", text)
 
-    def extract_then_break(path: str, content: str) -> Extraction:
+    def extract_then_break(path: str, content: str, options: object = None) -> Extraction:
         return Extraction((occurrence,)) if content == text else after(occurrence)
 
     monkeypatch.setattr("linter.extract.extract", extract_then_break)

@@ -13,7 +13,7 @@ import os
 import sys
 
 from linter.commands.common import fail, lint_parser, write_output
-from linter.config import ConfigError
+from linter.config import ConfigError, load
 from linter.report import Report
 
 
@@ -79,13 +79,18 @@ def _fallback(args: argparse.Namespace, report: Report, reason: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from linter.extract.options import FormatOptions
     from linter.github import context, report_file
 
     try:
         pull = context.from_environment(
             os.environ, repository=args.repo, number=args.pr, api_url=args.api_url
         )
-        report = report_file.load(args.from_json) if args.from_json else check_report(args)
+        if args.from_json:
+            formats = FormatOptions.from_config(load(args.config))
+            report = report_file.load(args.from_json, formats=formats)
+        else:
+            report = check_report(args)
     except (context.ContextError, report_file.ReportFileError, ConfigError) as exc:
         return fail(str(exc))
     if pull.read_only is not None:

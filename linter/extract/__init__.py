@@ -1,26 +1,45 @@
 """Extraction: file text -> image occurrences with exact spans. No network, no printing.
 
-Each YAML document is classified (linter.extract.classify) and read by the
-module of its format: kubernetes, compose, kustomize. docs/formats.md says
-what is scanned and what deliberately is not.
+A Dockerfile is read by linter.extract.dockerfile. Each YAML document is
+classified (linter.extract.classify: by the file's name and place, else by
+content) and read by the module of its format: kubernetes, compose,
+kustomize, github_actions, gitlab_ci, helm_values. docs/formats.md says what
+is scanned and what deliberately is not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
-from linter.extract import classify, compose, kubernetes, kustomize
+from linter.extract import (
+    classify,
+    compose,
+    dockerfile,
+    github_actions,
+    gitlab_ci,
+    helm_values,
+    kubernetes,
+    kustomize,
+    prefilter,
+)
 from linter.extract.occurrence import FileScan
+from linter.extract.options import FormatOptions
 from linter.model import Occurrence
-from linter.yamlnodes import Node, Parsed, YamlSyntaxError
+from linter.yamlnodes import Node, Parsed, YamlSyntaxError, is_mapping, is_null
 
 HELM_TEMPLATE = "Helm template"
 
-_EXTRACTORS: dict[str, Callable[[FileScan, Node], Iterable[Occurrence]]] = {
+Extractor = Callable[[FileScan, Node], Iterable[Occurrence]]
+
+_EXTRACTORS: dict[str, Extractor] = {
     classify.KUBERNETES: kubernetes.extract,
     classify.COMPOSE: compose.extract,
     classify.KUSTOMIZATION: kustomize.extract,
+    classify.GITHUB_WORKFLOW: github_actions.workflow,
+    classify.GITHUB_ACTION: github_actions.action,
+    classify.GITLAB_CI: gitlab_ci.extract,
 }
 
 
@@ -44,31 +63,56 @@ class Extraction:
     syntax_error: SyntaxProblem | None = None
     #: Why the whole file was skipped without error (e.g. "Helm template").
     skipped: str | None = None
-    #: Per document: "kubernetes", "compose", "kustomization", "helm-template", "other", "empty".
+    #: Per document: "kubernetes", "compose", "kustomization", "github-workflow",
+    #: "github-action", "gitlab-ci", "helm-values", "helm-template", "other", "empty";
+    #: "dockerfile" for a whole Dockerfile.
     kinds: tuple[str, ...] = ()
 
 
 _SKIPPED_TEMPLATE = Extraction((), skipped=HELM_TEMPLATE, kinds=(classify.HELM_TEMPLATE,))
+DEFAULT_OPTIONS = FormatOptions()
 
 
-def extract(path: str, text: str) -> Extraction:
+def extract(path: str, text: str, options: FormatOptions = DEFAULT_OPTIONS) -> Extraction:
     """The image occurrences in ``text``, the content of the file at display path ``path``."""
+    in_file = classify.file_kind(path, options)
+    if in_file == classify.DOCKERFILE:
+        return Extraction(tuple(dockerfile.extract(path, text)), kinds=(classify.DOCKERFILE,))
     if classify.in_chart_templates(path, text):
         return _SKIPPED_TEMPLATE
+    # CRDs, ConfigMaps and Secrets are most of the bytes and never hold an image.
+    skipped = prefilter.skip_data_documents(text) if in_file is None else None
     try:
-        parsed = Parsed(text)
+        parsed = Parsed(skipped.text if skipped is not None else text)
     except YamlSyntaxError as error:
         if classify.looks_templated(text, error.line):
             return _SKIPPED_TEMPLATE
         return Extraction((), SyntaxProblem(error.line, error.column, error.message))
+    extractors = _EXTRACTORS
+    if in_file == classify.HELM_VALUES:
+        chart = helm_values.chart_beside(path, digest_in_tag=options.helm_digest_in_tag)
+        extractors = {**_EXTRACTORS, in_file: partial(helm_values.extract, chart=chart)}
     scan = FileScan(parsed, path)
     kinds: list[str] = []
     found: list[Occurrence] = []
+    included: bool | None = None
     for document in parsed.documents:
-        kind = classify.document_kind(path, document)
+        if skipped is not None and _skipped(parsed, document, skipped):
+            kinds.append(classify.KUBERNETES)  # of a data kind: no image
+            continue
+        kind = classify.document_kind(path, document, in_file)
+        if kind == classify.OTHER and is_mapping(document):
+            # Only when nothing else claims it: this reads the pipeline file above.
+            included = gitlab_ci.included(path) if included is None else included
+            kind = classify.GITLAB_CI if included else kind
         kinds.append(kind)
-        extractor = _EXTRACTORS.get(kind)
+        extractor = extractors.get(kind)
         if extractor is not None:
             found += extractor(scan, document)
     found.sort(key=lambda occurrence: occurrence.start)
     return Extraction(tuple(found), kinds=tuple(kinds) or (classify.EMPTY,))
+
+
+def _skipped(parsed: Parsed, document: Node, prefiltered: prefilter.Prefiltered) -> bool:
+    """Whether ``document`` stands for one the prefilter blanked."""
+    return is_null(document) and parsed.scalar(document).start in prefiltered.placeholders

@@ -1,16 +1,30 @@
-"""What each YAML document is: Kubernetes, Compose, Kustomization, Helm template, other, empty."""
+"""What each file and YAML document is: Kubernetes, Compose, Kustomization, CI, Helm, …
+
+A few formats are known by the file's name and place (a Dockerfile, a GitHub
+workflow, ``.gitlab-ci.yml``, Helm values next to a ``Chart.yaml``); the
+others by each document's content.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import PurePosixPath
 
+from linter.discovery import Excluder, is_dockerfile
+from linter.extract import github_actions, gitlab_ci
+from linter.extract.options import FormatOptions
 from linter.yamlnodes import Node, entries, is_mapping, is_null, string, values
 
 KUBERNETES = "kubernetes"
 COMPOSE = "compose"
 KUSTOMIZATION = "kustomization"
 HELM_TEMPLATE = "helm-template"
+DOCKERFILE = "dockerfile"
+GITHUB_WORKFLOW = "github-workflow"
+GITHUB_ACTION = "github-action"
+GITLAB_CI = "gitlab-ci"
+HELM_VALUES = "helm-values"
 OTHER = "other"
 EMPTY = "empty"
 
@@ -32,14 +46,42 @@ COMPOSE_KEYS = frozenset(
 )
 _COMPOSE_FILE_NAME = re.compile(r"(?:docker-)?compose(?:[.-].*)?\.ya?ml", re.IGNORECASE)
 _TEMPLATE_DIRECTIVE_LINE = re.compile(r"^[ \t]*\{\{", re.MULTILINE)
+_HELM_VALUES_NAME = re.compile(r"values[^/]*\.ya?ml")
+CHART_FILE = "Chart.yaml"
 
 
-def document_kind(path: str, document: Node) -> str:
-    """The kind of one document of the file at display path ``path``."""
+def file_kind(path: str, options: FormatOptions) -> str | None:
+    """The format every document of the file at display path ``path`` has, by its name and place."""
+    if is_dockerfile(path):
+        return DOCKERFILE
+    if github_actions.is_workflow(path):
+        return GITHUB_WORKFLOW
+    if gitlab_ci.is_gitlab_ci(path):
+        return GITLAB_CI
+    if is_helm_values(path, options):
+        return HELM_VALUES
+    return None
+
+
+def is_helm_values(path: str, options: FormatOptions) -> bool:
+    """``values*.yaml`` next to a ``Chart.yaml``, or a file the ``helm-values`` globs name."""
+    beside_chart = _HELM_VALUES_NAME.fullmatch(path.rpartition("/")[2]) is not None and (
+        os.path.isfile(os.path.join(os.path.dirname(path), CHART_FILE))
+    )
+    return beside_chart or (bool(options.helm_values) and Excluder(options.helm_values)(path))
+
+
+def document_kind(path: str, document: Node, in_file: str | None = None) -> str:
+    """The kind of one document of the file at display path ``path``.
+
+    ``in_file`` is the file's kind when its name or place decides (file_kind).
+    """
     if is_null(document):
         return EMPTY
     if not is_mapping(document):
         return OTHER
+    if in_file is not None:
+        return in_file
     api_version, kind = string(document, "apiVersion"), string(document, "kind")
     name = PurePosixPath(path).name
     if (api_version or "").startswith(KUSTOMIZE_API) or (
@@ -52,6 +94,8 @@ def document_kind(path: str, document: Node) -> str:
         _COMPOSE_FILE_NAME.fullmatch(name) or _only_compose_keys(document)
     ):
         return COMPOSE
+    if github_actions.is_action(path) and any(is_mapping(r) for r in values(document, "runs")):
+        return GITHUB_ACTION
     return OTHER
 
 

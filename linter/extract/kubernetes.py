@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linter.extract import kustomize
+from linter.extract import crds, kustomize
 from linter.extract.occurrence import FileScan, child
 from linter.model import Occurrence
 from linter.yamlnodes import Node, entries, is_mapping, is_sequence, is_string, string, values
@@ -74,9 +74,10 @@ def _object(scan: FileScan, node: Node, path: str) -> Iterator[Occurrence]:
     elif kind == "Kustomization" and api_version.startswith(FLUX_KUSTOMIZE_API):
         for spec in values(node, "spec"):
             yield from kustomize.images(scan, spec, child(path, "spec"))
-    elif kind not in DATA_KINDS:
+    elif kind not in DATA_KINDS and not crds.names_no_image(api_version, kind):
         skipped = SKAFFOLD_SKIPPED_KEYS if api_version.startswith("skaffold/") else SKIPPED_KEYS
         yield from _custom_resource(scan, node, path, label, skipped)
+        yield from crds.other_images(scan, node, path, label, api_version, kind)
 
 
 def _label(node: Node, kind: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linter.extract import fields
 from linter.extract.occurrence import FileScan, child, dynamic_part
 from linter.model import Form, KustomizeEntry, Occurrence
 from linter.yamlnodes import (
@@ -79,32 +80,10 @@ def _digest_place(
     scan: FileScan, entry: Node, digest: tuple[Node, Node] | None
 ) -> KustomizeEntry | None:
     """Where the fix writes the digest: over the ``digest:`` value, or in a new field."""
-    text = scan.parsed.text
     if digest is not None:
-        key, value = digest
-        if not is_scalar(value):
-            return None
-        if is_null(value) and value.value == "":
-            # ``digest:`` with no value: write it after the colon.
-            colon = text.index(":", scan.parsed.scalar(key).end)
-            return KustomizeEntry(None, colon + 1, " ")
-        span = scan.parsed.scalar(value).edit
-        return KustomizeEntry(span, span.start, "") if span is not None else None
+        return fields.over_value(scan, *digest)
     end = _content_end(scan, entry)
-    if end is None:
-        return None
-    if getattr(entry, "flow_style", False):
-        return KustomizeEntry(None, end, ", digest: ")
-    line_end = text.find("\n", end)
-    if line_end < 0:
-        newline = "\r\n" if "\r\n" in text else "\n"
-        insert_at = len(text)
-    else:
-        crlf = text[line_end - 1] == "\r"
-        newline = "\r\n" if crlf else "\n"
-        insert_at = line_end - 1 if crlf else line_end
-    _, column = scan.parsed.position(scan.parsed.scalar(entry.value[0][0]).start)
-    return KustomizeEntry(None, insert_at, f"{newline}{' ' * (column - 1)}digest: ")
+    return fields.new_field(scan, entry, end, "digest") if end is not None else None
 
 
 def _content_end(scan: FileScan, entry: Node) -> int | None:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from linter.extract import DEFAULT_OPTIONS, extract
+from linter.extract.options import FormatOptions
 from linter.model import Finding, Level, Occurrence
 from linter.report import FileError, Report, fixes
 
@@ -56,16 +58,15 @@ def parse(document: Any, root: str = ".") -> Report:
         raise ReportFileError(f"malformed finding or error: {exc!r}") from None
 
 
-def attach_occurrences(report: Report) -> Report:
+def attach_occurrences(report: Report, formats: FormatOptions = DEFAULT_OPTIONS) -> Report:
     """The report with each finding's occurrence found again in its file, where it still is."""
-    from linter.extract import extract
 
     found: dict[tuple[str, int, int, str], Occurrence] = {}
     for path in sorted({f.path for f in report.findings if f.suggestion}):
         text = fixes.read_text(report.root, path)
         if text is None:
             continue
-        for occ in extract(path, text).occurrences:
+        for occ in extract(path, text, formats).occurrences:
             found[(path, occ.line, occ.column, occ.image)] = occ
     findings = tuple(
         replace(f, occurrence=found.get((f.path, f.line, f.column, f.image)))
@@ -84,6 +85,6 @@ def parse_file(path: str, root: str = ".") -> Report:
     return parse(document, root)
 
 
-def load(path: str, root: str = ".") -> Report:
+def load(path: str, root: str = ".", formats: FormatOptions = DEFAULT_OPTIONS) -> Report:
     """Read a JSON report and re-attach occurrences so fixes can be suggested."""
-    return attach_occurrences(parse_file(path, root))
+    return attach_occurrences(parse_file(path, root), formats)

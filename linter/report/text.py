@@ -19,7 +19,7 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
-def _lines(finding: Finding) -> list[tuple[str, str]]:
+def _lines(finding: Finding, verbose: bool) -> list[tuple[str, str]]:
     """(text, style) pieces of one finding."""
     where = f"{_printable(finding.path)}:{finding.line}:{finding.column}: "
     pieces = [
@@ -30,6 +30,10 @@ def _lines(finding: Finding) -> list[tuple[str, str]]:
     ]
     if finding.suggestion:
         pieces += [("\n    pin: ", "dim"), (_printable(finding.suggestion), "green")]
+    note = finding.occurrence.note if finding.occurrence else None
+    if verbose and note:
+        # How the image was read (e.g. Helm's split fields), for -v.
+        pieces += [("\n    ", ""), (_printable(note), "dim")]
     return pieces
 
 
@@ -63,7 +67,7 @@ def render(report: Report, *, color: bool = False, quiet: bool = False) -> str:
     trailer = _trailer(report)
     summary = "" if quiet else _summary(report)
     if not color:
-        out = ["".join(text for text, _ in _lines(f)) + "\n" for f in findings]
+        out = ["".join(text for text, _ in _lines(f, report.verbose)) + "\n" for f in findings]
         out += [line + "\n" for line in trailer]
         if summary:
             out.append(summary + "\n")
@@ -74,7 +78,7 @@ def render(report: Report, *, color: bool = False, quiet: bool = False) -> str:
     console = Console(record=True, force_terminal=True, highlight=False, width=10_000)
     with console.capture() as capture:
         for finding in findings:
-            console.print(Text.assemble(*_lines(finding)), soft_wrap=True)
+            console.print(Text.assemble(*_lines(finding, report.verbose)), soft_wrap=True)
         for line in trailer:
             console.print(Text(line, style="magenta"), soft_wrap=True)
         if summary:

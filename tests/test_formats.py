@@ -1,0 +1,185 @@
+"""The format suites of tests/fixtures/formats, end to end: findings offline, fixes online.
+
+Each suite has ``input/`` (a small repository), ``findings.txt`` (what ``check
+--offline -v`` reports: ``path:line:column RULE image``, one per line) and
+``fixed/`` (the repository after ``imagepin fix`` against a real registry on
+loopback that serves FORMAT_IMAGES behind ``mirrors``). SOURCES.md says which
+fixtures come from real projects.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import RegistryEnv
+from registry_server import Image, Registry, build_image, multi_platform
+
+from linter.cli import main
+from linter.extract import extract
+
+SUITES_DIR = Path(__file__).parent / "fixtures" / "formats"
+SUITES = sorted(p.name for p in SUITES_DIR.iterdir() if p.is_dir())
+
+#: Every image the suites fix, by full name; deterministic, so fixed/ holds their digests.
+FORMAT_IMAGES: dict[str, Image] = {
+    name: (multi_platform(name, ("linux/amd64", "linux/arm64")) if index % 3 else build_image(name))
+    for index, name in enumerate(
+        [
+            # dockerfile
+            "gcr.io/distroless/static-debian12:nonroot",
+            "docker.io/library/golang:1.22-alpine",
+            "docker.io/library/alpine:3.20",
+            "docker.io/library/busybox:1.36",
+            "docker.io/library/node:22.11",
+            "docker.io/library/node:22.11-slim",
+            "mcr.microsoft.com/windows/servercore:ltsc2022",
+            "mcr.microsoft.com/powershell:lts-7.4-windowsservercore-ltsc2022",
+            # github-actions
+            "docker.io/library/node:20-bookworm",
+            "docker.io/library/postgres:16.4",
+            "docker.io/hadolint/hadolint:v2.12.0",
+            "docker.io/golangci/golangci-lint:v1.61",
+            "ghcr.io/acme/notifier:2.1",
+            # gitlab-ci
+            "docker.io/library/ruby:3.3",
+            "docker.io/library/docker:27.3",
+            "docker.io/library/docker:27.3-dind",
+            "docker.io/library/golang:1.22",
+            "registry.gitlab.com/gitlab-org/gitlab-build-images:golangci-lint-alpine",
+            "docker.io/library/redis:7.4",
+            # helm-values
+            "docker.io/bitnami/nginx:1.27.3-debian-12-r0",
+            "docker.io/bitnami/nginx:1.27.3-debian-12-r1",
+            "docker.io/bitnami/nginx-exporter:1.3.0-debian-12-r2",
+            "ghcr.io/acme/web:2.4.1",
+            "ghcr.io/acme/web-migrate:2.4.1",
+            "registry.k8s.io/ingress-nginx/controller:v1.11.3",
+            "registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.4.4",
+            "docker.io/library/nginx:1.27",
+            # crds
+            "docker.io/library/docker:latest",
+            "docker.io/library/docker:dind",
+            "docker.io/library/python:3.6",
+            "docker.io/library/alpine:latest",
+            "docker.io/library/alpine:3.8",
+            "docker.io/argoproj/argosay:v2",
+            "docker.io/argoproj/rollouts-demo:blue",
+            "gcr.io/knative-samples/autoscale-go:0.1",
+            "gcr.io/knative-releases/knative.dev/eventing-contrib/cmd/event_display:latest",
+            "docker.io/myregistry/node-heartbeat-source:v1",
+            "ghcr.io/stefanprodan/podinfo:6.7.0",
+            "xpkg.upbound.io/upbound/provider-aws-s3:v2.3.0",
+            "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform:v0.8.2",
+            "xpkg.crossplane.io/crossplane/changelogs-sidecar:v0.0.1",
+        ]
+    )
+}
+MIRRORED = sorted({name.split("/", 1)[0] for name in FORMAT_IMAGES})
+#: Pinned in a real manifest (the Tekton catalog) to a digest only Docker Hub has: not resolved.
+UNRESOLVED = ["docker.io/library/bash"]
+
+
+def config_toml(registry: Registry) -> str:
+    """Resolve every domain through the test registry, where FORMAT_IMAGES are."""
+    mirrors = ", ".join(f'"{d}" = ["{registry.host}/formats/{d}"]' for d in MIRRORED)
+    return f"mirrors = {{ {mirrors} }}\nignore-images = {json.dumps(UNRESOLVED)}\n"
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".imagepin.toml"
+    }
+
+
+def copy_suite(suite: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy = tmp_path / suite
+    shutil.copytree(SUITES_DIR / suite / "input", copy)
+    monkeypatch.chdir(copy)
+    return copy
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
+    code = main([*argv, "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def rows(report: dict[str, object]) -> list[str]:
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    return [f"{f['path']}:{f['line']}:{f['column']} {f['rule']} {f['image']}" for f in findings]
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_offline_findings(
+    suite: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy_suite(suite, tmp_path, monkeypatch)
+    _, report = run_json(capsys, "check", "--offline", "-v")
+    expected = (SUITES_DIR / suite / "findings.txt").read_text().splitlines()
+    assert rows(report) == expected
+    assert report["errors"] == []
+
+
+VARIANTS = {
+    "crlf": lambda text: text.replace("\n", "\r\n"),
+    "bom": lambda text: "\ufeff" + text,
+}
+INPUTS = sorted(
+    (suite, p.relative_to(SUITES_DIR / suite / "input").as_posix())
+    for suite in SUITES
+    for p in (SUITES_DIR / suite / "input").rglob("*")
+    if p.is_file()
+)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize(("suite", "path"), INPUTS)
+def test_spans_are_exact_in_every_variant(
+    suite: str, path: str, variant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(SUITES_DIR / suite / "input")
+    plain = Path(path).read_text(encoding="utf-8")
+    text = VARIANTS[variant](plain)
+    found = extract(path, text).occurrences
+    for occurrence in found:
+        assert text[occurrence.start : occurrence.end] == occurrence.raw
+        if occurrence.edit is not None:
+            assert text[occurrence.edit.start : occurrence.edit.end] == occurrence.image
+    assert [(o.line, o.column, o.image, o.yaml_path) for o in found] == [
+        (o.line, o.column, o.image, o.yaml_path) for o in extract(path, plain).occurrences
+    ]
+
+
+@pytest.fixture
+def catalog(plain_registry: Registry, registry_env: RegistryEnv) -> Registry:
+    plain_registry.push_many(
+        (f"formats/{name.rsplit(':', 1)[0]}", name.rsplit(":", 1)[1], image)
+        for name, image in FORMAT_IMAGES.items()
+    )
+    return plain_registry
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_fixed_files(
+    suite: str,
+    catalog: Registry,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    copy = copy_suite(suite, tmp_path, monkeypatch)
+    (copy / ".imagepin.toml").write_text(config_toml(catalog))
+
+    main(["fix", "-q", "--color", "never"])
+    capsys.readouterr()
+    assert tree(copy) == tree(SUITES_DIR / suite / "fixed")
+
+    # A second run changes nothing: every pin written is found and reads as pinned.
+    _, again = run_json(capsys, "fix")
+    assert again["fixed_files"] == []
+    assert tree(copy) == tree(SUITES_DIR / suite / "fixed")
