@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linter.discovery import Excluder, SourceFile, discover, display_path
+from linter.discovery import Excluder, SourceFile, discover, display_path, is_dockerfile
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -103,6 +103,35 @@ def test_walk_without_git(tmp_path: Path) -> None:
     assert problems == []
     assert all(not file.explicit for file in files)
     assert files[1].path == tmp_path / "a.yaml"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("Dockerfile", True),
+        ("Containerfile", True),
+        ("docker/Dockerfile.dev", True),
+        ("app.Dockerfile", True),
+        ("a.Containerfile.b", True),
+        ("dockerfile", False),
+        ("app.dockerfile", False),
+        ("Dockerfiles", False),
+        ("Dockerfile.dockerignore", False),
+        ("Dockerfile.yaml", False),
+        ("Dockerfile/x.txt", False),
+    ],
+)
+def test_is_dockerfile(path: str, expected: bool) -> None:
+    """As pre-commit's identify tags files ``dockerfile``, so ``types_or`` and walks agree."""
+    assert is_dockerfile(path) is expected
+
+
+def test_walk_takes_dockerfiles(tmp_path: Path) -> None:
+    _tree(
+        tmp_path, ["Dockerfile", "b/app.Dockerfile", "c/Containerfile", "Dockerfile.dockerignore"]
+    )
+    files, _ = discover(["."], cwd=tmp_path)
+    assert _displays(files) == ["Dockerfile", "b/app.Dockerfile", "c/Containerfile"]
 
 
 def test_walk_a_subdirectory_keeps_its_prefix(tmp_path: Path) -> None:
