@@ -17,10 +17,12 @@ from __future__ import annotations
 import re
 import warnings
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, Event
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from linter.model import Span
@@ -49,6 +51,21 @@ _PROPERTIES = re.compile(r"(?:(?:!<[^>]*>|[&!][^\s,\[\]{}]*)(?:\s|#[^\n]*)*)*")
 _BLOCK_STYLES = ("|", ">")
 _QUOTE_STYLES = ("'", '"')
 
+#: Deeper documents are refused before composing: libyaml's composer recurses in C once
+#: per level and overflows the stack (a crash, not an exception) near 25,000 levels.
+MAX_DEPTH = 1000
+#: ``entries`` recurses once per level of merges within merges.
+MAX_MERGE_DEPTH = 100
+#: Entries ``<<`` merges may copy in one file: through aliases a few lines can merge one
+#: large mapping into thousands of others (a billion laughs made of merge keys).
+MAX_MERGE_WORK = 1_000_000
+# Each flow level opens with a bracket; each block level starts right of its parent or is
+# a sequence right under a mapping key, and starts within its line's indentation and
+# "- ", "? ", ": " indicators: no bracket-heavy text and no long prefix means no deep text.
+_DEEP_PREFIX = re.compile(rf"^[ \t?:-]{{{MAX_DEPTH // 4}}}", re.MULTILINE)
+# Only aliases and merge keys make the node graph more than a tree.
+_ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s\]},]")
+
 
 class Mark(Protocol):
     index: int
@@ -59,6 +76,14 @@ class Node(Protocol):
     value: Any
     start_mark: Mark
     end_mark: Mark
+
+
+class TooComplex(YAMLError):
+    """A document refused for its shape rather than its syntax; ``position`` is where."""
+
+    def __init__(self, position: int, message: str) -> None:
+        super().__init__(message)
+        self.position = position
 
 
 class YamlSyntaxError(Exception):
@@ -121,6 +146,16 @@ class Parsed:
 
 
 def _compose(body: str) -> list[Node]:
+    deep = _too_deep(body)
+    if deep is not None:
+        raise TooComplex(deep, f"nested more than {MAX_DEPTH} levels deep")
+    documents = _compose_parsers(body)
+    if "<<" in body or ("*" in body and _ALIAS.search(body)):
+        _check_graph(documents)
+    return documents
+
+
+def _compose_parsers(body: str) -> list[Node]:
     if CParser is None:
         return _compose_pure(body)
     try:
@@ -131,7 +166,7 @@ def _compose(body: str) -> list[Node]:
         # pure parser before calling it a syntax error, and report libyaml's words.
         try:
             return _compose_pure(body)
-        except (YAMLError, RecursionError):  # the pure parser recurses per nesting level
+        except YAMLError:
             raise error from None
 
 
@@ -167,7 +202,112 @@ def _compose_pure(body: str) -> list[Node]:
     with warnings.catch_warnings():
         # The pure composer warns (and carries on) about redefined anchors.
         warnings.simplefilter("ignore")
-        return list(YAML(typ="safe", pure=True).compose_all(body))
+        try:
+            return list(YAML(typ="safe", pure=True).compose_all(body))
+        except RecursionError:  # it recurses per nesting level, in Python
+            raise TooComplex(0, "nested too deeply for the YAML 1.2 parser") from None
+
+
+def _events(body: str) -> Iterator[Event]:
+    if CParser is None:
+        from ruamel.yaml import YAML
+
+        yield from YAML(typ="safe", pure=True).parse(body)
+        return
+    parser = CParser(body)
+    try:
+        while parser.check_event():
+            yield parser.get_event()
+    finally:
+        parser.dispose()
+
+
+def _too_deep(body: str) -> int | None:
+    """Where ``body`` first nests more than MAX_DEPTH levels, or None.
+
+    The events are read (their parser does not recurse) only when a cheap bound
+    of the depth allows that many levels.
+    """
+    if body.count("[") + body.count("{") <= MAX_DEPTH // 2 and not _DEEP_PREFIX.search(body):
+        return None
+    depth = 0
+    try:
+        for event in _events(body):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return int(event.start_mark.index)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        pass  # composing stops at the same place, and says why
+    return None
+
+
+def _check_graph(documents: list[Node]) -> None:
+    """Raise TooComplex when aliases make walking the nodes, or merging keys, blow up.
+
+    One pass over each node computes the depth of the graph (an alias adds the
+    depth of its anchor), how deeply merges nest, and an upper bound of the
+    entries ``entries`` copies for each mapping with merges.
+    """
+    depth: dict[int, int] = {}
+    merges: dict[int, tuple[int, int, int]] = {}  # id -> (entries, merge nesting, work)
+    total = 0
+    for document in documents:
+        stack: list[tuple[Node, bool]] = [(document, False)]
+        while stack:
+            node, visited = stack.pop()
+            key = id(node)
+            if not visited:
+                if key not in depth:
+                    depth[key] = 0  # open: an alias back to it (a cycle) adds nothing
+                    stack.append((node, True))
+                    stack += [(child, False) for child in _children(node)]
+                continue
+            # Collections count, as in the text: a scalar is no level.
+            below = max((depth[id(child)] for child in _children(node)), default=0)
+            depth[key] = 0 if is_scalar(node) else below + 1
+            if depth[key] > MAX_DEPTH:
+                message = f"nested more than {MAX_DEPTH} levels deep through aliases"
+                raise TooComplex(node.start_mark.index, message)
+            if is_mapping(node):
+                merges[key] = _merge_costs(node, merges)
+                nesting, work = merges[key][1:]
+                if nesting > MAX_MERGE_DEPTH:
+                    message = f"merge keys (<<) nested more than {MAX_MERGE_DEPTH} levels deep"
+                    raise TooComplex(node.start_mark.index, message)
+                total += work if nesting else 0
+                if total > MAX_MERGE_WORK:
+                    message = f"merge keys (<<) would copy more than {MAX_MERGE_WORK} entries"
+                    raise TooComplex(node.start_mark.index, message)
+
+
+def _children(node: Node) -> list[Node]:
+    if is_sequence(node):
+        return list(node.value)
+    if is_mapping(node):
+        return [item for pair in node.value for item in pair]
+    return []
+
+
+def _merge_costs(mapping: Node, known: dict[int, tuple[int, int, int]]) -> tuple[int, int, int]:
+    """(entries at most, merge nesting, entries copied by one ``entries`` call) of ``mapping``."""
+    # By identity, as ``entries`` computes each source once per call.
+    sources = {
+        id(source): source
+        for key, value in mapping.value
+        if _is_merge_key(key)
+        for source in (value.value if is_sequence(value) else [value])
+        if is_mapping(source)
+    }
+    # A source still being walked (a cycle) is never merged into itself: it costs nothing.
+    costs = [known.get(key, (0, 0, 0)) for key in sources]
+    size = len(mapping.value) + sum(cost[0] for cost in costs)
+    nesting = 1 + max((cost[1] for cost in costs), default=-1)
+    work = size + sum(cost[2] for cost in costs)
+    # Capped: nested merges can double the bound per level.
+    return min(size, MAX_MERGE_WORK + 1), nesting, min(work, MAX_MERGE_WORK + 1)
 
 
 def _describe(exc: YAMLError) -> tuple[int, str]:
@@ -230,11 +370,10 @@ def _entries(mapping: Node, visiting: frozenset[int], done: dict[int, _Entries])
     own: _Entries = []
     sources: list[Node] = []
     for key, value in mapping.value:
-        text = key.value if is_scalar(key) else None
-        if text == "<<" and key.tag in (IMPLICIT_TAG, MERGE_TAG) and not key.style:
+        if _is_merge_key(key):
             sources += value.value if is_sequence(value) else [value]
         else:
-            own.append((text, key, value))
+            own.append((key.value if is_scalar(key) else None, key, value))
     keys = {text for text, _, _ in own}
     # An alias can point at an enclosing mapping: never merge a mapping into itself.
     visiting |= {id(mapping)}
@@ -245,6 +384,15 @@ def _entries(mapping: Node, visiting: frozenset[int], done: dict[int, _Entries])
             keys |= {text for text, _, _ in extra}
     done[id(mapping)] = own
     return own
+
+
+def _is_merge_key(key: Node) -> bool:
+    return (
+        is_scalar(key)
+        and key.value == "<<"
+        and key.tag in (IMPLICIT_TAG, MERGE_TAG)
+        and not getattr(key, "style", None)
+    )
 
 
 def values(mapping: Node, key: str) -> list[Node]:

@@ -103,12 +103,14 @@ def test_block_scalar_end_leaves_following_lines_alone() -> None:
             1,
             "did not find expected node content (while parsing a flow node)",
         ),
+        # Deep enough to exhaust the YAML 1.2 parser's recursion, not the depth limit.
         (
-            "a: " + "[" * 2000 + "\n",
+            "a: " + "[" * 900 + "\n",
             2,
             1,
             "did not find expected node content (while parsing a flow node)",
         ),
+        ("a: " + "[" * 2000 + "\n", 1, 1003, "nested more than 1000 levels deep"),
         (
             "\ta: b\n",
             1,

@@ -11,7 +11,7 @@ validated token realm only: never to a host a redirect leads to.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, Collection
+from collections.abc import AsyncGenerator, Callable, Collection
 
 import httpx
 
@@ -45,6 +45,13 @@ def check_realm(realm: str, authority: str, insecure: Collection[str]) -> None:
         raise RegistryError(ErrorKind.AUTH, f"invalid token realm {realm!r}", registry) from None
     host = url.host.lower()
     registry_host, _ = tls.split_authority(authority)
+    if tls.is_link_local(host) and not tls.listed(authority, insecure):
+        raise RegistryError(
+            ErrorKind.AUTH,
+            f"refusing token realm {realm}: a link-local address (cloud metadata services "
+            "answer there), allowed only for a registry listed insecure",
+            registry,
+        )
     plain_ok = tls.plain_http_allowed(authority, insecure)
     # A public registry must not send us (and our credentials) to an internal address.
     internal_ok = plain_ok or tls.is_private_address(registry_host)
@@ -70,14 +77,31 @@ def _insufficient_scopes(challenges: tuple[Challenge, ...]) -> tuple[str, ...]:
 
 
 class RegistryAuth(httpx.Auth):
+    """``answered(authority, scheme)`` is told when a host first answers (its challenge is
+    then known, so requests waiting for that can get their tokens first)."""
+
     def __init__(
-        self, credentials: CredentialStore, tokens: TokenService, insecure: Collection[str]
+        self,
+        credentials: CredentialStore,
+        tokens: TokenService,
+        insecure: Collection[str],
+        answered: Callable[[str, str], None] | None = None,
     ) -> None:
         self._credentials = credentials
         self._tokens = tokens
         self._insecure = insecure
+        self._answered = answered
         #: host[:port] -> its challenges; absent until the host first answers 401 or 2xx.
         self._challenges: dict[str, tuple[Challenge, ...]] = {}
+
+    def _learn(self, request: httpx.Request, challenges: tuple[Challenge, ...] | None) -> None:
+        """Record the host's challenges (None: keep what we know) after an answer."""
+        authority = authority_of(request.url)
+        first = authority not in self._challenges
+        if challenges is not None or first:
+            self._challenges[authority] = challenges or self._challenges.get(authority, ())
+        if first and self._answered is not None:
+            self._answered(authority, request.url.scheme)
 
     async def async_auth_flow(
         self, request: httpx.Request
@@ -88,7 +112,7 @@ class RegistryAuth(httpx.Auth):
         asked: tuple[str, ...] = ()
         if authority in self._challenges:
             sent, asked = await self._authorization(
-                authority, repo, self._challenges[authority], (), None
+                request.url, repo, self._challenges[authority], (), None
             )
             if sent is not None:
                 request.headers["Authorization"] = sent
@@ -97,7 +121,7 @@ class RegistryAuth(httpx.Auth):
         # At most two more tries: one to learn the challenge, one with a fresh token.
         for _ in range(2):
             if response.status_code != 401:
-                self._challenges.setdefault(authority, ())
+                self._learn(request, None)
                 break
             if authority_of(response.request.url) != authority:
                 retry = await self._redirect_target_retry(response)
@@ -110,15 +134,15 @@ class RegistryAuth(httpx.Auth):
                 ping = yield httpx.Request("GET", request.url.copy_with(path="/v2/", query=None))
                 challenges = parse_challenges(ping.headers.get_list("www-authenticate"))
                 pinged = True
-            challenges = challenges or self._challenges.get(authority, ())
-            self._challenges[authority] = challenges
+            self._learn(request, challenges)
+            challenges = self._challenges[authority]
             extra = _insufficient_scopes(challenges)
             if sent is not None:
                 # A token is refreshed once; a scope we already asked for will not come.
                 if refreshed or (extra and set(extra) <= set(asked)):
                     break
                 refreshed = True
-            header, asked = await self._authorization(authority, repo, challenges, extra, sent)
+            header, asked = await self._authorization(request.url, repo, challenges, extra, sent)
             if header is None or header == sent:
                 break
             request.headers["Authorization"] = sent = header
@@ -130,7 +154,7 @@ class RegistryAuth(httpx.Auth):
 
     async def _authorization(
         self,
-        authority: str,
+        url: httpx.URL,
         repo: str | None,
         challenges: tuple[Challenge, ...],
         extra_scopes: tuple[str, ...],
@@ -141,7 +165,10 @@ class RegistryAuth(httpx.Auth):
         basic = next((c for c in challenges if c.scheme == "basic"), None)
         if bearer is None and basic is None:
             return None, ()
-        credentials = await self._lookup(authority, repo or "")
+        authority = authority_of(url)
+        # Credentials never cross a network in clear text: over plain HTTP, only to loopback.
+        plain = url.scheme != "https" and not tls.is_loopback(url.host)
+        credentials = ANONYMOUS if plain else await self._lookup(authority, repo or "")
         if bearer is not None:
             if credentials.registry_token:
                 return f"Bearer {credentials.registry_token}", ()
@@ -158,7 +185,9 @@ class RegistryAuth(httpx.Auth):
                 display_host(authority),
                 rejected=rejected.removeprefix("Bearer ") if rejected else None,
             )
-            return f"Bearer {token}", scopes
+            # A token shared with other repositories was not asked for these scopes alone:
+            # when it is refused, one of our own is worth a try.
+            return f"Bearer {token}", () if self._tokens.shared(token) else scopes
         if credentials.has_basic:
             return basic_header(credentials.username, credentials.password), ()
         return None, ()

@@ -8,6 +8,7 @@ from ``certs.d/HOST[:PORT]/`` the way Docker and Podman read them.
 from __future__ import annotations
 
 import ipaddress
+import socket
 import ssl
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -25,23 +26,47 @@ def split_authority(authority: str) -> tuple[str, int | None]:
     return host.lower(), int(port) if port.isdigit() else None
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def ip_literal(host: str) -> IPAddress | None:
+    """The address ``host`` names without DNS, as the resolver reads it; None for a name.
+
+    The resolver also takes the old IPv4 forms (``2852039166``, ``0xa9fea9fe``,
+    ``169.254.43518``) and IPv4-mapped IPv6 (``::ffff:10.0.0.1``): each is the
+    address it stands for, so none slips past a check as a "public host".
+    """
+    try:
+        address: IPAddress = ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return mapped or address
+
+
 def is_loopback(host: str) -> bool:
     """``localhost``, 127.0.0.0/8 or ::1 (``host`` without a port)."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    address = ip_literal(host)
+    return address is not None and address.is_loopback
 
 
 def is_private_address(host: str) -> bool:
     """An IP literal in a private, loopback or link-local range."""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local
+    address = ip_literal(host)
+    return address is not None and (
+        address.is_private or address.is_loopback or address.is_link_local
+    )
+
+
+def is_link_local(host: str) -> bool:
+    """An IP literal in 169.254.0.0/16 or fe80::/10, where cloud metadata services answer."""
+    address = ip_literal(host)
+    return address is not None and address.is_link_local
 
 
 def listed(authority: str, insecure: Collection[str]) -> bool:

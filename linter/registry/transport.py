@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection
 
 import httpx
 
-from linter.registry import tls
+from linter.registry import limits, tls
 from linter.registry.stats import RunStats
 
 TransportFactory = Callable[[str], httpx.AsyncBaseTransport]
@@ -63,7 +63,7 @@ class RoutingTransport(httpx.AsyncBaseTransport):
         # The host's slot first: waiting for a busy host must not hold a global slot.
         async with host_slots, self._global:
             self._stats.requests += 1
-            return await transport.handle_async_request(request)
+            return await limits.exchange(transport, request)
 
     async def aclose(self) -> None:
         for transport, _ in self._hosts.values():

@@ -1,0 +1,390 @@
+"""A registry that misbehaves on purpose, on a real loopback socket.
+
+Each repository name is a behaviour: ``127.0.0.1:PORT/slow-body:1.0`` drips its
+body a byte at a time, ``huge:1.0`` streams 100 MB, ``redirect-loop:1.0``
+redirects to itself forever, and so on (``BEHAVIOURS`` lists them with what each
+does). Raw sockets rather than http.server, so an answer can be as wrong as a
+hostile server makes it: a status line and then nothing, a body that never ends.
+
+``seen`` records every request (method, path, headers); ``sent`` counts the body
+bytes written per behaviour, which shows where the client stopped reading.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import re
+import socketserver
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry_server import OCI_CONFIG, OCI_MANIFEST, build_image, sha256
+
+IMAGE = build_image("hostile")
+USERNAME, PASSWORD = "mallory", "hostile-Pa55word-4242"
+BASIC = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+HUGE = 100 * 1024 * 1024
+#: A slow answer gives up after this long, so no thread outlives the tests for long.
+DRIP_FOR = 30.0
+DRIP_EVERY = 0.05
+
+BEHAVIOURS = {
+    "ok": "a correct registry",
+    "lying-digest": "GET: a Docker-Content-Digest that is not the body's",
+    "huge": "GET: a 100 MB body with its Content-Length",
+    "huge-chunked": "GET: a 100 MB chunked body, no length",
+    "gzip-bomb": "GET: a gzip body that inflates to 64 MiB, though identity was asked",
+    "slow-headers": "a status line, then a byte of headers every 50 ms",
+    "slow-body": "headers, then a byte of body every 50 ms",
+    "silent": "reads the request and never answers",
+    "reset": "closes the connection without an answer",
+    "redirect-loop": "302 to the same URL, forever",
+    "redirect-chain": "302 to a new URL each time, forever",
+    "redirect-away": "Basic auth, then 307 to another host (localhost) that serves the manifest",
+    "bad-json": "GET: a truncated JSON manifest",
+    "wrong-type": "a config blob served as the manifest",
+    "rate-limited": "429 with Retry-After: 1, always",
+    "server-error": "500, always",
+    "token-garbage": "Bearer challenge; the token endpoint answers HTML",
+    "token-huge": "Bearer challenge; the token endpoint answers 100 MB",
+    "token-slow": "Bearer challenge; the token endpoint drips its answer",
+    "realm-link-local": "Bearer realm http://169.254.169.254/... (a cloud metadata service)",
+    "realm-link-local-https": "Bearer realm https://169.254.169.254/token",
+    "realm-decimal": "Bearer realm https://2852039166/token (169.254.169.254 in decimal)",
+    "realm-public-http": "Bearer realm on plain HTTP on another host",
+}
+
+
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class HostileRegistry:
+    """Start with ``HostileRegistry.start()``; ``stop()`` when done."""
+
+    port: int = 0
+    seen: list[Seen] = field(default_factory=list)
+    sent: Counter[str] = field(default_factory=Counter)
+    _server: socketserver.ThreadingTCPServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls) -> HostileRegistry:
+        registry = cls()
+        server = _Server(("127.0.0.1", 0), _handler(registry))
+        registry.port, registry._server = server.server_address[1], server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return registry
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def ref(self, behaviour: str, tag: str = "1.0") -> str:
+        assert behaviour in BEHAVIOURS, behaviour
+        return f"{self.host}/{behaviour}:{tag}"
+
+    def requests_to(self, behaviour: str) -> list[Seen]:
+        with self._lock:
+            return [s for s in self.seen if f"/{behaviour}/" in s.path]
+
+    def _record(self, seen: Seen) -> None:
+        with self._lock:
+            self.seen.append(seen)
+
+    def _count(self, behaviour: str, size: int) -> None:
+        with self._lock:
+            self.sent[behaviour] += size
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+    @property
+    def behaviour(self) -> str:
+        match = re.match(r"/(?:v2|token|elsewhere)/([a-z-]+)", self.path)
+        return match.group(1) if match else ""
+
+
+class _Closed(Exception):
+    """The client went away (or the answer ends the connection)."""
+
+
+def _handler(registry: HostileRegistry) -> type[socketserver.BaseRequestHandler]:
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            # A TLS ClientHello (https tried first on loopback): answer as a plain server does.
+            if self.rfile.peek(1)[:1] == b"\x16":
+                self._write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                return
+            try:
+                while (request := self._read()) is not None:
+                    registry._record(Seen(request.method, request.path, request.headers))
+                    _answer(self, registry, request)
+            except (_Closed, OSError):
+                return
+
+        def _read(self) -> _Request | None:
+            line = self.rfile.readline(8192).decode("latin-1")
+            if not line:
+                return None
+            method, path, _ = [*line.split(), "", "", ""][:3]
+            headers = {}
+            while (header := self.rfile.readline(8192).decode("latin-1").strip()) != "":
+                name, _, value = header.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            return _Request(method, path, headers)
+
+        def _write(self, data: bytes) -> None:
+            try:
+                self.wfile.write(data)
+                self.wfile.flush()
+            except OSError as exc:
+                raise _Closed from exc
+
+        def head(self, status: str, headers: dict[str, str]) -> None:
+            lines = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in headers.items())]
+            self._write(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+        def reply(
+            self,
+            status: str,
+            headers: dict[str, str] | None = None,
+            body: bytes = b"",
+            *,
+            request: _Request,
+        ) -> None:
+            self.head(status, {"Content-Length": str(len(body)), **(headers or {})})
+            if request.method != "HEAD" and body:
+                self._write(body)
+                registry._count(request.behaviour, len(body))
+
+        def stream(self, chunks: Iterator[bytes], request: _Request) -> None:
+            for chunk in chunks:
+                self._write(chunk)
+                registry._count(request.behaviour, len(chunk))
+
+        def drip(self, data: bytes) -> None:
+            """Write ``data`` a byte at a time, slowly; give up after DRIP_FOR seconds."""
+            end = time.monotonic() + DRIP_FOR
+            for byte in data:
+                if time.monotonic() > end:
+                    raise _Closed
+                self._write(bytes([byte]))
+                time.sleep(DRIP_EVERY)
+
+    return Handler
+
+
+def _zeros(total: int, chunked: bool) -> Iterator[bytes]:
+    block = b"\0" * 65536
+    for _ in range(total // len(block)):
+        yield b"%x\r\n%s\r\n" % (len(block), block) if chunked else block
+    if chunked:
+        yield b"0\r\n\r\n"
+
+
+_BOMB: list[bytes] = []
+
+
+def _gzip_bomb() -> bytes:
+    if not _BOMB:
+        _BOMB.append(gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9))
+    return _BOMB[0]
+
+
+def _manifest_headers(digest: bool = True) -> dict[str, str]:
+    headers = {"Content-Type": OCI_MANIFEST}
+    if digest:
+        headers["Docker-Content-Digest"] = IMAGE.digest
+    return headers
+
+
+def _challenge(registry: HostileRegistry, realm: str) -> dict[str, str]:
+    realm = realm.replace("SELF", f"http://{registry.host}")
+    return {"WWW-Authenticate": f'Bearer realm="{realm}",service="hostile"'}
+
+
+_REALMS = {
+    "token-garbage": "SELF/token/token-garbage",
+    "token-huge": "SELF/token/token-huge",
+    "token-slow": "SELF/token/token-slow",
+    "realm-link-local": "http://169.254.169.254/latest/meta-data/iam/",
+    "realm-link-local-https": "https://169.254.169.254/token",
+    "realm-decimal": "https://2852039166/token",
+    "realm-public-http": "http://auth.example/token",
+}
+
+
+def _answer(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    if request.path == "/v2/":
+        handler.reply("200 OK", {"Content-Type": "application/json"}, b"{}", request=request)
+    elif request.path.startswith("/token/"):
+        _TOKEN_ANSWERS[request.behaviour](handler, registry, request)
+    elif request.path.startswith("/elsewhere/"):
+        handler.reply("200 OK", _manifest_headers(), IMAGE.manifest, request=request)
+    elif request.behaviour in _REALMS and "authorization" not in request.headers:
+        challenge = _challenge(registry, _REALMS[request.behaviour])
+        handler.reply("401 Unauthorized", challenge, request=request)
+    else:
+        _ANSWERS.get(request.behaviour, _not_found)(handler, registry, request)
+
+
+def _ok(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    handler.reply("200 OK", _manifest_headers(), IMAGE.manifest, request=request)
+
+
+def _not_found(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    handler.reply("404 Not Found", {}, request=request)
+
+
+def _lying_digest(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    headers = _manifest_headers(digest=False)
+    if request.method == "GET":
+        headers["Docker-Content-Digest"] = sha256(b"something else")
+    handler.reply("200 OK", headers, IMAGE.manifest, request=request)
+
+
+def _huge(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    if request.method == "HEAD":
+        handler.reply("200 OK", _manifest_headers(digest=False), request=request)
+        return
+    chunked = request.behaviour == "huge-chunked"
+    length = {"Transfer-Encoding": "chunked"} if chunked else {"Content-Length": str(HUGE)}
+    headers = {**_manifest_headers(digest=False), **length}
+    handler.head("200 OK", headers)
+    handler.stream(_zeros(HUGE, chunked), request)
+    raise _Closed
+
+
+def _gzip(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    if request.method == "HEAD":
+        handler.reply("200 OK", _manifest_headers(digest=False), request=request)
+        return
+    headers = {**_manifest_headers(digest=False), "Content-Encoding": "gzip"}
+    handler.reply("200 OK", headers, _gzip_bomb(), request=request)
+
+
+def _slow_headers(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    handler._write(b"HTTP/1.1 200 OK\r\n")
+    handler.drip(b"Content-Type: " + OCI_MANIFEST.encode() * 100)
+
+
+def _slow_body(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    handler.head("200 OK", {"Content-Type": OCI_MANIFEST, "Content-Length": "1000000"})
+    handler.drip(b"{" + b" " * 999_999)
+
+
+def _silent(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    time.sleep(DRIP_FOR)
+    raise _Closed
+
+
+def _reset(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    raise _Closed
+
+
+def _redirect_loop(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    location = f"http://{registry.host}{request.path}"
+    handler.reply("302 Found", {"Location": location}, request=request)
+
+
+def _redirect_chain(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    hop = int(request.path.rpartition("/hop")[2] or 0) if "/hop" in request.path else 0
+    location = f"http://{registry.host}/v2/redirect-chain/manifests/hop{hop + 1}"
+    handler.reply("302 Found", {"Location": location}, request=request)
+
+
+def _redirect_away(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    if request.headers.get("authorization") != BASIC:
+        challenge = {"WWW-Authenticate": 'Basic realm="hostile"'}
+        handler.reply("401 Unauthorized", challenge, request=request)
+    elif request.method == "HEAD":
+        handler.reply("200 OK", _manifest_headers(digest=False), request=request)
+    else:
+        location = f"http://localhost:{registry.port}/elsewhere/redirect-away/{IMAGE.digest}"
+        handler.reply("307 Temporary Redirect", {"Location": location}, request=request)
+
+
+def _bad_json(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    body = b'{"schemaVersion": 2, "mediaType": "' + OCI_MANIFEST.encode()
+    handler.reply("200 OK", _manifest_headers(digest=False), body, request=request)
+
+
+def _wrong_type(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    body = json.dumps({"architecture": "amd64", "os": "linux"}).encode()
+    headers = {"Content-Type": OCI_CONFIG, "Docker-Content-Digest": sha256(body)}
+    handler.reply("200 OK", headers, body, request=request)
+
+
+def _rate_limited(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    handler.reply("429 Too Many Requests", {"Retry-After": "1"}, b"slow down", request=request)
+
+
+def _server_error(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    handler.reply("500 Internal Server Error", {}, b"oops", request=request)
+
+
+def _token_garbage(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    handler.reply("200 OK", {"Content-Type": "text/html"}, b"<html>no</html>", request=request)
+
+
+def _token_huge(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    handler.head("200 OK", {"Content-Length": str(HUGE)})
+    handler.stream(_zeros(HUGE, chunked=False), request)
+    raise _Closed
+
+
+def _token_slow(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    handler.head("200 OK", {"Content-Length": "100000"})
+    handler.drip(b'{"token": "' + b"a" * 99_989)
+
+
+Answer = Callable[[Any, HostileRegistry, _Request], None]
+_ANSWERS: dict[str, Answer] = {
+    "ok": _ok,
+    "lying-digest": _lying_digest,
+    "huge": _huge,
+    "huge-chunked": _huge,
+    "gzip-bomb": _gzip,
+    "slow-headers": _slow_headers,
+    "slow-body": _slow_body,
+    "silent": _silent,
+    "reset": _reset,
+    "redirect-loop": _redirect_loop,
+    "redirect-chain": _redirect_chain,
+    "redirect-away": _redirect_away,
+    "bad-json": _bad_json,
+    "wrong-type": _wrong_type,
+    "rate-limited": _rate_limited,
+    "server-error": _server_error,
+    **dict.fromkeys(_REALMS, _ok),
+}
+_TOKEN_ANSWERS: dict[str, Answer] = {
+    "token-garbage": _token_garbage,
+    "token-huge": _token_huge,
+    "token-slow": _token_slow,
+}
