@@ -13,7 +13,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+#: Eight times the largest real manifest seen (a 1 MB CRD bundle); composing costs ~80x the
+#: file size in memory, so the cap also bounds memory.
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
 # UTF-32 marks first: the UTF-32-LE mark begins with the UTF-16-LE one.
 _UNSUPPORTED_MARKS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"))

@@ -151,7 +151,7 @@ CASES = [
         "unacceptable character #x0007",
     ),
     Case(
-        "50-megabytes.yaml", big, {"IMG000": 1}, "too large (52428800 bytes; the limit is 33554432)"
+        "50-megabytes.yaml", big, {"IMG000": 1}, "too large (52428800 bytes; the limit is 8388608)"
     ),
     Case(
         "10000-documents.yaml",
