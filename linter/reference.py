@@ -85,7 +85,7 @@ class Reference:
         return replace(self, tag=tag)
 
 
-def _shown(text: str, limit: int = 100) -> str:
+def quoted(text: str, limit: int = 100) -> str:
     """``text`` quoted for a message, cut short: a hostile file may hold a 1 MB "reference"."""
     quoted = repr(text[:limit])
     if len(text) <= limit and len(quoted) <= limit + 20:
@@ -100,13 +100,13 @@ def _suffix(tag: str | None, digest: str | None) -> str:
 def validate_digest(digest: str) -> str:
     """Return ``digest`` if it is a valid, supported digest; raise InvalidReference otherwise."""
     if not re.fullmatch(_DIGEST, digest, re.ASCII):
-        raise InvalidReference(f"invalid digest format: {_shown(digest)}")
+        raise InvalidReference(f"invalid digest format: {quoted(digest)}")
     algorithm, _, encoded = digest.partition(":")
     size = _DIGEST_SIZES.get(algorithm)
     if size is None:
-        raise InvalidReference(f"unsupported digest algorithm: {_shown(algorithm)}")
+        raise InvalidReference(f"unsupported digest algorithm: {quoted(algorithm)}")
     if not re.fullmatch(r"[a-f0-9]+", encoded):
-        raise InvalidReference(f"invalid digest format: {_shown(digest)} (lowercase hex required)")
+        raise InvalidReference(f"invalid digest format: {quoted(digest)} (lowercase hex required)")
     if len(encoded) != size:
         raise InvalidReference(
             f"invalid digest length: {algorithm} needs {size} hex characters, got {len(encoded)}"
@@ -139,7 +139,7 @@ def parse(text: str) -> Reference:
     name, tag, digest = _split_reference(text)
     domain, path = _split_domain(name)
     if path != path.lower():
-        raise InvalidReference(f"repository name must be lowercase: {_shown(text)}")
+        raise InvalidReference(f"repository name must be lowercase: {quoted(text)}")
     if len(path) > NAME_TOTAL_LENGTH_MAX:
         raise InvalidReference(
             f"repository name must not be more than {NAME_TOTAL_LENGTH_MAX} characters"
@@ -156,7 +156,7 @@ def _split_reference(text: str) -> tuple[str, str | None, str | None]:
     # Re-match case-insensitively only to give the uppercase error distribution gives.
     lowered = _REFERENCE_RE.fullmatch(_lower_name(text))
     if lowered is not None:
-        raise InvalidReference(f"repository name must be lowercase: {_shown(text)}")
+        raise InvalidReference(f"repository name must be lowercase: {quoted(text)}")
     raise InvalidReference(_explain(text))
 
 
@@ -177,13 +177,13 @@ def _explain(text: str) -> str:
         tag = head[colon + 1 :]
         if not _TAG_RE.fullmatch(tag):
             if len(tag) > 128:
-                return f"tag is longer than 128 characters: {_shown(text)}"
-            return f"invalid tag {_shown(tag)}: {_shown(text)}"
+                return f"tag is longer than 128 characters: {quoted(text)}"
+            return f"invalid tag {quoted(tag)}: {quoted(text)}"
     if digest and not re.fullmatch(_DIGEST, digest, re.ASCII):
-        return f"invalid digest format: {_shown(text)}"
+        return f"invalid digest format: {quoted(text)}"
     if any(ch.isspace() for ch in text):
-        return f"reference contains whitespace: {_shown(text)}"
-    return f"invalid reference format: {_shown(text)}"
+        return f"reference contains whitespace: {quoted(text)}"
+    return f"invalid reference format: {quoted(text)}"
 
 
 def pinned(written: str, digest: str) -> str:

@@ -1,14 +1,15 @@
 from collections.abc import Iterator
 
 from linter.model import Level
+from linter.reference import quoted
 from linter.rules import Hit, Rule, Subject
 
 
 def check(subject: Subject) -> Iterator[Hit]:
     if subject.occurrence.dynamic is not None:
         yield Hit(
-            f"image {subject.occurrence.image!r} is computed at deploy time "
-            f"({subject.occurrence.dynamic}); it cannot be checked statically"
+            f"image {quoted(subject.occurrence.image)} is computed at deploy time "
+            f"({quoted(subject.occurrence.dynamic)}); it cannot be checked statically"
         )
 
 
