@@ -15,8 +15,8 @@ deps:
 	  fi; }
 
 lint:
-	$(PYTHON) -m ruff check linter tests benchmarks
-	$(PYTHON) -m ruff format --check linter tests benchmarks
+	$(PYTHON) -m ruff check linter tests benchmarks fuzz
+	$(PYTHON) -m ruff format --check linter tests benchmarks fuzz
 	$(PYTHON) -m mypy
 
 unit:
