@@ -402,8 +402,7 @@ class TokenServer:
         directory.mkdir(parents=True, exist_ok=True)
         self.cert_bundle = directory / "token-signer.pem"
         self.cert_bundle.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _token_handler(self))
-        self._server.daemon_threads = True
+        self._server = _TokenHTTPServer(("127.0.0.1", 0), _token_handler(self))
         self.port = self._server.server_address[1]
         self.realm = f"http://127.0.0.1:{self.port}/token"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -459,8 +458,20 @@ class TokenServer:
         return jwt.encode(claims, self._key, algorithm="ES256", headers={"x5c": [self._x5c]})
 
 
+class _TokenHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # Clients open many connections at once: the default backlog of 5 drops the rest,
+    # and the kernel retries them a second later.
+    request_queue_size = 128
+
+
 def _token_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as real token servers do (every reply has a Content-Length); the
+        # body then follows the headers on an open connection: no Nagle delay for it.
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
         def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read .requests
             pass
 

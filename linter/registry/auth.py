@@ -103,6 +103,13 @@ class RegistryAuth(httpx.Auth):
         if first and self._answered is not None:
             self._answered(authority, request.url.scheme)
 
+    async def prepare(self, url: httpx.URL) -> None:
+        """Get the token a request to ``url`` will carry, when the host's challenge is
+        known: requests waiting for a connection ask for their tokens together, early."""
+        challenges = self._challenges.get(authority_of(url))
+        if challenges:
+            await self._authorization(url, repository(url.path), challenges, (), None)
+
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:

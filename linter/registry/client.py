@@ -1,10 +1,15 @@
 """The registry client: one pooled httpx client for the run, scheme discovery, retries, deadlines.
 
-Requests to a host are sent alone until the host has answered once (that answer
-settles http vs https for loopback/insecure hosts and teaches the auth flow the
-host's challenge); after that they go out in parallel within the concurrency
-bounds. A host that stays unreachable after the retries is given up for the rest
-of the run, so a dead registry costs one set of retries, not one per reference.
+The first request to a host goes alone; the others wait until the host has
+answered it once — that answer settles http vs https for loopback/insecure hosts
+and teaches the auth flow the host's challenge — and then get their tokens,
+together (linter.registry.tokens batches them), while the first one is still
+getting its own; then each waits for one of the host's slots and is sent. A host
+that stays unreachable after the retries is given up for the rest of the run, so
+a dead registry costs one set of retries, not one per reference.
+
+httpx is imported when the first client is made: a run answered from the cache
+never loads it.
 """
 
 from __future__ import annotations
@@ -13,19 +18,20 @@ import asyncio
 import ssl
 import time
 from dataclasses import dataclass, field
-
-import httpx
+from typing import TYPE_CHECKING
 
 from linter.model import ErrorKind
 from linter.registry import tls
-from linter.registry.auth import RegistryAuth
-from linter.registry.credentials import CredentialStore
 from linter.registry.errors import RegistryError, display_host, status_error
 from linter.registry.manifests import ACCEPT
 from linter.registry.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
 from linter.registry.stats import RunStats
-from linter.registry.tokens import TokenService
-from linter.registry.transport import RoutingTransport, TransportFactory, pooled_transports
+
+if TYPE_CHECKING:
+    import httpx
+
+    from linter.registry.credentials import CredentialStore
+    from linter.registry.transport import TransportFactory
 
 USER_AGENT = "imagepin (+https://github.com/imagepin/imagepin)"
 
@@ -53,6 +59,8 @@ class ClientSettings:
 
 
 def _describe(exc: httpx.RequestError) -> str:
+    import httpx
+
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out ({type(exc).__name__})"
     text = str(exc) or type(exc).__name__
@@ -68,6 +76,13 @@ class RegistryClient:
         transports: TransportFactory | None = None,
         credentials: CredentialStore | None = None,
     ) -> None:
+        import httpx
+
+        from linter.registry.auth import RegistryAuth
+        from linter.registry.credentials import CredentialStore
+        from linter.registry.tokens import TokenService
+        from linter.registry.transport import RoutingTransport, pooled_transports
+
         self._settings = settings
         self._stats = stats
         self._deadline = time.monotonic() + settings.deadline
@@ -80,9 +95,13 @@ class RegistryClient:
             trust_env=False,
         )
         self._tokens = TokenService(self._send_retrying, stats)
-        self._auth = RegistryAuth(credentials or CredentialStore(), self._tokens, settings.insecure)
+        self._auth = RegistryAuth(
+            credentials or CredentialStore(), self._tokens, settings.insecure, self._answered
+        )
         self._schemes: dict[str, str] = {}
-        self._first: dict[str, asyncio.Lock] = {}
+        #: Set when the host's first request has an answer (or has failed).
+        self._first_answer: dict[str, asyncio.Event] = {}
+        self._slots: dict[str, asyncio.Semaphore] = {}
         self._dead: dict[str, RegistryError] = {}
 
     async def aclose(self) -> None:
@@ -113,26 +132,64 @@ class RegistryClient:
         self, method: str, authority: str, path: str, headers: dict[str, str]
     ) -> httpx.Response:
         """A registry API request with auth and retries; the first one per host goes alone."""
-        dead = self._dead.get(authority)
-        if dead is not None:
-            raise dead
-        scheme = self._schemes.get(authority)
-        if scheme is not None:
-            return await self._registry_send(method, scheme, authority, path, headers)
-        lock = self._first.setdefault(authority, asyncio.Lock())
-        async with lock:
+        while True:
             dead = self._dead.get(authority)
             if dead is not None:
                 raise dead
-            if authority not in self._schemes:
-                return await self._discover(method, authority, path, headers)
-        return await self._registry_send(method, self._schemes[authority], authority, path, headers)
+            scheme = self._schemes.get(authority)
+            if scheme is not None:
+                await self._prepare(scheme, authority, path)
+                # Only requests about to be sent hold httpx's objects: thousands of
+                # references wait here, small, not inside httpx.
+                async with self._slot(authority):
+                    return await self._registry_send(method, scheme, authority, path, headers)
+            answered = self._first_answer.get(authority)
+            if answered is None:
+                answered = self._first_answer[authority] = asyncio.Event()
+                try:
+                    return await self._discover(method, authority, path, headers)
+                finally:
+                    answered.set()
+                    if authority not in self._schemes:  # cancelled: the next request tries
+                        del self._first_answer[authority]
+            await answered.wait()
+
+    async def _prepare(self, scheme: str, authority: str, path: str) -> None:
+        """Get the request's token before it waits for a slot, when the host's challenge is
+        known: the requests waiting for slots ask for their tokens together."""
+        import httpx
+
+        try:
+            await self._auth.prepare(httpx.URL(f"{scheme}://{authority}{path}"))
+        except RegistryError as exc:
+            self._note_unreachable(authority, exc)
+            raise
+
+    def _slot(self, authority: str) -> asyncio.Semaphore:
+        slot = self._slots.get(authority)
+        if slot is None:
+            slot = self._slots[authority] = asyncio.Semaphore(self._settings.per_registry)
+        return slot
+
+    def _note_unreachable(self, authority: str, exc: RegistryError) -> None:
+        """A host that stays unreachable after its retries is given up for the run."""
+        if exc.kind is ErrorKind.UNREACHABLE and exc.registry == display_host(authority):
+            self._dead.setdefault(authority, exc)
+
+    def _answered(self, authority: str, scheme: str) -> None:
+        """The host answered a request over ``scheme``: the requests waiting for it may go."""
+        self._schemes.setdefault(authority, scheme)
+        answered = self._first_answer.get(authority)
+        if answered is not None:
+            answered.set()
 
     async def _discover(
         self, method: str, authority: str, path: str, headers: dict[str, str]
     ) -> httpx.Response:
         """Send the first request to a host and settle its scheme: https, or plain http for a
         loopback or insecure host whose TLS handshake fails."""
+        import httpx
+
         scheme = "https"
         try:
             if tls.plain_http_allowed(authority, self._settings.insecure):
@@ -158,14 +215,15 @@ class RegistryClient:
     async def _registry_send(
         self, method: str, scheme: str, authority: str, path: str, headers: dict[str, str]
     ) -> httpx.Response:
+        import httpx
+
         try:
             return await self._send_retrying(
                 httpx.Request(method, f"{scheme}://{authority}{path}", headers=headers),
                 auth=self._auth,
             )
         except RegistryError as exc:
-            if exc.kind is ErrorKind.UNREACHABLE and exc.registry == display_host(authority):
-                self._dead.setdefault(authority, exc)
+            self._note_unreachable(authority, exc)
             raise
 
     async def _send_retrying(
@@ -175,6 +233,8 @@ class RegistryClient:
 
         Raises RegistryError(UNREACHABLE) when no answer came at all.
         """
+        import httpx
+
         policy = self._settings.retry
         registry = display_host(request.url.netloc.decode("ascii").lower())
         problem, delay = "no attempt made", 0.0

@@ -1,7 +1,12 @@
 """Bearer tokens from a registry's token server (distribution ``spec/auth``), cached per run.
 
-One token per (realm, service, scopes, user), shared by concurrent requests and kept
-until ``expires_in`` (at least 60 s) runs out. Tokens live in memory only: the
+Requests that need a token for one repository at the same moment share one token
+request for all their scopes (up to BATCH_SCOPES), and its token: a run over many
+repositories costs a few token requests, not one per repository. A registry that
+refuses such a token, or a token server that refuses such a request, gets one
+scope per token for the rest of the run. Other scope sets (an ``insufficient_scope``
+retry) get a token of their own. Tokens are shared by concurrent requests and kept
+until ``expires_in`` (at least 60 s) runs out. They live in memory only: the
 persistent cache never holds a secret.
 """
 
@@ -28,9 +33,14 @@ MIN_LIFETIME = 60.0
 #: Refresh a little early so a token does not expire on its way to the registry.
 SAFETY_MARGIN = 5.0
 CLIENT_ID = "imagepin"
+#: Scopes asked for in one token request. The token's access list grows with each one;
+#: 16 keep it far below the 8 KiB header line that common proxies accept.
+BATCH_SCOPES = 16
 
 Sender = Callable[[httpx.Request], Awaitable[httpx.Response]]
 _Key = tuple[str, str, frozenset[str], str]
+#: Who grants a token: realm, service, user.
+_Grantor = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,18 @@ class Token:
 
     def usable(self, now: float) -> bool:
         return now < self.expires_at - SAFETY_MARGIN
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """One token request for one scope or several; scopes join it until it is sent."""
+
+    scopes: list[str]
+    task: asyncio.Task[Token]
+
+
+class _NotHonoured(Exception):
+    """A token for several scopes was refused: this registry wants one scope per token."""
 
 
 def basic_header(username: str, password: str) -> str:
@@ -75,6 +97,13 @@ class TokenService:
         self._stats = stats
         self._clock = clock
         self._tokens: dict[_Key, asyncio.Task[Token]] = {}
+        self._batches: dict[tuple[_Grantor, str], _Batch] = {}
+        #: The batch each grantor is still filling (not sent yet).
+        self._filling: dict[_Grantor, _Batch] = {}
+        #: Values of tokens granted for several scopes at once.
+        self._shared: set[str] = set()
+        #: (realm, service) that want one scope per token.
+        self._single: set[tuple[str, str]] = set()
         #: Credentials a token server rejected: every later request with them fails the same way.
         self._refused: dict[tuple[str, str], RegistryError] = {}
 
@@ -88,24 +117,90 @@ class TokenService:
         rejected: str | None = None,
     ) -> str:
         """A token for ``scopes``; a fresh one when the cached one is ``rejected``."""
-        refused = self._refused.get((realm, credentials.username))
-        if refused is not None and not credentials.anonymous:
-            raise refused
+        self._check_refused(realm, credentials)
+        if len(scopes) == 1 and (realm, service) not in self._single:
+            grantor = (realm, service, credentials.username)
+            try:
+                return await self._batched(grantor, scopes[0], credentials, registry, rejected)
+            except _NotHonoured:
+                self._single.add((realm, service))
+                self._check_refused(realm, credentials)
         key = (realm, service, frozenset(scopes), credentials.username)
         task = self._tokens.get(key)
-        if task is not None and task.cancelled():
-            task = None
-        elif task is not None and task.done() and task.exception() is None:
-            current = task.result()
-            if current.value == rejected or not current.usable(self._clock()):
-                task = None
-        if task is None:
+        if task is None or not self._reusable(task, rejected):
             task = asyncio.ensure_future(self._fetch(realm, service, scopes, credentials, registry))
             self._tokens[key] = task
         return (await asyncio.shield(task)).value
 
+    def shared(self, token: str) -> bool:
+        """Whether ``token`` was granted for several scopes (a registry may honour only one)."""
+        return token in self._shared
+
     async def cancel(self) -> None:
-        await cancel_pending(self._tokens.values())
+        batches = [batch.task for batch in self._batches.values()]
+        await cancel_pending([*self._tokens.values(), *batches])
+
+    def _check_refused(self, realm: str, credentials: Credentials) -> None:
+        refused = self._refused.get((realm, credentials.username))
+        if refused is not None and not credentials.anonymous:
+            raise refused
+
+    def _reusable(self, task: asyncio.Task[Token], rejected: str | None) -> bool:
+        """A request in flight, a token still good, or a failure to repeat (not asked again)."""
+        if task.cancelled():
+            return False
+        if not task.done() or task.exception() is not None:
+            return True
+        current = task.result()
+        return current.value != rejected and current.usable(self._clock())
+
+    async def _batched(
+        self,
+        grantor: _Grantor,
+        scope: str,
+        credentials: Credentials,
+        registry: str,
+        rejected: str | None,
+    ) -> str:
+        batch = self._batches.get((grantor, scope))
+        if batch is not None and len(batch.scopes) > 1 and _granted(batch.task, rejected):
+            raise _NotHonoured  # the registry refused a token naming several repositories
+        if batch is None or not self._reusable(batch.task, rejected):
+            batch = self._join(grantor, scope, credentials, registry)
+        try:
+            return (await asyncio.shield(batch.task)).value
+        except RegistryError as exc:
+            # Some token servers refuse several scopes at once (or one of them).
+            if len(batch.scopes) > 1 and exc.kind is ErrorKind.AUTH:
+                raise _NotHonoured from None
+            raise
+
+    def _join(
+        self, grantor: _Grantor, scope: str, credentials: Credentials, registry: str
+    ) -> _Batch:
+        batch = self._filling.get(grantor)
+        if batch is None or len(batch.scopes) >= BATCH_SCOPES:
+            scopes = [scope]
+            task = asyncio.ensure_future(self._ask(grantor, scopes, credentials, registry))
+            batch = self._filling[grantor] = _Batch(scopes, task)
+        elif scope not in batch.scopes:
+            batch.scopes.append(scope)
+        self._batches[(grantor, scope)] = batch
+        return batch
+
+    async def _ask(
+        self, grantor: _Grantor, scopes: list[str], credentials: Credentials, registry: str
+    ) -> Token:
+        # One turn of the event loop: requests started in the same moment join in.
+        await asyncio.sleep(0)
+        filling = self._filling.get(grantor)
+        if filling is not None and filling.scopes is scopes:
+            del self._filling[grantor]
+        realm, service, _ = grantor
+        token = await self._fetch(realm, service, scopes, credentials, registry)
+        if len(scopes) > 1:
+            self._shared.add(token.value)
+        return token
 
     async def _fetch(
         self,
@@ -198,3 +293,9 @@ class TokenService:
             return error
         kind = ErrorKind.UNREACHABLE if status == 429 or status >= 500 else ErrorKind.AUTH
         return RegistryError(kind, f"token server {realm} answered HTTP {status}{said}", registry)
+
+
+def _granted(task: asyncio.Task[Token], value: str | None) -> bool:
+    """Whether ``task`` gave the token ``value``."""
+    done = task.done() and not task.cancelled() and task.exception() is None
+    return done and value is not None and task.result().value == value

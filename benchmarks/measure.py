@@ -1,0 +1,89 @@
+"""Running a command and measuring it: wall time and the peak memory of its process tree."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall: float
+    #: Peak resident set size in MiB of the process or of its largest waited-for child.
+    peak_rss: float
+    exit_code: int
+
+
+class CommandFailed(RuntimeError):
+    """A measured command exited with a code the benchmark did not expect."""
+
+
+# Peak memory is read from wait4 in a small parent process of its own: a child forked
+# from this (large) process starts with this process's memory as its peak.
+_LAUNCHER = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    out.write(f"{wall} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    stdout: Path | None = None,
+    expect: Sequence[int] = (0,),
+) -> Sample:
+    """Run ``argv`` to completion; its output goes to ``stdout`` (or nowhere), stderr too."""
+    target = stdout or Path(os.devnull)
+    with tempfile.TemporaryDirectory() as scratch:
+        result = Path(scratch) / "result"
+        with target.open("wb") as out:
+            subprocess.run(
+                [sys.executable, "-S", "-c", _LAUNCHER, str(result), *argv],
+                cwd=cwd,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                check=True,
+            )
+        wall, peak, code = result.read_text().split()
+    if int(code) not in expect:
+        shown = target.read_text(errors="replace")[-2000:] if stdout else ""
+        raise CommandFailed(f"{' '.join(argv)} exited {code} (expected {list(expect)})\n{shown}")
+    return Sample(float(wall), int(peak) / 1024, int(code))
+
+
+def summarize(samples: Sequence[Sample]) -> Sample:
+    """The median wall time of ``samples``, and the largest peak memory of any of them."""
+    return Sample(
+        statistics.median(s.wall for s in samples),
+        max(s.peak_rss for s in samples),
+        samples[-1].exit_code,
+    )
+
+
+def repeat(times: int, measure: Callable[[], Sample]) -> Sample:
+    return summarize([measure() for _ in range(times)])
+
+
+def best_of(times: int, work: Callable[[], object]) -> float:
+    """The shortest of ``times`` in-process timings of ``work`` (the least disturbed run)."""
+    timings = []
+    for _ in range(times):
+        started = time.perf_counter()
+        work()
+        timings.append(time.perf_counter() - started)
+    return min(timings)

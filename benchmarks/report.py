@@ -1,0 +1,272 @@
+"""The benchmark's results as Markdown: the tables, and each target with its ratio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from benchmarks import offline, resolution
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Target:
+    goal: str
+    measured: str
+    met: bool
+
+
+def seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def _row(*cells: object) -> str:
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def _speedup(slow: float, fast: float) -> str:
+    return f"{slow / fast:.1f}×"
+
+
+def resolution_table(results: resolution.Results) -> list[str]:
+    s = results.settings
+    runs = results.runs
+    startup = results.interpreter.wall
+    floor = results.floor + startup
+    skopeo = runs.get(resolution.SKOPEO_NO_TAGS)
+    lines = [
+        f"### Resolving {s.images} images: {s.rtt * 1000:g} ms RTT, Bearer tokens",
+        "",
+        f"docker-registry and its token server each behind the latency proxy; one repository "
+        f"per image; imagepin keeps {s.per_registry} requests in flight per registry; "
+        f"median of {s.repeat} runs (skopeo: one run).",
+        "",
+        _row(
+            "run",
+            "wall",
+            "× floor",
+            "skopeo --no-tags ÷ this",
+            "registry requests / image",
+            "token requests",
+            "connections",
+            "peak RSS",
+        ),
+        _row(*["---"] * 8),
+        _row(
+            f"network floor: ({resolution.SETUP_ROUND_TRIPS} set-up + ⌈{s.images}/"
+            f"{s.per_registry}⌉) round trips, + `python -c pass` ({seconds(startup)})",
+            seconds(floor),
+            "1.0×",
+            _speedup(skopeo.sample.wall, floor) if skopeo else "—",
+            "1",
+            "—",
+            "—",
+            "—",
+        ),
+    ]
+    labels = {
+        resolution.FIX_COLD: "`imagepin fix`, cold cache",
+        resolution.CHECK_OFFLINE: "`imagepin check --offline`, pinned files",
+        resolution.FIX_RERUN: "`imagepin fix` again: warm cache, pinned files",
+        resolution.FIX_WARM: "`imagepin fix`, warm cache, tag-only files again",
+        resolution.SKOPEO_NO_TAGS: "`skopeo inspect --no-tags --format '{{.Digest}}'` loop",
+        resolution.SKOPEO_RAW: "`skopeo inspect --raw \\| sha256sum` loop",
+    }
+    for key, label in labels.items():
+        if key not in runs:
+            continue
+        run = runs[key]
+        traffic = run.traffic
+        lines.append(
+            _row(
+                label,
+                seconds(run.sample.wall),
+                f"{run.sample.wall / floor:.2f}×",
+                _speedup(skopeo.sample.wall, run.sample.wall) if skopeo else "—",
+                f"{traffic.registry_requests / s.images:.3f}" if traffic else "0 (offline)",
+                traffic.token_requests if traffic else "—",
+                traffic.connections if traffic else "—",
+                f"{run.sample.peak_rss:.0f} MiB",
+            )
+        )
+    return lines
+
+
+def offline_tables(results: offline.Results) -> list[str]:
+    lines: list[str] = []
+    corpus = results.corpus
+    if corpus is not None:
+        megabytes = corpus.bytes / MIB
+        read = corpus.timings["read"]
+        lines += [
+            f"### Offline scan of the shared corpus: {corpus.files} files, {megabytes:.1f} MiB",
+            "",
+            "Best of the runs in this process for the floors; the median whole process "
+            "(start-up included) for imagepin.",
+            "",
+            _row("what", "time", "files/s", "MiB/s", "× reading", "peak RSS"),
+            _row(*["---"] * 6),
+        ]
+        rows = [("read every byte, in process", read)]
+        rows += [
+            (f"compose every file: {name}, in process", t)
+            for name, t in corpus.timings.items()
+            if name != "read"
+        ]
+        for label, timing in rows:
+            lines.append(
+                _row(
+                    label,
+                    seconds(timing),
+                    f"{corpus.files / timing:,.0f}",
+                    f"{megabytes / timing:.1f}",
+                    f"{timing / read:.0f}×",
+                    "—",
+                )
+            )
+        scan = corpus.imagepin
+        lines += [
+            _row(
+                "`imagepin check --offline --format json .` (whole process)",
+                seconds(scan.wall),
+                f"{corpus.files / scan.wall:,.0f}",
+                f"{megabytes / scan.wall:.1f}",
+                f"{scan.wall / read:.0f}×",
+                f"{scan.peak_rss:.0f} MiB",
+            ),
+            "",
+        ]
+    start = results.startup
+    heavy = ", ".join(start.heavy_imports) or "none"
+    lines += [
+        "### Start-up",
+        "",
+        _row("command", "median wall", "peak RSS"),
+        _row("---", "---", "---"),
+        *(
+            _row(label, seconds(sample.wall), f"{sample.peak_rss:.0f} MiB")
+            for label, sample in [
+                ("`python -c pass`", start.interpreter),
+                ('`python -c "import ruamel.yaml"`', start.ruamel),
+                ("`imagepin check --offline pod.yaml` (one small file)", start.check),
+            ]
+        ),
+        "",
+        f"Modules of {', '.join(offline.HEAVY_MODULES)} the one-file check imports: {heavy}.",
+    ]
+    return lines
+
+
+def _ratio_target(goal: str, value: float, limit: float, shown: str) -> Target:
+    return Target(goal, shown, value <= limit)
+
+
+def targets(network: resolution.Results | None, local: offline.Results | None) -> list[Target]:
+    found: list[Target] = []
+    if network is not None:
+        s = network.settings
+        runs = network.runs
+        cold, warm = runs[resolution.FIX_COLD], runs[resolution.FIX_RERUN]
+        check = runs[resolution.CHECK_OFFLINE]
+        skopeo = runs.get(resolution.SKOPEO_NO_TAGS)
+        if skopeo is not None:
+            speedup = skopeo.sample.wall / cold.sample.wall
+            found.append(
+                Target(
+                    "cold `fix` ≥ 50× faster than the skopeo `--no-tags` loop",
+                    f"{speedup:.1f}×",
+                    speedup >= 50,
+                )
+            )
+        floor = network.floor + network.interpreter.wall
+        ratio = cold.sample.wall / floor
+        found.append(
+            _ratio_target(
+                "cold `fix` within 2× of the floor + interpreter start-up",
+                ratio,
+                2,
+                f"{ratio:.2f}× ({seconds(cold.sample.wall)} / {seconds(floor)})",
+            )
+        )
+        assert cold.traffic is not None and warm.traffic is not None
+        per_image = cold.traffic.registry_requests / s.images
+        found.append(
+            _ratio_target("≤ 1.01 registry requests per image", per_image, 1.01, f"{per_image:.3f}")
+        )
+        per_repo = cold.traffic.token_requests / s.images
+        found.append(
+            _ratio_target(
+                "≤ 1 token request per repository",
+                per_repo,
+                1,
+                f"{per_repo:.3f} ({cold.traffic.token_requests} for {s.images})",
+            )
+        )
+        warm_requests = warm.traffic.registry_requests + warm.traffic.token_requests
+        found.append(Target("warm rerun: zero requests", str(warm_requests), warm_requests == 0))
+        ratio = warm.sample.wall / check.sample.wall
+        found.append(
+            _ratio_target(
+                "warm rerun of `fix` within 1.5× of `check --offline` on the same files",
+                ratio,
+                1.5,
+                f"{ratio:.2f}× ({seconds(warm.sample.wall)} / {seconds(check.sample.wall)})",
+            )
+        )
+        peak = max(cold.sample.peak_rss, warm.sample.peak_rss)
+        found.append(
+            _ratio_target(
+                f"peak RSS < 150 MiB resolving {s.images} images", peak, 150, f"{peak:.0f} MiB"
+            )
+        )
+    if local is not None:
+        if local.corpus is not None:
+            scan = local.corpus.imagepin
+            found.append(
+                _ratio_target("offline check of the corpus ≤ 2 s", scan.wall, 2, seconds(scan.wall))
+            )
+            found.append(
+                _ratio_target(
+                    "peak RSS < 150 MiB on the corpus",
+                    scan.peak_rss,
+                    150,
+                    f"{scan.peak_rss:.0f} MiB",
+                )
+            )
+        start = local.startup
+        ratio = start.check.wall / start.ruamel.wall
+        found.append(
+            _ratio_target(
+                'one-file start-up ≤ 2× `python -c "import ruamel.yaml"`',
+                ratio,
+                2,
+                f"{ratio:.2f}× ({seconds(start.check.wall)} / {seconds(start.ruamel.wall)})",
+            )
+        )
+        found.append(
+            Target(
+                "no httpx, asyncio or rich on the offline fast path",
+                ", ".join(start.heavy_imports) or "none imported",
+                not start.heavy_imports,
+            )
+        )
+    return found
+
+
+def render(
+    machine: str,
+    command: str,
+    network: resolution.Results | None,
+    local: offline.Results | None,
+) -> str:
+    lines = ["## Benchmark results", "", machine, "", f"`{command}`", ""]
+    found = targets(network, local)
+    if found:
+        lines += ["### Targets", "", _row("target", "measured", "met"), _row("---", "---", "---")]
+        lines += [_row(t.goal, t.measured, "yes" if t.met else "**no**") for t in found]
+        lines.append("")
+    if network is not None:
+        lines += [*resolution_table(network), ""]
+    if local is not None:
+        lines += offline_tables(local)
+    return "\n".join(lines).rstrip() + "\n"
