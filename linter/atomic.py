@@ -14,7 +14,7 @@ import fcntl
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 _TEMP_SUFFIX = ".imagepin-tmp"
@@ -37,13 +37,17 @@ def resolve_target(path: Path, root: Path) -> Path:
     return target
 
 
-def write_atomic(path: Path, data: bytes, *, expected: bytes | None = None) -> None:
+def write_atomic(
+    path: Path, data: bytes, *, expected: bytes | None = None, sync_directory: bool = True
+) -> None:
     """Replace the content of the existing file ``path`` with ``data``, atomically.
 
     ``expected`` is the content the caller read and based ``data`` on: when the
     file now holds something else, another process changed it meanwhile and
     WriteError is raised instead of losing that change. Read-only files are
-    refused, never made writable.
+    refused, never made writable. ``sync_directory=False`` leaves the fsync of the
+    directory (which makes the rename durable) to the caller: one
+    :func:`sync_directories` after many writes instead of one per file.
     """
     target = path.resolve()
     try:
@@ -53,6 +57,8 @@ def write_atomic(path: Path, data: bytes, *, expected: bytes | None = None) -> N
             if current == data:
                 return
             _replace(target, data)
+            if sync_directory:
+                _fsync_directory(target.parent)
     except OSError as error:
         raise WriteError(f"{path}: {error.strerror or error}") from error
 
@@ -103,7 +109,13 @@ def _replace(target: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
-    _fsync_directory(target.parent)
+
+
+def sync_directories(paths: Iterable[Path]) -> None:
+    """Make the renames of files written with ``sync_directory=False`` durable."""
+    for directory in sorted({path.resolve().parent for path in paths}):
+        with contextlib.suppress(OSError):
+            _fsync_directory(directory)
 
 
 def _fsync_directory(directory: Path) -> None:

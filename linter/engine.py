@@ -247,7 +247,10 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
         from linter import rewrite
 
         result = rewrite.apply(
-            [rewrite.FileText(f.entry.path, f.entry.display, f.text, f.encoding) for f in files],
+            [
+                rewrite.FileText(f.entry.path, f.entry.display, f.text, f.encoding, f.occurrences)
+                for f in files
+            ],
             findings,
             formats=formats,
             update=options.update,

@@ -126,7 +126,12 @@ def _overlap(first: Edit, second: Edit) -> bool:
 
 
 def fix_text(
-    path: str, text: str, pins: Sequence[Pin], options: FormatOptions | None = None
+    path: str,
+    text: str,
+    pins: Sequence[Pin],
+    options: FormatOptions | None = None,
+    *,
+    occurrences: Sequence[Occurrence] | None = None,
 ) -> FixResult:
     """Apply ``pins`` to ``text`` (the content of ``path``) and verify the result.
 
@@ -134,7 +139,9 @@ def fix_text(
     one edit. Pins that cannot be edited in place are skipped and listed; any
     other problem — conflicting or overlapping edits, a stale occurrence, a
     result that does not parse or reads other values — leaves ``text`` unchanged
-    and is the result's ``error``. ``options`` must be those the pins were extracted with.
+    and is the result's ``error``. ``options`` must be those the pins were extracted with;
+    ``occurrences``, when given, are what extracting ``text`` with them gave (the
+    caller already has them: ``text`` is then not extracted a second time).
     """
     edits: list[Edit] = []
     applied: list[Pin] = []
@@ -155,7 +162,7 @@ def fix_text(
         new_text = apply_edits(text, edits)
     except OverlapError as error:
         return FixResult(text, False, f"conflicting fixes: {error}", tuple(skipped))
-    problem = verify(path, text, new_text, applied, options)
+    problem = verify(path, text, new_text, applied, options, occurrences=occurrences)
     if problem is not None:
         return FixResult(text, False, problem, tuple(skipped))
     return FixResult(new_text, True, None, tuple(skipped))
@@ -167,6 +174,8 @@ def verify(
     new_text: str,
     pins: Sequence[Pin],
     options: FormatOptions | None = None,
+    *,
+    occurrences: Sequence[Occurrence] | None = None,
 ) -> str | None:
     """Why ``new_text`` is not ``old_text`` with exactly ``pins`` applied; None when it is.
 
@@ -178,8 +187,10 @@ def verify(
     from linter.extract import extract
 
     options = options or FormatOptions()
-    before, after = extract(path, old_text, options), extract(path, new_text, options)
-    known = {_identity(occurrence) for occurrence in before.occurrences}
+    if occurrences is None:
+        occurrences = extract(path, old_text, options).occurrences
+    after = extract(path, new_text, options)
+    known = {_identity(occurrence) for occurrence in occurrences}
     for pin in pins:
         if _identity(pin.occurrence) not in known:
             occurrence = pin.occurrence
@@ -189,7 +200,7 @@ def verify(
     digests = {_target(pin.occurrence): pin.digest for pin in pins}
     expected = Counter(
         _expected(old_text, occurrence, digests.get(_target(occurrence)))
-        for occurrence in before.occurrences
+        for occurrence in occurrences
     )
     found = Counter(_observed(new_text, occurrence) for occurrence in after.occurrences)
     if expected == found:

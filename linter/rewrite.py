@@ -9,7 +9,7 @@ from pathlib import Path
 
 from linter import atomic, diff, fixer, source
 from linter.extract.options import FormatOptions
-from linter.model import Finding
+from linter.model import Finding, Occurrence
 from linter.report import FileError
 
 #: Rules whose suggestion ``fix`` writes; IMG005 (stale digest) only with ``--update``,
@@ -24,6 +24,8 @@ class FileText:
     display: str
     text: str
     encoding: str
+    #: What extraction found in ``text``: verification needs not extract it again.
+    occurrences: tuple[Occurrence, ...]
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,15 @@ def apply(
     diffs: list[str] = []
     errors: list[FileError] = []
     done: set[int] = set()
+    written: list[Path] = []
     for file in files:
         chosen = by_file.get(file.display)
         if not chosen:
             continue
         pins = [fixer.Pin(f.occurrence, d) for f in chosen if f.occurrence and (d := _digest_of(f))]
-        result = fixer.fix_text(file.display, file.text, pins, formats)
+        result = fixer.fix_text(
+            file.display, file.text, pins, formats, occurrences=file.occurrences
+        )
         if result.error is not None:
             errors.append(FileError(file.display, f"not fixed: {result.error}"))
             continue
@@ -82,12 +87,15 @@ def apply(
                     target,
                     source.encode(result.text, file.encoding),
                     expected=source.encode(file.text, file.encoding),
+                    sync_directory=False,
                 )
+                written.append(target)
             except atomic.WriteError as exc:
                 errors.append(FileError(file.display, f"not written: {exc}"))
                 continue
         fixed.append(file.display)
         skipped = {s.occurrence for s in result.skipped}
         done.update(id(f) for f in chosen if f.occurrence not in skipped)
+    atomic.sync_directories(written)
     remaining = [f for f in findings if id(f) not in done]
     return RewriteResult(remaining, tuple(fixed), tuple(diffs), errors)

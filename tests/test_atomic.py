@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from linter.atomic import WriteError, resolve_target, write_atomic
+from linter.atomic import WriteError, resolve_target, sync_directories, write_atomic
 
 REPO = Path(__file__).resolve().parent.parent
 OLD = b"image: nginx:1.27\n"
@@ -245,3 +245,14 @@ def test_random_sigkill_never_leaves_a_mix(target: Path) -> None:
         process.send_signal(signal.SIGKILL)
         process.wait()
         assert target.read_bytes() in contents
+
+
+def test_directory_sync_left_to_the_caller(tmp_path: Path) -> None:
+    files = [tmp_path / "a" / "x.yaml", tmp_path / "b" / "y.yaml"]
+    for path in files:
+        path.parent.mkdir()
+        path.write_bytes(b"old\n")
+    for path in files:
+        write_atomic(path, b"new\n", expected=b"old\n", sync_directory=False)
+    sync_directories([*files, tmp_path / "gone" / "z.yaml"])  # a vanished directory is no error
+    assert [p.read_bytes() for p in files] == [b"new\n", b"new\n"]
