@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from linter.extract.occurrence import located
 from linter.model import Form, Occurrence, Span
 
 _DIRECTIVE = re.compile(r"#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*")
@@ -240,17 +241,11 @@ class _Scan:
         dynamic: str | None,
         note: str | None,
     ) -> Occurrence:
-        line, column = self._position(span.start)
-        end_line, end_column = self._position(span.end)
-        return Occurrence(
-            path=self.path,
-            line=line,
-            column=column,
-            end_line=end_line,
-            end_column=end_column,
-            start=span.start,
-            end=span.end,
-            raw=self.text[span.start : span.end],
+        return located(
+            self.path,
+            self.text,
+            span,
+            self._position,
             image=image,
             yaml_path=yaml_path,
             context=context,

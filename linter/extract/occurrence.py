@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from linter.model import Form, KustomizeEntry, Occurrence, Span
 from linter.yamlnodes import Node, Parsed, ScalarText
@@ -31,6 +33,29 @@ def child(path: str, key: str | int) -> str:
     if not _PLAIN_KEY.fullmatch(key):
         return f'{path}["{key}"]'
     return f"{path}.{key}" if path else key
+
+
+def located(
+    path: str,
+    text: str,
+    span: Span,
+    position: Callable[[int], tuple[int, int]],
+    **fields: Any,
+) -> Occurrence:
+    """The Occurrence of ``text[span]``, with its 1-based lines and columns from ``position``."""
+    line, column = position(span.start)
+    end_line, end_column = position(span.end)
+    return Occurrence(
+        path=path,
+        line=line,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        start=span.start,
+        end=span.end,
+        raw=text[span.start : span.end],
+        **fields,
+    )
 
 
 class FileScan:
@@ -62,17 +87,11 @@ class FileScan:
         dynamic: str | None = None,
         note: str | None = None,
     ) -> Occurrence:
-        line, column = self.parsed.position(scalar.start)
-        end_line, end_column = self.parsed.position(scalar.end)
-        return Occurrence(
-            path=self.path,
-            line=line,
-            column=column,
-            end_line=end_line,
-            end_column=end_column,
-            start=scalar.start,
-            end=scalar.end,
-            raw=self.parsed.text[scalar.start : scalar.end],
+        return located(
+            self.path,
+            self.parsed.text,
+            Span(scalar.start, scalar.end),
+            self.parsed.position,
             image=image,
             yaml_path=yaml_path,
             context=context,
