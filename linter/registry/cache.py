@@ -18,7 +18,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -178,17 +178,7 @@ class Cache:
             ("signature", name, status.digest, keyring),
             {
                 "state": status.state.value,
-                "signatures": [
-                    {
-                        "kind": s.kind,
-                        "source": s.source,
-                        "manifest": s.manifest,
-                        "verified": s.verified,
-                        "key": s.key,
-                        "reason": s.reason,
-                    }
-                    for s in status.signatures
-                ],
+                "signatures": [asdict(s) for s in status.signatures],
                 "reason": status.reason,
                 "stored": self._clock(),
             },

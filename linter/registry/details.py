@@ -9,7 +9,7 @@ and the signatures of the top-level digest, cosign ones verified with the keys o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from linter.model import ErrorKind, PlatformEntry, SignatureStatus
@@ -71,17 +71,7 @@ class ImageDetails:
                 "state": self.signatures.state.value,
                 "key": self.signatures.key,
                 "reason": self.signatures.reason,
-                "found": [
-                    {
-                        "kind": s.kind,
-                        "source": s.source,
-                        "manifest": s.manifest,
-                        "verified": s.verified,
-                        "key": s.key,
-                        "reason": s.reason,
-                    }
-                    for s in self.signatures.signatures
-                ],
+                "found": [asdict(s) for s in self.signatures.signatures],
             },
         }
 
