@@ -58,6 +58,7 @@ def test_round_trip_and_expiry(tmp_path: Path) -> None:
 def test_damaged_entries_are_misses(tmp_path: Path, change: object) -> None:
     cache = Cache(tmp_path, ttl=600)
     cache.put_signature("r.example/app", "keys", VERIFIED)
+    cache.flush()
     (entry,) = tmp_path.rglob("*.json")
     record = json.loads(entry.read_text())
     change(record)  # type: ignore[operator]

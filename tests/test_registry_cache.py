@@ -100,6 +100,7 @@ def entry_files(directory: Path) -> list[Path]:
 )
 def test_damaged_or_foreign_entries_are_misses(cache: Cache, tmp_path: Path, damage: bytes) -> None:
     cache.put_tag("r.example/app", "1.0", TagFacts(DIGEST, "m"))
+    cache.flush()
     (path,) = entry_files(tmp_path)
     path.write_bytes(damage)
     assert cache.tag("r.example/app", "1.0") is None
@@ -117,6 +118,7 @@ def test_damaged_manifest_entries_are_misses(
     cache: Cache, tmp_path: Path, record: dict[str, object]
 ) -> None:
     cache.put_manifest("n", DIGEST, ManifestFacts("m"))
+    cache.flush()
     (path,) = entry_files(tmp_path)
     path.write_text(json.dumps({"key": ["manifest", "n", DIGEST], **record}))
     assert cache.manifest("n", DIGEST) is None
@@ -127,12 +129,22 @@ def test_unwritable_cache_only_costs_speed(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     cache = Cache(blocker, ttl=600)
     cache.put_tag("n", "t", TagFacts(DIGEST, "m"))
+    cache.flush()
     assert cache.tag("n", "t") is None
+
+
+def test_entries_are_written_at_the_end_of_the_run(cache: Cache, tmp_path: Path) -> None:
+    cache.put_tag("n", "t", TagFacts(DIGEST, "m"))
+    assert cache.tag("n", "t") == TagFacts(DIGEST, "m")  # this run sees it at once
+    assert entry_files(tmp_path) == []
+    cache.flush()
+    assert len(entry_files(tmp_path)) == 1
 
 
 def test_no_temporary_files_are_left(cache: Cache, tmp_path: Path) -> None:
     for i in range(20):
         cache.put_tag("n", str(i), TagFacts(DIGEST, "m"))
+    cache.flush()
     assert not list(tmp_path.rglob("*.tmp"))
     assert len(entry_files(tmp_path)) == 20
 
@@ -149,6 +161,7 @@ WRITER = textwrap.dedent(
         for key in range(8):
             cache.put_tag("shared/app", str(key), TagFacts("sha256:" + me * 64, me))
             cache.put_manifest("shared/app", str(key), ManifestFacts(me, True, None))
+            cache.flush()
             seen = cache.tag("shared/app", str(key))
             if seen is None or seen.media_type not in "0123" or seen.digest != "sha256:" + seen.media_type * 64:
                 bad += 1

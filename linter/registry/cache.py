@@ -58,6 +58,9 @@ class Cache:
         self.directory = directory / LAYOUT
         self.ttl = ttl
         self._clock = clock
+        #: Entries written during the run, put on disk by flush(): file I/O in the
+        #: middle of resolution would stall every request waiting on the event loop.
+        self._pending: dict[Path, dict[str, Any]] = {}
 
     def tag(self, name: str, tag: str) -> TagFacts | None:
         record = self._fresh(("tag", name, tag))
@@ -201,8 +204,12 @@ class Cache:
         return self.directory / name[:2] / f"{name}.json"
 
     def _read(self, key: tuple[str, ...]) -> dict[str, Any] | None:
+        path = self._path(key)
+        record = self._pending.get(path)
+        if record is not None:
+            return record
         try:
-            with self._path(key).open("rb") as handle:
+            with path.open("rb") as handle:
                 record = json.load(handle)
         except (OSError, ValueError):
             return None
@@ -212,19 +219,28 @@ class Cache:
         return record
 
     def _write(self, key: tuple[str, ...], record: dict[str, Any]) -> None:
-        path = self._path(key)
+        self._pending[self._path(key)] = {"key": list(key), **record}
+
+    def flush(self) -> None:
+        """Write the entries of this run (the resolver does at its end)."""
+        pending, self._pending = self._pending, {}
+        for path, record in pending.items():
+            _store(path, record)
+
+
+def _store(path: Path, record: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    json.dump({"key": list(key), **record}, handle)
-                os.replace(temporary, path)
-            except BaseException:
-                os.unlink(temporary)
-                raise
-        except OSError:
-            pass  # a cache that cannot be written (read-only home, full disk) only costs speed
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(record, handle)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        pass  # a cache that cannot be written (read-only home, full disk) only costs speed
 
 
 def _optional(record: dict[str, Any], key: str, kind: type[T]) -> T | None:

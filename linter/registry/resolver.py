@@ -95,6 +95,8 @@ class Resolver:
             await questions.cancel()
         if self._client is not None:
             await self._client.aclose()
+        if self._cache is not None:
+            self._cache.flush()
 
     async def resolve(self, ref: Reference) -> Resolution:
         try:
