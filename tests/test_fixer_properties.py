@@ -7,22 +7,14 @@ pinned. Hence "only the image spans change" is checked byte for byte.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_fixer import all_pins, digest_for
 
-from linter.extract import extract
-from linter.fixer import Pin, fix_text
-from linter.reference import InvalidReference, parse, pinned
-
-
-def digest_for(image: str) -> str:
-    """The digest a fake registry gives the tag of ``image`` (``nginx`` is ``nginx:latest``)."""
-    reference = parse(image)
-    tagged = f"{reference.name}:{reference.effective_tag or ''}"
-    return "sha256:" + hashlib.sha256(tagged.encode()).hexdigest()
+from linter.fixer import fix_text
+from linter.reference import pinned
 
 
 @dataclass(frozen=True)
@@ -196,19 +188,6 @@ def manifests(draw: st.DrawFn) -> tuple[str, list[Part]]:
     return kind, [bom, f"# generated{style.eol}", *body]
 
 
-def pins_for(path: str, text: str) -> list[Pin]:
-    extraction = extract(path, text)
-    assert extraction.syntax_error is None, extraction.syntax_error
-    pins = []
-    for occurrence in extraction.occurrences:
-        try:
-            parse(occurrence.image)
-        except InvalidReference:
-            continue
-        pins.append(Pin(occurrence, digest_for(occurrence.image)))
-    return pins
-
-
 @settings(
     max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -216,12 +195,12 @@ def pins_for(path: str, text: str) -> list[Pin]:
 def test_fix_changes_only_image_spans_and_is_idempotent(manifest: tuple[str, list[Part]]) -> None:
     path, parts = manifest
     text, expected = render(parts, fixed=False), render(parts, fixed=True)
-    result = fix_text(path, text, pins_for(path, text))
+    result = fix_text(path, text, all_pins(path, text))
     assert result.error is None
     assert result.skipped == ()
     assert result.text == expected
     assert result.changed == (expected != text)
-    again = fix_text(path, result.text, pins_for(path, result.text))
+    again = fix_text(path, result.text, all_pins(path, result.text))
     assert (again.changed, again.error, again.text) == (False, None, expected)
 
 
@@ -233,7 +212,7 @@ def test_fix_changes_exactly_the_pinned_occurrences(
     """Pin a random subset: exactly those slots change (slots and occurrences pair up in order)."""
     path, parts = manifest
     text = render(parts, fixed=False)
-    pins = pins_for(path, text)
+    pins = all_pins(path, text)
     slots = [part for part in parts if isinstance(part, Slot)]
     assert len(pins) == len(slots)
     chosen = data.draw(st.sets(st.integers(0, len(pins) - 1)))

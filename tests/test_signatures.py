@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cosign_helper import sign, simple_signing
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from linter.signatures import NamedKey, SignatureKeyError, load_keys, verify
 
@@ -16,34 +15,13 @@ REPO = "localhost:5000/acme/app"
 
 
 def payload(digest: str = DIGEST, reference: str = REPO) -> bytes:
-    return json.dumps(
-        {
-            "critical": {
-                "identity": {"docker-reference": reference},
-                "image": {"docker-manifest-digest": digest},
-                "type": "cosign container image signature",
-            },
-            "optional": None,
-        },
-        separators=(",", ":"),
-    ).encode()
+    return simple_signing(reference, digest)
 
 
 EC = ec.generate_private_key(ec.SECP256R1())
 EC_OTHER = ec.generate_private_key(ec.SECP256R1())
 RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 ED = ed25519.Ed25519PrivateKey.generate()
-
-
-def sign(key: object, data: bytes) -> str:
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        raw = key.sign(data, ec.ECDSA(hashes.SHA256()))
-    elif isinstance(key, rsa.RSAPrivateKey):
-        raw = key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-    else:
-        assert isinstance(key, ed25519.Ed25519PrivateKey)
-        raw = key.sign(data)
-    return base64.b64encode(raw).decode()
 
 
 KEYS = [
