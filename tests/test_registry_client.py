@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -355,6 +356,31 @@ def test_unreachable_registry_is_given_up_once(error: httpx.TransportError, word
     # One set of retries for the host, not one per reference.
     assert len(calls) == 3
     assert list(stats.registries_failed) == [HOST]
+
+
+def _lookup_error(errno: int) -> httpx.ConnectError:
+    error = httpx.ConnectError(f"[Errno {errno}] lookup failed")
+    error.__cause__ = socket.gaierror(errno, "lookup failed")
+    return error
+
+
+@pytest.mark.parametrize(
+    ("errno", "attempts"),
+    [
+        (socket.EAI_NONAME, 1),  # the name does not exist: asking again changes nothing
+        (socket.EAI_AGAIN, 3),  # the DNS server did not answer in time: retried
+    ],
+)
+def test_name_lookup_failures(errno: int, attempts: int) -> None:
+    calls = []
+
+    def unknown(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise _lookup_error(errno)
+
+    answers, _ = resolve_offline([REF], unknown, retry=RecordingPolicy(attempts=3))
+    assert error_of(answers)[0] is ErrorKind.UNREACHABLE
+    assert len(calls) == attempts
 
 
 def test_connection_error_then_success(fake: FakeRegistry) -> None:

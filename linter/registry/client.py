@@ -15,10 +15,11 @@ never loads it.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from linter.model import ErrorKind
 from linter.registry import tls
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from linter.registry.credentials import CredentialStore
     from linter.registry.transport import TransportFactory
 
+E = TypeVar("E", bound=BaseException)
 USER_AGENT = "imagepin (+https://github.com/imagepin/imagepin)"
 
 
@@ -279,13 +281,18 @@ class RegistryClient:
         await asyncio.sleep(delay)
 
 
-def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
+def _cause(exc: BaseException, kind: type[E]) -> E | None:
+    """The first exception of ``kind`` in the chain that led to ``exc``."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, ssl.SSLError):
+        if isinstance(seen, kind):
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
+    return _cause(exc, ssl.SSLError)
 
 
 def _plain_http_server(exc: BaseException) -> bool:
@@ -295,8 +302,12 @@ def _plain_http_server(exc: BaseException) -> bool:
 
 
 def _permanent(exc: BaseException) -> bool:
-    """A certificate that does not verify will not verify on the next attempt either."""
-    return isinstance(_ssl_cause(exc), ssl.SSLCertVerificationError)
+    """A certificate that does not verify, or a host name that does not exist, will not
+    on the next attempt either (a DNS server that is only slow, EAI_AGAIN, is retried)."""
+    if isinstance(_ssl_cause(exc), ssl.SSLCertVerificationError):
+        return True
+    lookup = _cause(exc, socket.gaierror)
+    return lookup is not None and lookup.errno == socket.EAI_NONAME
 
 
 def _what(target: Target, reference: str) -> str:
