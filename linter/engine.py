@@ -120,8 +120,9 @@ def _read(
     return files, findings
 
 
-def _registry_options(options: CheckOptions) -> RegistryOptions:
-    """The registry options, and what the selected policy rules need fetched (docs/policy.md)."""
+def _registry_options(options: CheckOptions, on: set[str]) -> RegistryOptions:
+    """The registry options, and what the rules in ``on`` (their ids) need fetched
+    (docs/policy.md)."""
     from dataclasses import replace
 
     from linter.registry import RegistryOptions
@@ -136,7 +137,6 @@ def _registry_options(options: CheckOptions) -> RegistryOptions:
         platform=options.platform,
         concurrency=options.concurrency,
     )
-    on = {rule.id for rule in selected_rules(config, options.select, options.ignore)}
     need_signatures = config.require_signature and "IMG010" in on
     try:
         keys = load_keys(config.signature_keys, Path(config.root)) if need_signatures else []
@@ -152,13 +152,13 @@ def _registry_options(options: CheckOptions) -> RegistryOptions:
 
 
 def _resolve(
-    refs: set[Reference], options: CheckOptions
+    refs: set[Reference], options: CheckOptions, on: set[str]
 ) -> tuple[dict[Reference, Resolution], tuple[str, ...]]:
     if options.offline or not refs:
         return {}, ()
     from linter import registry
 
-    answers, stats = registry.resolve_with_stats(refs, _registry_options(options))
+    answers, stats = registry.resolve_with_stats(refs, _registry_options(options, on))
     failed = sorted(stats.registries_failed.items())
     problems = tuple(f"{host}: {reason}" for host, reason in failed)
     return answers, problems
@@ -238,7 +238,8 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
         if ref is not None and not _ignored_image(ref, config.ignore_images)
     }
     online = any(rule.online for rule in rules) or options.fix
-    resolutions, registry_problems = _resolve(refs, options) if online else ({}, ())
+    on = {rule.id for rule in rules}
+    resolutions, registry_problems = _resolve(refs, options, on) if online else ({}, ())
     findings += _evaluate(files, rules, resolutions, config)
     errors = [FileError(path, reason) for path, reason in problems]
     fixed: tuple[str, ...] = ()
