@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from linter import discovery, extract, source, suppress
 from linter.config import Config, ConfigError
 from linter.extract.options import FormatOptions
-from linter.model import Finding, Occurrence, Resolution
+from linter.model import Finding, Resolution, SourceText
 from linter.reference import InvalidReference, Reference, parse
 from linter.report import FileError, Report
 from linter.rules import Rule, Subject, all_rules, lookup, yaml_syntax
@@ -48,14 +48,6 @@ class Outcome:
     report: Report
     #: Unified diffs of the changes (``fix --diff``), one per file.
     diffs: tuple[str, ...] = ()
-
-
-@dataclass
-class _File:
-    entry: discovery.SourceFile
-    text: str
-    encoding: str
-    occurrences: tuple[Occurrence, ...]
 
 
 def selected_rules(config: Config, select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
@@ -103,8 +95,8 @@ def _syntax_finding(path: str, line: int, column: int, message: str) -> Finding:
 
 def _read(
     entries: Sequence[discovery.SourceFile], formats: FormatOptions
-) -> tuple[list[_File], list[Finding]]:
-    files: list[_File] = []
+) -> tuple[list[SourceText], list[Finding]]:
+    files: list[SourceText] = []
     findings: list[Finding] = []
     for entry in entries:
         try:
@@ -116,7 +108,9 @@ def _read(
         if result.syntax_error is not None:
             error = result.syntax_error
             findings.append(_syntax_finding(entry.display, error.line, error.column, error.message))
-        files.append(_File(entry, src.text, src.encoding, result.occurrences))
+        files.append(
+            SourceText(entry.path, entry.display, src.text, src.encoding, result.occurrences)
+        )
     return files, findings
 
 
@@ -165,7 +159,7 @@ def _resolve(
 
 
 def _evaluate(
-    files: Sequence[_File],
+    files: Sequence[SourceText],
     rules: Sequence[Rule],
     resolutions: dict[Reference, Resolution],
     config: Config,
@@ -175,7 +169,7 @@ def _evaluate(
         if not file.occurrences:
             continue
         suppressions = suppress.parse(file.text)
-        skip = _per_file_ignored(config, file.entry.display)
+        skip = _per_file_ignored(config, file.display)
         for occ in file.occurrences:
             ref, invalid = _parse_reference(occ.image) if occ.dynamic is None else (None, None)
             if ref is not None and _ignored_image(ref, config.ignore_images):
@@ -207,9 +201,9 @@ def _evaluate(
     return findings
 
 
-def _suppress_file_findings(findings: list[Finding], files: Sequence[_File]) -> list[Finding]:
+def _suppress_file_findings(findings: list[Finding], files: Sequence[SourceText]) -> list[Finding]:
     """IMG000 findings honour ``disable-file`` and line comments like any other."""
-    texts = {f.entry.display: f.text for f in files}
+    texts = {f.display: f.text for f in files}
     return [
         finding
         for finding in findings
@@ -248,10 +242,7 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
         from linter import rewrite
 
         result = rewrite.apply(
-            [
-                rewrite.FileText(f.entry.path, f.entry.display, f.text, f.encoding, f.occurrences)
-                for f in files
-            ],
+            files,
             findings,
             formats=formats,
             update=options.update,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from linter.reference import Reference
 
@@ -211,6 +212,18 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A file that was read and extracted: what the rules saw and ``fix`` rewrites."""
+
+    path: Path
+    #: As shown in findings: relative to the working directory, ``/``-separated.
+    display: str
+    text: str
+    encoding: str
+    occurrences: tuple[Occurrence, ...]
 
 
 @dataclass(frozen=True)

@@ -9,23 +9,13 @@ from pathlib import Path
 
 from linter import atomic, diff, fixer, source
 from linter.extract.options import FormatOptions
-from linter.model import Finding, Occurrence
+from linter.model import Finding, SourceText
 from linter.report import FileError
 
 #: Rules whose suggestion ``fix`` writes; IMG005 (stale digest) only with ``--update``,
 #: because plain ``fix`` must never change what runs.
 PIN_RULES = frozenset({"IMG001", "IMG002"})
 UPDATE_RULES = frozenset({"IMG005"})
-
-
-@dataclass(frozen=True)
-class FileText:
-    path: Path
-    display: str
-    text: str
-    encoding: str
-    #: What extraction found in ``text``: verification needs not extract it again.
-    occurrences: tuple[Occurrence, ...]
 
 
 @dataclass(frozen=True)
@@ -42,7 +32,7 @@ def _digest_of(finding: Finding) -> str | None:
 
 
 def apply(
-    files: Sequence[FileText],
+    files: Sequence[SourceText],
     findings: list[Finding],
     *,
     formats: FormatOptions,
