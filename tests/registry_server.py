@@ -1002,3 +1002,17 @@ def resolve_offline(
     )
     answers = asyncio.run(resolve_references([parse(t) for t in texts], options, stats, factory))
     return {text: answers[parse(text)] for text in texts}, stats
+
+
+def plain_http_only(fake: FakeRegistry) -> Callable[[httpx.Request], httpx.Response]:
+    """``fake`` as a plain-HTTP server: a TLS handshake fails the way it does against one."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https":
+            try:
+                raise ssl.SSLError("[SSL: WRONG_VERSION_NUMBER] wrong version number")
+            except ssl.SSLError as exc:
+                raise httpx.ConnectError(str(exc)) from exc
+        return fake(request)
+
+    return handler

@@ -6,7 +6,6 @@ import asyncio
 import base64
 import json
 import socket
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -21,6 +20,7 @@ from registry_server import (
     FakeRegistry,
     build_image,
     multi_platform,
+    plain_http_only,
     resolve_offline,
 )
 
@@ -414,20 +414,6 @@ def test_no_retry_sleeps_past_the_deadline(fake: FakeRegistry) -> None:
 # --- plain HTTP and TLS ----------------------------------------------------------------------
 
 
-def tls_refusing(fake: FakeRegistry) -> Callable[[httpx.Request], httpx.Response]:
-    """A plain-HTTP server: the TLS handshake fails."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.scheme == "https":
-            try:
-                raise ssl.SSLError("[SSL: WRONG_VERSION_NUMBER] wrong version number")
-            except ssl.SSLError as exc:
-                raise httpx.ConnectError(str(exc)) from exc
-        return fake(request)
-
-    return handler
-
-
 @pytest.mark.parametrize(
     ("host", "insecure", "scheme"),
     [
@@ -447,7 +433,7 @@ def test_plain_http_only_where_allowed(
     ref = f"{host}/app:1"
     answers, _ = resolve_offline(
         [ref, f"{host}/app:1@{SINGLE.digest}"],
-        tls_refusing(fake),
+        plain_http_only(fake),
         RegistryOptions(insecure=insecure),
     )
     if scheme is None:

@@ -16,10 +16,8 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 from conftest import RegistryEnv
 from registry_server import (
@@ -29,6 +27,7 @@ from registry_server import (
     FakeRegistry,
     Registry,
     build_image,
+    plain_http_only,
     resolve_offline,
 )
 
@@ -112,22 +111,6 @@ def test_no_secret_in_any_output_log_cache_or_file(
 
 
 # --- never in clear text across a network --------------------------------------------------------
-
-
-def plain_http_only(fake: FakeRegistry) -> Callable[[httpx.Request], httpx.Response]:
-    """The registry speaks plain HTTP: a TLS handshake fails the way it does against one."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.scheme == "https":
-            import ssl
-
-            try:
-                raise ssl.SSLError("[SSL: WRONG_VERSION_NUMBER] wrong version number")
-            except ssl.SSLError as exc:
-                raise httpx.ConnectError(str(exc)) from exc
-        return fake(request)
-
-    return handler
 
 
 @pytest.mark.parametrize(
