@@ -980,7 +980,7 @@ def offline_client_factory(
     )
     store = CredentialStore(environ or {"HOME": "/nonexistent", "XDG_RUNTIME_DIR": "/nonexistent"})
     return lambda stats: RegistryClient(
-        settings, stats, transports=lambda _: httpx.MockTransport(handler), credentials=store
+        settings, stats, transports=lambda *_: httpx.MockTransport(handler), credentials=store
     )
 
 
@@ -1002,6 +1002,20 @@ def resolve_offline(
     )
     answers = asyncio.run(resolve_references([parse(t) for t in texts], options, stats, factory))
     return {text: answers[parse(text)] for text in texts}, stats
+
+
+def tls_only(fake: FakeRegistry, plain: str = "400") -> Callable[[httpx.Request], httpx.Response]:
+    """``fake`` as a TLS server: plain HTTP gets what Go's (and nginx's) TLS servers answer
+    it, a 400 (``plain="400"``), or a connection closed without an answer (``"closed"``)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https":
+            return fake(request)
+        if plain == "400":
+            return httpx.Response(400, text="Client sent an HTTP request to an HTTPS server.\n")
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+
+    return handler
 
 
 def plain_http_only(fake: FakeRegistry) -> Callable[[httpx.Request], httpx.Response]:

@@ -42,6 +42,8 @@ def test_round_trip_and_expiry(tmp_path: Path) -> None:
     assert cache.signature("r.example/app", D1, "keys") == VERIFIED
     assert cache.signature("r.example/app", D1, "other keys") is None
     assert cache.signature("r.example/other", D1, "keys") is None
+    cache.flush()
+    assert Cache(tmp_path, ttl=600, clock=clock).signature("r.example/app", D1, "keys") == VERIFIED
     clock.now += 601
     assert cache.signature("r.example/app", D1, "keys") is None
 
@@ -59,11 +61,12 @@ def test_damaged_entries_are_misses(tmp_path: Path, change: object) -> None:
     cache = Cache(tmp_path, ttl=600)
     cache.put_signature("r.example/app", "keys", VERIFIED)
     cache.flush()
-    (entry,) = tmp_path.rglob("*.json")
-    record = json.loads(entry.read_text())
+    (data,) = tmp_path.rglob("*.json")
+    records = json.loads(data.read_text())
+    (record,) = records.values()
     change(record)  # type: ignore[operator]
-    entry.write_text(json.dumps(record))
-    assert cache.signature("r.example/app", D1, "keys") is None
+    data.write_text(json.dumps(records))
+    assert Cache(tmp_path, ttl=600).signature("r.example/app", D1, "keys") is None
 
 
 def test_fingerprint_names_the_key_set() -> None:

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from registry_server import (
@@ -17,7 +18,15 @@ from registry_server import (
 
 from linter.model import PlatformEntry
 from linter.registry import RegistryOptions
-from linter.registry.cache import LAYOUT, Cache, ImageFacts, ManifestFacts, TagFacts
+from linter.registry import cache as cache_module
+from linter.registry.cache import (
+    LAYOUT,
+    MAX_AGE,
+    Cache,
+    ImageFacts,
+    ManifestFacts,
+    TagFacts,
+)
 
 DIGEST = "sha256:" + "a" * 64
 CHILDREN = (
@@ -69,41 +78,95 @@ def test_tags_are_per_name_and_tag(cache: Cache) -> None:
         ManifestFacts("index", verified=True, children=()),
     ],
 )
-def test_manifest_facts_are_kept_forever(cache: Cache, clock: Clock, facts: ManifestFacts) -> None:
+def test_manifest_facts_outlive_the_ttl(tmp_path: Path, clock: Clock, facts: ManifestFacts) -> None:
+    cache = Cache(tmp_path, ttl=600, clock=clock)
     cache.put_manifest("r.example/app", DIGEST, facts)
-    clock.now += 10 * 365 * 86400
-    assert cache.manifest("r.example/app", DIGEST) == facts
-    assert cache.manifest("r.example/other", DIGEST) is None
+    cache.flush()
+    clock.now += MAX_AGE - 60
+    later = Cache(tmp_path, ttl=600, clock=clock)
+    assert later.manifest("r.example/app", DIGEST) == facts
+    assert later.manifest("r.example/other", DIGEST) is None
 
 
-def test_image_facts(cache: Cache) -> None:
+def test_image_facts(cache: Cache, clock: Clock, tmp_path: Path) -> None:
     facts = ImageFacts("2024-01-01T00:00:00Z", {"a": "b"}, "linux", "arm", "v7")
     cache.put_image(DIGEST, facts)
     assert cache.image(DIGEST) == facts
-    assert cache.image("sha256:" + "f" * 64) is None
+    cache.flush()
+    later = Cache(tmp_path, ttl=600, clock=clock)
+    assert later.image(DIGEST) == facts
+    assert later.image("sha256:" + "f" * 64) is None
 
 
-def entry_files(directory: Path) -> list[Path]:
-    return sorted((directory / LAYOUT).glob("*/*.json"))
+def data_file(directory: Path) -> Path:
+    return directory / LAYOUT / "entries.json"
+
+
+def stored(directory: Path) -> dict[str, dict[str, object]]:
+    """The records in the data file, by key string."""
+    records: dict[str, dict[str, object]] = json.loads(data_file(directory).read_text())
+    return records
+
+
+def write_records(directory: Path, records: dict[str, object]) -> None:
+    data_file(directory).parent.mkdir(parents=True, exist_ok=True)
+    data_file(directory).write_text(json.dumps(records))
+
+
+TAG_KEY = "tag\tr.example/app\t1.0"
+TAG_RECORD = {"digest": DIGEST, "media_type": "m", "stored": 1_000_000}
+
+
+def test_entries_are_one_file_keyed_by_the_tab_joined_key(cache: Cache, tmp_path: Path) -> None:
+    cache.put_tag("r.example/app", "1.0", TagFacts(DIGEST, "m"))
+    cache.put_manifest("r.example/app", DIGEST, ManifestFacts("m"))
+    cache.put_image(DIGEST, ImageFacts(None, {}, "linux", "amd64", None))
+    cache.flush()
+    assert sorted(p.name for p in (tmp_path / LAYOUT).iterdir()) == ["entries.json", "lock"]
+    records = stored(tmp_path)
+    assert sorted(records) == [f"image\t{DIGEST}", f"manifest\tr.example/app\t{DIGEST}", TAG_KEY]
+    assert {r["stored"] for r in records.values()} == {1_000_000}
 
 
 @pytest.mark.parametrize(
     "damage",
+    [b"", b"{not json", b"[]", b'"text"', b"\xff\xfe{}", b"[" * 100_000],
+)
+def test_a_damaged_file_means_every_lookup_misses(
+    cache: Cache, clock: Clock, tmp_path: Path, damage: bytes
+) -> None:
+    cache.put_tag("r.example/app", "1.0", TagFacts(DIGEST, "m"))
+    cache.put_manifest("r.example/app", DIGEST, ManifestFacts("m"))
+    cache.flush()
+    data_file(tmp_path).write_bytes(damage)
+    later = Cache(tmp_path, ttl=600, clock=clock)
+    assert later.tag("r.example/app", "1.0") is None
+    assert later.manifest("r.example/app", DIGEST) is None
+    # ... and the next flush replaces it with a whole file again.
+    later.put_tag("r.example/app", "2.0", TagFacts(DIGEST, "m"))
+    later.flush()
+    assert list(stored(tmp_path)) == ["tag\tr.example/app\t2.0"]
+
+
+@pytest.mark.parametrize(
+    "record",
     [
-        b"",
-        b"{not json",
-        b"[]",
-        b'{"key": ["tag", "other", "x"], "digest": "sha256:x", "media_type": "m", "stored": 1}',
-        b'{"key": ["tag", "r.example/app", "1.0"], "digest": 5, "media_type": "m", "stored": 1000000}',
-        b'{"key": ["tag", "r.example/app", "1.0"], "digest": "d", "media_type": "m", "stored": "x"}',
+        5,
+        [],
+        "text",
+        None,
+        {**TAG_RECORD, "digest": 5},
+        {**TAG_RECORD, "media_type": None},
+        {**TAG_RECORD, "stored": "x"},
+        {"digest": DIGEST, "media_type": "m"},
+        {**TAG_RECORD, "stored": 1_000_000 + 3600},  # from the future
     ],
 )
-def test_damaged_or_foreign_entries_are_misses(cache: Cache, tmp_path: Path, damage: bytes) -> None:
-    cache.put_tag("r.example/app", "1.0", TagFacts(DIGEST, "m"))
-    cache.flush()
-    (path,) = entry_files(tmp_path)
-    path.write_bytes(damage)
+def test_damaged_tag_records_are_misses(tmp_path: Path, clock: Clock, record: object) -> None:
+    write_records(tmp_path, {TAG_KEY: record, "tag\tr.example/app\t2.0": TAG_RECORD})
+    cache = Cache(tmp_path, ttl=600, clock=clock)
     assert cache.tag("r.example/app", "1.0") is None
+    assert cache.tag("r.example/app", "2.0") == TagFacts(DIGEST, "m")  # its neighbour is fine
 
 
 @pytest.mark.parametrize(
@@ -111,17 +174,41 @@ def test_damaged_or_foreign_entries_are_misses(cache: Cache, tmp_path: Path, dam
     [
         {"media_type": "m", "verified": True, "children": [{"os": "linux"}]},
         {"media_type": "m", "verified": True, "children": None, "layers": "3"},
+        {"media_type": "m", "verified": True, "children": None, "size": True},
         {"media_type": "m"},
+        ["m", True],
     ],
 )
-def test_damaged_manifest_entries_are_misses(
+def test_damaged_manifest_records_are_misses(
     cache: Cache, tmp_path: Path, record: dict[str, object]
 ) -> None:
-    cache.put_manifest("n", DIGEST, ManifestFacts("m"))
-    cache.flush()
-    (path,) = entry_files(tmp_path)
-    path.write_text(json.dumps({"key": ["manifest", "n", DIGEST], **record}))
+    write_records(tmp_path, {f"manifest\tn\t{DIGEST}": record})
     assert cache.manifest("n", DIGEST) is None
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"created": None, "labels": [], "os": "linux", "architecture": "amd64", "variant": None},
+        {"created": 5, "labels": {}, "os": "linux", "architecture": "amd64", "variant": None},
+        {"created": None, "labels": {}, "architecture": "amd64", "variant": None},
+        {"created": None, "labels": {}, "os": "linux", "architecture": "amd64", "variant": 7},
+    ],
+)
+def test_damaged_image_records_are_misses(
+    cache: Cache, tmp_path: Path, record: dict[str, object]
+) -> None:
+    write_records(tmp_path, {f"image\t{DIGEST}": record})
+    assert cache.image(DIGEST) is None
+
+
+def test_a_key_with_a_tab_is_not_stored(cache: Cache, tmp_path: Path) -> None:
+    cache.put_tag("r.example/app", "a\tb", TagFacts(DIGEST, "m"))
+    cache.put_tag("r.example/app\ta", "b", TagFacts(DIGEST, "m"))
+    assert cache.tag("r.example/app", "a\tb") is None
+    assert cache.tag("r.example/app\ta", "b") is None
+    cache.flush()
+    assert not data_file(tmp_path).exists()
 
 
 def test_unwritable_cache_only_costs_speed(tmp_path: Path) -> None:
@@ -133,12 +220,26 @@ def test_unwritable_cache_only_costs_speed(tmp_path: Path) -> None:
     assert cache.tag("n", "t") is None
 
 
+def test_a_failed_write_leaves_no_temporary_file(cache: Cache, tmp_path: Path) -> None:
+    data_file(tmp_path).mkdir(parents=True)  # os.replace cannot put a file over it
+    cache.put_tag("n", "t", TagFacts(DIGEST, "m"))
+    cache.flush()
+    assert sorted(p.name for p in (tmp_path / LAYOUT).iterdir()) == ["entries.json", "lock"]
+    assert data_file(tmp_path).is_dir()
+
+
 def test_entries_are_written_at_the_end_of_the_run(cache: Cache, tmp_path: Path) -> None:
     cache.put_tag("n", "t", TagFacts(DIGEST, "m"))
     assert cache.tag("n", "t") == TagFacts(DIGEST, "m")  # this run sees it at once
-    assert entry_files(tmp_path) == []
+    assert not (tmp_path / LAYOUT).exists()
     cache.flush()
-    assert len(entry_files(tmp_path)) == 1
+    assert list(stored(tmp_path)) == ["tag\tn\tt"]
+
+
+def test_nothing_pending_writes_nothing(cache: Cache, tmp_path: Path) -> None:
+    assert cache.tag("n", "t") is None
+    cache.flush()
+    assert not (tmp_path / LAYOUT).exists()
 
 
 def test_no_temporary_files_are_left(cache: Cache, tmp_path: Path) -> None:
@@ -146,7 +247,127 @@ def test_no_temporary_files_are_left(cache: Cache, tmp_path: Path) -> None:
         cache.put_tag("n", str(i), TagFacts(DIGEST, "m"))
     cache.flush()
     assert not list(tmp_path.rglob("*.tmp"))
-    assert len(entry_files(tmp_path)) == 20
+    assert len(stored(tmp_path)) == 20
+
+
+def test_a_warm_cache_reads_the_file_once(
+    cache: Cache, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(50):
+        cache.put_tag("n", str(i), TagFacts(DIGEST, "m"))
+    cache.flush()
+    opened: list[Path] = []
+    real_open = Path.open
+
+    def counting_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        opened.append(self)
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    warm = Cache(tmp_path, ttl=600, clock=clock)
+    assert all(warm.tag("n", str(i)) == TagFacts(DIGEST, "m") for i in range(50))
+    assert warm.tag("n", "missing") is None
+    assert opened == [data_file(tmp_path)]
+    data_file(tmp_path).unlink()
+    assert warm.tag("n", "7") == TagFacts(DIGEST, "m")  # still in memory
+
+
+def test_concurrent_writers_merge(tmp_path: Path, clock: Clock) -> None:
+    """Two runs that loaded the file before either wrote: both runs' entries survive."""
+    first, second = Cache(tmp_path, ttl=600, clock=clock), Cache(tmp_path, ttl=600, clock=clock)
+    assert first.tag("n", "a") is None and second.tag("n", "b") is None  # both loaded it, empty
+    first.put_tag("n", "a", TagFacts(DIGEST, "first"))
+    first.put_tag("n", "both", TagFacts(DIGEST, "first"))
+    first.flush()
+    second.put_tag("n", "b", TagFacts(DIGEST, "second"))
+    second.put_tag("n", "both", TagFacts(DIGEST, "second"))
+    second.flush()
+    assert second.tag("n", "a") == TagFacts(DIGEST, "first")  # its view is the merged file
+    fresh = Cache(tmp_path, ttl=600, clock=clock)
+    assert [fresh.tag("n", key) for key in ("a", "b", "both")] == [
+        TagFacts(DIGEST, "first"),
+        TagFacts(DIGEST, "second"),
+        TagFacts(DIGEST, "second"),  # the later flush wins
+    ]
+
+
+def test_old_and_future_records_are_pruned(tmp_path: Path, clock: Clock) -> None:
+    day = 86400
+    write_records(
+        tmp_path,
+        {
+            f"manifest\told\t{DIGEST}": {
+                "media_type": "m",
+                "verified": True,
+                "stored": clock.now - 2 * MAX_AGE,
+            },
+            f"manifest\tmonth\t{DIGEST}": {
+                "media_type": "m",
+                "verified": True,
+                "stored": clock.now - MAX_AGE,
+            },
+            f"manifest\trecent\t{DIGEST}": {
+                "media_type": "m",
+                "verified": True,
+                "stored": clock.now - MAX_AGE + day,
+            },
+            f"manifest\tsoon\t{DIGEST}": {
+                "media_type": "m",
+                "verified": True,
+                "stored": clock.now + 3600,
+            },
+            f"manifest\tfuture\t{DIGEST}": {
+                "media_type": "m",
+                "verified": True,
+                "stored": clock.now + 2 * day,
+            },
+            f"manifest\tunknown\t{DIGEST}": {"media_type": "m", "verified": True},
+            "tag\tn\tt": "not a record",
+        },
+    )
+    cache = Cache(tmp_path, ttl=600, clock=clock)
+    # Valid on read while in the file, whatever their age ...
+    assert cache.manifest("old", DIGEST) == ManifestFacts("m", True)
+    cache.put_tag("n", "new", TagFacts(DIGEST, "m"))
+    cache.flush()
+    # ... and dropped when a flush writes the file.
+    assert sorted(stored(tmp_path)) == [
+        f"manifest\trecent\t{DIGEST}",
+        f"manifest\tsoon\t{DIGEST}",
+        "tag\tn\tnew",
+    ]
+    assert cache.manifest("old", DIGEST) is None
+
+
+def test_manifest_facts_are_kept_30_days(tmp_path: Path, clock: Clock) -> None:
+    cache = Cache(tmp_path, ttl=600, clock=clock)
+    cache.put_manifest("n", DIGEST, ManifestFacts("m"))
+    cache.flush()
+    clock.now += MAX_AGE - 60
+    assert Cache(tmp_path, ttl=600, clock=clock).manifest("n", DIGEST) == ManifestFacts("m")
+    clock.now += 120
+    later = Cache(tmp_path, ttl=600, clock=clock)
+    later.put_tag("n", "t", TagFacts(DIGEST, "m"))
+    later.flush()
+    assert Cache(tmp_path, ttl=600, clock=clock).manifest("n", DIGEST) is None
+
+
+def test_only_the_newest_records_are_kept(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "MAX_ENTRIES", 3)
+    first = Cache(tmp_path, ttl=600, clock=clock)
+    for i in range(3):
+        clock.now += 1
+        first.put_tag("n", str(i), TagFacts(DIGEST, "m"))
+    first.flush()
+    second = Cache(tmp_path, ttl=600, clock=clock)
+    for i in range(3, 5):
+        clock.now += 1
+        second.put_tag("n", str(i), TagFacts(DIGEST, "m"))
+    second.flush()
+    assert sorted(stored(tmp_path)) == ["tag\tn\t2", "tag\tn\t3", "tag\tn\t4"]
+    assert second.tag("n", "0") is None  # the in-memory view is the pruned file
 
 
 WRITER = textwrap.dedent(

@@ -22,6 +22,7 @@ from registry_server import (
     multi_platform,
     plain_http_only,
     resolve_offline,
+    tls_only,
 )
 
 from linter.model import ErrorKind, Resolution
@@ -445,14 +446,40 @@ def test_plain_http_only_where_allowed(
         assert [r.url.scheme for r in fake.requests] == ["http"]
 
 
-def test_https_preferred_on_loopback() -> None:
+@pytest.mark.parametrize("plain", ["400", "closed"])
+def test_tls_registries_on_loopback_are_spoken_to_over_tls(plain: str) -> None:
     fake = FakeRegistry("127.0.0.1:5000", auth=None)
     fake.push("app", "1", SINGLE)
     answers, _ = resolve_offline(
-        ["127.0.0.1:5000/app:1", "127.0.0.1:5000/app:1@" + MULTI.digest], fake
+        ["127.0.0.1:5000/app:1", "127.0.0.1:5000/app:1@" + MULTI.digest], tls_only(fake, plain)
     )
     assert answers["127.0.0.1:5000/app:1"].digest == SINGLE.digest
     assert {r.url.scheme for r in fake.requests} == {"https"}
+
+
+def test_plain_http_does_not_wait_for_a_slow_handshake() -> None:
+    """TLS and plain HTTP are tried at once: a local plain registry answers at once even
+    when the TLS attempt hangs (here until the run ends)."""
+    fake = FakeRegistry("127.0.0.1:5000", auth="bearer")
+    fake.push("app", "1", SINGLE)
+    plain_handler = plain_http_only(fake)
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https" and request.url.host == "127.0.0.1":
+            await asyncio.sleep(60)
+            raise AssertionError("the TLS attempt should have been cancelled")
+        return plain_handler(request) if request.url.host == "127.0.0.1" else fake(request)
+
+    answers, _ = resolve_offline(
+        ["127.0.0.1:5000/app:1", "127.0.0.1:5000/app:2"], handler, RegistryOptions(timeout=30)
+    )
+    assert answers["127.0.0.1:5000/app:1"].digest == SINGLE.digest
+    assert error_of(answers, "127.0.0.1:5000/app:2")[0] is ErrorKind.NOT_FOUND
+    manifests = [r for r in fake.requests if "/manifests/" in r.url.path]
+    # The bare first request (refused: it carries no credentials), then each tag with a token.
+    assert "authorization" not in manifests[0].headers
+    assert len(manifests) == 3
+    assert {r.url.scheme for r in manifests} == {"http"}
 
 
 # --- auth ------------------------------------------------------------------------------------

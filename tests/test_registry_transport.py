@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections import Counter
 
 import httpx
@@ -39,20 +40,26 @@ def test_bounds_and_counts(concurrency: int, per_host: int) -> None:
     stats = RunStats()
     made: list[str] = []
 
-    def factory(authority: str) -> httpx.AsyncBaseTransport:
-        made.append(authority)
+    def factory(scheme: str, authority: str) -> httpx.AsyncBaseTransport:
+        made.append(f"{scheme}://{authority}")
         return httpx.MockTransport(handler)
 
     async def run() -> None:
         transport = RoutingTransport(factory, concurrency, per_host, stats)
         async with httpx.AsyncClient(transport=transport) as client:
             await asyncio.gather(
-                *(client.get(f"https://{host}.example/{i}") for host in "abc" for i in range(20))
+                *(
+                    client.get(f"{scheme}://{host}.example/{i}")
+                    for host in "abc"
+                    for i in range(20)
+                    for scheme in ["http" if i % 2 else "https"]
+                )
             )
 
     asyncio.run(run())
     assert stats.requests == 60
-    assert sorted(made) == ["a.example", "b.example", "c.example"]  # one pool per host
+    # One pool per origin; the bounds per host, whatever the scheme.
+    assert sorted(made) == sorted(f"{s}://{h}.example" for h in "abc" for s in ("http", "https"))
     assert max(handler.peak.values()) <= per_host
     assert handler.total_peak <= concurrency
     assert handler.total_peak == min(concurrency, 3 * per_host)
@@ -82,4 +89,11 @@ def test_proxies_from_the_environment(
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    assert pool_kind(pooled_transports((), 4)(authority)) == kind
+    assert pool_kind(pooled_transports((), 4)("https", authority)) == kind
+
+
+def test_plain_http_origins_load_no_ca_store() -> None:
+    transport = pooled_transports((), 4)("http", "127.0.0.1:5000")
+    context = transport._pool._ssl_context  # type: ignore[attr-defined]
+    assert context.cert_store_stats()["x509_ca"] == 0
+    assert context.verify_mode is ssl.CERT_REQUIRED

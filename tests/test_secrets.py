@@ -29,6 +29,7 @@ from registry_server import (
     build_image,
     plain_http_only,
     resolve_offline,
+    tls_only,
 )
 
 from linter.cli import main
@@ -137,7 +138,7 @@ def test_credentials_never_cross_plain_http_to_another_host(
     entry = {"auth": encoded(PASSWORD)} if auth == "basic" else {"identitytoken": REFRESH_TOKEN}
     environ = {"HOME": "/nonexistent", "DOCKER_AUTH_CONFIG": json.dumps({"auths": {host: entry}})}
     ref = f"{host}/private/app:1"
-    handler = plain_http_only(fake) if plain else fake
+    handler = plain_http_only(fake) if plain else tls_only(fake)
     answers, _ = resolve_offline([ref], handler, RegistryOptions(insecure=(host,)), environ=environ)
     carried = [
         r

@@ -103,6 +103,16 @@ class RegistryAuth(httpx.Auth):
         if first and self._answered is not None:
             self._answered(authority, request.url.scheme)
 
+    def learn(self, response: httpx.Response) -> None:
+        """What the answer to a request sent without this flow teaches: the host's challenge
+        (a 401 without one is left to the flow, which pings ``/v2/`` for it)."""
+        if response.status_code != 401:
+            self._learn(response.request, None)
+            return
+        challenges = parse_challenges(response.headers.get_list("www-authenticate"))
+        if challenges:
+            self._learn(response.request, challenges)
+
     async def prepare(self, url: httpx.URL) -> None:
         """Get the token a request to ``url`` will carry, when the host's challenge is
         known: requests waiting for a connection ask for their tokens together, early."""

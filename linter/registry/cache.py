@@ -1,23 +1,30 @@
-"""The persistent cache: tag -> digest for ``cache-ttl`` seconds, facts about a digest forever.
+"""The persistent cache: tag -> digest for ``cache-ttl`` seconds, facts about a digest 30 days.
 
 Signature verdicts ("signed", "verified with this key") are kept for ``cache-ttl`` too:
 signatures are tags and referrers, which come and go.
 
-One small JSON file per entry, written to a temporary file and renamed into place:
-concurrent runs (two hooks at once) may both write an entry, but a reader only
-ever sees a whole file, and a damaged or foreign file is just a miss. No secret is
-ever stored here (tokens stay in memory). Only answers that something exists are
-kept; "not found" is asked again next time, so pushing the image fixes the run.
+All entries live in one JSON file, read once on the first lookup and rewritten once at
+the end of the run. One small file per entry (layout v1) cost a mkdir, a mkstemp and a
+rename per new entry and an open per lookup: writing 200 new entries took 28-100 ms
+(measured here / in a profiled run), a warm run of 200 images did 200 opens. One file:
+0.35 ms to write 200 new entries, 0.25 ms to load 400 (ext4, CPython 3.11). Concurrent runs
+(two hooks at once) take turns under a lock, each merging its entries into what is on
+disk; the file is replaced by a rename, so a reader only ever sees a whole file. A
+damaged file, or a damaged record in it, is just a miss. No secret is ever stored here
+(tokens stay in memory). Only answers that something exists are kept; "not found" is
+asked again next time, so pushing the image fixes the run.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import fcntl
+import heapq
 import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,7 +33,13 @@ from linter.model import PlatformEntry, Signature, SignatureState, SignatureStat
 from linter.registry.manifests import ImageFacts
 
 #: Bumped when the layout or the meaning of an entry changes; old entries are then ignored.
-LAYOUT = "v1"
+LAYOUT = "v2"
+#: Records older than this (seconds) are dropped when the file is written.
+MAX_AGE = 30 * 86400
+#: At most this many records are kept, the newest: the file is read whole by every run.
+MAX_ENTRIES = 20_000
+#: A record stored further in the future than this (clock moved back) is dropped too.
+_MAX_FUTURE = 86400
 T = TypeVar("T")
 
 
@@ -54,13 +67,18 @@ class ManifestFacts:
 
 
 class Cache:
+    """Records by key in ``<directory>/v2/entries.json``; see the module docstring."""
+
     def __init__(self, directory: Path, ttl: float, clock: Callable[[], float] = time.time):
         self.directory = directory / LAYOUT
         self.ttl = ttl
         self._clock = clock
+        self._data = self.directory / "entries.json"
         #: Entries written during the run, put on disk by flush(): file I/O in the
         #: middle of resolution would stall every request waiting on the event loop.
-        self._pending: dict[Path, dict[str, Any]] = {}
+        self._pending: dict[str, dict[str, Any]] = {}
+        #: The data file as last read or written; None until the first lookup.
+        self._stored: dict[str, Any] | None = None
 
     def tag(self, name: str, tag: str) -> TagFacts | None:
         record = self._fresh(("tag", name, tag))
@@ -74,7 +92,7 @@ class Cache:
     def put_tag(self, name: str, tag: str, facts: TagFacts) -> None:
         self._write(
             ("tag", name, tag),
-            {"digest": facts.digest, "media_type": facts.media_type, "stored": self._clock()},
+            {"digest": facts.digest, "media_type": facts.media_type},
         )
 
     def manifest(self, name: str, digest: str) -> ManifestFacts | None:
@@ -183,7 +201,6 @@ class Cache:
                 "state": status.state.value,
                 "signatures": [asdict(s) for s in status.signatures],
                 "reason": status.reason,
-                "stored": self._clock(),
             },
         )
 
@@ -199,48 +216,96 @@ class Cache:
             return None
         return record
 
-    def _path(self, key: tuple[str, ...]) -> Path:
-        name = hashlib.sha256("\0".join(key).encode()).hexdigest()
-        return self.directory / name[:2] / f"{name}.json"
-
     def _read(self, key: tuple[str, ...]) -> dict[str, Any] | None:
-        path = self._path(key)
-        record = self._pending.get(path)
-        if record is not None:
-            return record
-        try:
-            with path.open("rb") as handle:
-                record = json.load(handle)
-        except (OSError, ValueError):
+        name = _name(key)
+        if name is None:
             return None
-        # The key is stored too, so a hash collision or a stray file is a miss, never a lie.
-        if not isinstance(record, dict) or record.get("key") != list(key):
-            return None
-        return record
+        record = self._pending.get(name)
+        if record is None:
+            record = self._loaded().get(name)
+        return record if isinstance(record, dict) else None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._stored is None:
+            self._stored = _load(self._data)
+        return self._stored
 
     def _write(self, key: tuple[str, ...], record: dict[str, Any]) -> None:
-        self._pending[self._path(key)] = {"key": list(key), **record}
+        name = _name(key)
+        if name is not None:
+            # Every record carries its time: tags expire by it, and pruning goes by it.
+            self._pending[name] = {**record, "stored": self._clock()}
 
     def flush(self) -> None:
         """Write the entries of this run (the resolver does at its end)."""
+        if not self._pending:
+            return
         pending, self._pending = self._pending, {}
-        for path, record in pending.items():
-            _store(path, record)
-
-
-def _store(path: Path, record: dict[str, Any]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(record, handle)
-            os.replace(temporary, path)
-        except BaseException:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            # The data file is replaced by a rename, so a separate file carries the lock.
+            with _locked(self.directory / "lock"):
+                # Re-read: another run may have written since this one loaded the file.
+                merged = _pruned({**_load(self._data), **pending}, self._clock())
+                _replace(self._data, merged)
+        except OSError:
+            return  # a cache that cannot be written (read-only home, full disk) only costs speed
+        self._stored = merged
+
+
+def _name(key: tuple[str, ...]) -> str | None:
+    """The key in the data file; None (not stored) if a part could make it ambiguous."""
+    if any("\t" in part for part in key):
+        return None
+    return "\t".join(key)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """The records in ``path``; none when it is missing, unreadable or damaged."""
+    try:
+        with path.open("rb") as handle:
+            records = json.load(handle)
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return records if isinstance(records, dict) else {}
+
+
+def _pruned(records: dict[str, Any], now: float) -> dict[str, Any]:
+    """The records worth keeping: recent ones, and only the newest MAX_ENTRIES of those."""
+    kept = {
+        name: record
+        for name, record in records.items()
+        if isinstance(record, dict) and _recent(record.get("stored"), now)
+    }
+    if len(kept) <= MAX_ENTRIES:
+        return kept
+    return dict(heapq.nlargest(MAX_ENTRIES, kept.items(), key=lambda item: item[1]["stored"]))
+
+
+def _recent(stored: object, now: float) -> bool:
+    return isinstance(stored, (int, float)) and now - MAX_AGE < stored <= now + _MAX_FUTURE
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Holds an exclusive lock on ``path`` (created if need be); closing releases it."""
+    with path.open("ab") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _replace(path: Path, records: dict[str, Any]) -> None:
+    """Writes ``path`` through a temporary file and a rename: readers see old or new, whole."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            # One string and one write: json.dump to a file writes chunk by chunk, slower.
+            handle.write(json.dumps(records, separators=(",", ":")))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-            raise
-    except OSError:
-        pass  # a cache that cannot be written (read-only home, full disk) only costs speed
+        raise
 
 
 def _optional(record: dict[str, Any], key: str, kind: type[T]) -> T | None:

@@ -189,29 +189,83 @@ class RegistryClient:
         self, method: str, authority: str, path: str, headers: dict[str, str]
     ) -> httpx.Response:
         """Send the first request to a host and settle its scheme: https, or plain http for a
-        loopback or insecure host whose TLS handshake fails."""
-        import httpx
-
+        loopback or insecure host that speaks it."""
         scheme = "https"
         try:
             if tls.plain_http_allowed(authority, self._settings.insecure):
-                try:
-                    response = await self._http.send(
-                        httpx.Request(method, f"https://{authority}{path}", headers=headers),
-                        auth=self._auth,
-                    )
-                    if response.status_code not in RETRY_STATUSES:
-                        self._schemes[authority] = scheme
-                        return response
-                except httpx.TransportError as exc:
-                    if _plain_http_server(exc):
-                        scheme = "http"
+                scheme, response = await self._race(method, authority, path, headers)
+                if response is not None:
+                    self._schemes[authority] = scheme
+                    return response
             response = await self._registry_send(method, scheme, authority, path, headers)
         except RegistryError as exc:
             if exc.kind is not ErrorKind.UNREACHABLE:
-                self._schemes[authority] = scheme  # the host answered: auth failed, say
+                self._schemes.setdefault(authority, scheme)  # it answered: auth failed, say
             raise
         self._schemes[authority] = scheme
+        return response
+
+    async def _race(
+        self, method: str, authority: str, path: str, headers: dict[str, str]
+    ) -> tuple[str, httpx.Response | None]:
+        """TLS and plain HTTP at once: the port speaks one of them, and trying TLS first
+        would cost a failed handshake (and the TLS set-up) before every local registry's
+        first answer. The scheme, and the answer when one settles the request."""
+        # Plain first: it is on the wire while the TLS attempt loads its CA store.
+        plain = asyncio.ensure_future(self._try_plain(method, authority, path, headers))
+        secure = asyncio.ensure_future(self._try_https(method, authority, path, headers))
+        try:
+            done, _ = await asyncio.wait((secure, plain), return_when=asyncio.FIRST_COMPLETED)
+            if secure not in done or secure.result()[1] is None:
+                bare = await plain
+                if bare is not None:
+                    self._auth.learn(bare)
+                    # Refused for want of credentials: sent again through the auth flow.
+                    return "http", None if bare.status_code == 401 else bare
+            return await secure
+        finally:
+            for task in (secure, plain):
+                task.cancel()
+            await asyncio.gather(secure, plain, return_exceptions=True)
+
+    async def _try_https(
+        self, method: str, authority: str, path: str, headers: dict[str, str]
+    ) -> tuple[str, httpx.Response | None]:
+        """The request over TLS; no answer when the handshake fails (scheme "http" when it
+        fails the way it does against a plain-HTTP server) or the host asks for a retry."""
+        import httpx
+
+        try:
+            response = await self._http.send(
+                httpx.Request(method, f"https://{authority}{path}", headers=headers),
+                auth=self._auth,
+            )
+        except httpx.TransportError as exc:
+            return ("http" if _plain_http_server(exc) else "https"), None
+        return "https", None if response.status_code in RETRY_STATUSES else response
+
+    async def _try_plain(
+        self, method: str, authority: str, path: str, headers: dict[str, str]
+    ) -> httpx.Response | None:
+        """The request over plain HTTP without credentials: its answer when the host speaks
+        plain HTTP on this port."""
+        import httpx
+
+        try:
+            response = await self._http.send(
+                httpx.Request(method, f"http://{authority}{path}", headers=headers)
+            )
+        except httpx.TransportError:
+            return None  # not settled: a TLS port may close on us
+        except httpx.RequestError as exc:  # an answer, a bad one: a redirect loop, a huge body
+            self._schemes[authority] = "http"
+            raise RegistryError(
+                ErrorKind.INVALID, _describe(exc), display_host(authority)
+            ) from None
+        # A TLS port answers plain HTTP with 400 ("client sent an HTTP request to an HTTPS
+        # server"); a retry answer settles nothing either.
+        if response.status_code == 400 or response.status_code in RETRY_STATUSES:
+            return None
         return response
 
     async def _registry_send(

@@ -109,6 +109,11 @@ def ssl_context(
     return context
 
 
+def no_trust_context() -> ssl.SSLContext:
+    """A verifying context that trusts no CA: for origins that must never do TLS."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 @functools.lru_cache(maxsize=4)
 def _system_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     """One verifying context for every host without certs.d entries: loading the system

@@ -17,22 +17,26 @@ import httpx
 from linter.registry import limits, tls
 from linter.registry.stats import RunStats
 
-TransportFactory = Callable[[str], httpx.AsyncBaseTransport]
+#: (scheme, host[:port]) -> the transport for that origin.
+TransportFactory = Callable[[str, str], httpx.AsyncBaseTransport]
 
 
 def pooled_transports(insecure: Collection[str], per_host: int) -> TransportFactory:
-    """A factory of real transports for ``host[:port]``, honouring HTTPS_PROXY/NO_PROXY."""
+    """A factory of real transports, honouring HTTPS_PROXY/HTTP_PROXY/NO_PROXY."""
     proxies = urllib.request.getproxies_environment()
 
-    def make(authority: str) -> httpx.AsyncBaseTransport:
+    def make(scheme: str, authority: str) -> httpx.AsyncBaseTransport:
         host, _ = tls.split_authority(authority)
         proxy = None
         # proxy_bypass reads NO_PROXY (the environment) on Linux.
         if not tls.is_loopback(host) and not urllib.request.proxy_bypass(host):
-            proxy = proxies.get("https")
+            proxy = proxies.get(scheme)
+        secure = scheme == "https"
         return httpx.AsyncHTTPTransport(
-            verify=tls.ssl_context(authority, insecure),
-            http2=True,
+            # A plain-HTTP origin needs no CA store (loading it costs tens of milliseconds
+            # before a local registry's first answer); a context without CAs fails closed.
+            verify=tls.ssl_context(authority, insecure) if secure else tls.no_trust_context(),
+            http2=secure,
             limits=httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host),
             proxy=proxy,
             trust_env=False,
@@ -48,23 +52,30 @@ class RoutingTransport(httpx.AsyncBaseTransport):
         self._factory = factory
         self._global = asyncio.Semaphore(concurrency)
         self._per_host = per_host
-        self._hosts: dict[str, tuple[httpx.AsyncBaseTransport, asyncio.Semaphore]] = {}
+        self._transports: dict[tuple[str, str], httpx.AsyncBaseTransport] = {}
+        #: Per host, whatever the scheme: the bound is on what the server serves at once.
+        self._slots: dict[str, asyncio.Semaphore] = {}
         self._stats = stats
 
-    def _for(self, authority: str) -> tuple[httpx.AsyncBaseTransport, asyncio.Semaphore]:
-        entry = self._hosts.get(authority)
-        if entry is None:
-            entry = (self._factory(authority), asyncio.Semaphore(self._per_host))
-            self._hosts[authority] = entry
-        return entry
+    def _for(self, url: httpx.URL) -> tuple[httpx.AsyncBaseTransport, asyncio.Semaphore]:
+        authority = url.netloc.decode("ascii").lower()
+        transport = self._transports.get((url.scheme, authority))
+        if transport is None:
+            transport = self._transports[(url.scheme, authority)] = self._factory(
+                url.scheme, authority
+            )
+        slots = self._slots.get(authority)
+        if slots is None:
+            slots = self._slots[authority] = asyncio.Semaphore(self._per_host)
+        return transport, slots
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        transport, host_slots = self._for(request.url.netloc.decode("ascii").lower())
+        transport, host_slots = self._for(request.url)
         # The host's slot first: waiting for a busy host must not hold a global slot.
         async with host_slots, self._global:
             self._stats.requests += 1
             return await limits.exchange(transport, request)
 
     async def aclose(self) -> None:
-        for transport, _ in self._hosts.values():
+        for transport in self._transports.values():
             await transport.aclose()

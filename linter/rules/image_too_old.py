@@ -37,6 +37,6 @@ linux/amd64) is the one dated. Reproducible builds that write no real time
 **Fix**: rebuild or update to a newer tag, then `imagepin fix --update`.
 
 **Network**: the platform image's manifest and config blob (and the index,
-for a multi-platform image), all cached by digest forever.
+for a multi-platform image), all cached by digest (30 days).
 """,
 )

@@ -48,7 +48,7 @@ on the nodes of the missing architecture, often only after a node pool change.
 **Fix**: use a multi-platform tag (and pin the index digest, not one
 platform's), or build for the missing platform.
 
-**Network**: one GET of the index (cached by digest forever); for a
-single-platform image, its manifest and config blob (cached forever).
+**Network**: one GET of the index (cached by digest for 30 days); for a
+single-platform image, its manifest and config blob (cached 30 days).
 """,
 )
