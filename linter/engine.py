@@ -6,7 +6,7 @@ No printing here: the CLI renders the Report this returns.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
@@ -16,12 +16,14 @@ from linter import discovery, extract, source, suppress
 from linter.config import Config, ConfigError
 from linter.extract.options import FormatOptions
 from linter.model import Finding, Resolution, SourceText
+from linter.pipeline import Pipeline
 from linter.reference import InvalidReference, Reference, parse
 from linter.report import FileError, Report
 from linter.rules import Rule, Subject, all_rules, lookup, yaml_syntax
 
 if TYPE_CHECKING:
     from linter.registry import RegistryOptions
+    from linter.rewrite import FileFix
 
 
 @dataclass(frozen=True)
@@ -146,58 +148,60 @@ def _registry_options(options: CheckOptions, on: set[str]) -> RegistryOptions:
 
 
 def _resolve(
-    refs: set[Reference], options: CheckOptions, on: set[str]
+    refs: set[Reference],
+    options: CheckOptions,
+    on: set[str],
+    on_answer: Callable[[Reference, Resolution], None],
 ) -> tuple[dict[Reference, Resolution], tuple[str, ...]]:
-    if options.offline or not refs:
+    if not refs:
         return {}, ()
     from linter import registry
 
-    answers, stats = registry.resolve_with_stats(refs, _registry_options(options, on))
+    answers, stats = registry.resolve_with_stats(refs, _registry_options(options, on), on_answer)
     failed = sorted(stats.registries_failed.items())
     problems = tuple(f"{host}: {reason}" for host, reason in failed)
     return answers, problems
 
 
 def _evaluate(
-    files: Sequence[SourceText],
+    file: SourceText,
     rules: Sequence[Rule],
     resolutions: dict[Reference, Resolution],
     config: Config,
 ) -> list[Finding]:
+    if not file.occurrences:
+        return []
     findings: list[Finding] = []
-    for file in files:
-        if not file.occurrences:
+    suppressions = suppress.parse(file.text)
+    skip = _per_file_ignored(config, file.display)
+    for occ in file.occurrences:
+        ref, invalid = _parse_reference(occ.image) if occ.dynamic is None else (None, None)
+        if ref is not None and _ignored_image(ref, config.ignore_images):
             continue
-        suppressions = suppress.parse(file.text)
-        skip = _per_file_ignored(config, file.display)
-        for occ in file.occurrences:
-            ref, invalid = _parse_reference(occ.image) if occ.dynamic is None else (None, None)
-            if ref is not None and _ignored_image(ref, config.ignore_images):
+        subject = Subject(occ, ref, invalid, resolutions.get(ref) if ref else None, config)
+        for rule in rules:
+            if rule.check is None or rule.id in skip:
                 continue
-            subject = Subject(occ, ref, invalid, resolutions.get(ref) if ref else None, config)
-            for rule in rules:
-                if rule.check is None or rule.id in skip:
-                    continue
-                if suppressions.suppresses(occ.line, rule.id, rule.name):
-                    continue
-                for hit in rule.check(subject):
-                    findings.append(
-                        Finding(
-                            occ.path,
-                            occ.line,
-                            occ.column,
-                            occ.end_line,
-                            occ.end_column,
-                            rule.id,
-                            rule.name,
-                            rule.level,
-                            hit.message,
-                            occ.image,
-                            str(ref) if ref else None,
-                            hit.suggestion,
-                            occ,
-                        )
+            if suppressions.suppresses(occ.line, rule.id, rule.name):
+                continue
+            for hit in rule.check(subject):
+                findings.append(
+                    Finding(
+                        occ.path,
+                        occ.line,
+                        occ.column,
+                        occ.end_line,
+                        occ.end_column,
+                        rule.id,
+                        rule.name,
+                        rule.level,
+                        hit.message,
+                        occ.image,
+                        str(ref) if ref else None,
+                        hit.suggestion,
+                        occ,
                     )
+                )
     return findings
 
 
@@ -214,6 +218,17 @@ def _suppress_file_findings(findings: list[Finding], files: Sequence[SourceText]
     ]
 
 
+def _refs_of(file: SourceText, config: Config) -> set[Reference]:
+    """The references in ``file`` to resolve: valid, static, not ignored."""
+    return {
+        ref
+        for occ in file.occurrences
+        if occ.dynamic is None
+        for ref in [_parse_reference(occ.image)[0]]
+        if ref is not None and not _ignored_image(ref, config.ignore_images)
+    }
+
+
 def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     config = options.config
     rules = selected_rules(config, options.select, options.ignore)
@@ -223,32 +238,47 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     findings = _suppress_file_findings(findings, files)
     if not any(r.id == "IMG000" for r in rules):
         findings = []
-    refs = {
-        ref
-        for file in files
-        for occ in file.occurrences
-        if occ.dynamic is None
-        for ref in [_parse_reference(occ.image)[0]]
-        if ref is not None and not _ignored_image(ref, config.ignore_images)
-    }
-    online = any(rule.online for rule in rules) or options.fix
+    needs = [_refs_of(file, config) for file in files]
+    online = not options.offline and (any(rule.online for rule in rules) or options.fix)
     on = {rule.id for rule in rules}
-    resolutions, registry_problems = _resolve(refs, options, on) if online else ({}, ())
-    findings += _evaluate(files, rules, resolutions, config)
-    errors = [FileError(path, reason) for path, reason in problems]
-    fixed: tuple[str, ...] = ()
-    diffs: tuple[str, ...] = ()
+    resolutions: dict[Reference, Resolution] = {}
     if options.fix:
         from linter import rewrite
 
-        result = rewrite.apply(
-            files,
-            findings,
+    def settle(index: int) -> tuple[list[Finding], FileFix | None]:
+        """One file's findings and, with fix, its fix: run as soon as its images are known."""
+        file = files[index]
+        found = _evaluate(file, rules, resolutions, config)
+        if not options.fix:
+            return found, None
+        fix = rewrite.fix_file(
+            file,
+            found,
             formats=formats,
             update=options.update,
             dry_run=options.diff,
             root=options.cwd,
         )
+        return found, fix
+
+    registry_problems: tuple[str, ...] = ()
+    with Pipeline(needs if online else [()] * len(files), settle) as pipeline:
+        if online:
+
+            def answered(ref: Reference, resolution: Resolution) -> None:
+                resolutions[ref] = resolution
+                pipeline.answered(ref)
+
+            answers, registry_problems = _resolve(set().union(*needs), options, on, answered)
+            resolutions.update(answers)  # with the ones the deadline cut short
+        settled = pipeline.results()
+    for found, _ in settled:
+        findings += found
+    errors = [FileError(path, reason) for path, reason in problems]
+    fixed: tuple[str, ...] = ()
+    diffs: tuple[str, ...] = ()
+    if options.fix:
+        result = rewrite.combine(findings, [fix for _, fix in settled if fix is not None])
         findings, fixed, diffs = result.findings, result.fixed_files, result.diffs
         errors += result.errors
     findings.sort(key=Finding.sort_key)

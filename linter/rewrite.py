@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from linter import atomic, diff, fixer, source
@@ -31,61 +30,74 @@ def _digest_of(finding: Finding) -> str | None:
     return finding.suggestion.rpartition("@")[2] if finding.suggestion else None
 
 
-def apply(
-    files: Sequence[SourceText],
-    findings: list[Finding],
+@dataclass
+class FileFix:
+    """What fixing one file did."""
+
+    display: str
+    changed: bool = False
+    #: The findings the change fixes (dropped from the report).
+    fixed: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    diff: str | None = None
+    #: The file written (its directory is synced by :func:`combine`).
+    written: Path | None = None
+
+
+def fix_file(
+    file: SourceText,
+    findings: Sequence[Finding],
     *,
     formats: FormatOptions,
     update: bool,
     dry_run: bool,
     root: Path,
-) -> RewriteResult:
+) -> FileFix:
+    """Pin what ``findings`` (this file's) suggest, and write the file (or make its diff)."""
     rules = PIN_RULES | UPDATE_RULES if update else PIN_RULES
-    by_file: dict[str, list[Finding]] = defaultdict(list)
-    for finding in findings:
-        digest = _digest_of(finding)
-        if finding.rule in rules and finding.occurrence is not None and digest:
-            by_file[finding.path].append(finding)
-    fixed: list[str] = []
-    diffs: list[str] = []
-    errors: list[FileError] = []
-    done: set[int] = set()
-    written: list[Path] = []
-    for file in files:
-        chosen = by_file.get(file.display)
-        if not chosen:
-            continue
-        pins = [fixer.Pin(f.occurrence, d) for f in chosen if f.occurrence and (d := _digest_of(f))]
-        result = fixer.fix_text(
-            file.display, file.text, pins, formats, occurrences=file.occurrences
-        )
-        if result.error is not None:
-            errors.append(FileError(file.display, f"not fixed: {result.error}"))
-            continue
-        errors += [
-            FileError(file.display, f"line {s.occurrence.line}: not fixed: {s.reason}")
-            for s in result.skipped
-        ]
-        if not result.changed:
-            continue
-        if dry_run:
-            diffs.append(diff.unified(file.display, file.text, result.text))
-        else:
-            try:
-                target = atomic.resolve_target(file.path, root)
-                atomic.write_atomic(
-                    target,
-                    source.encode(result.text, file.encoding),
-                    expected=source.encode(file.text, file.encoding),
-                    sync_directory=False,
-                )
-                written.append(target)
-            except atomic.WriteError as exc:
-                errors.append(FileError(file.display, f"not written: {exc}"))
-                continue
-        fixed.append(file.display)
-        skipped = {s.occurrence for s in result.skipped}
-        done.update(id(f) for f in chosen if f.occurrence not in skipped)
-    atomic.sync_directories(written)
-    remaining = [f for f in findings if id(f) not in done]
-    return RewriteResult(remaining, tuple(fixed), tuple(diffs), errors)
+    chosen = [f for f in findings if f.rule in rules and f.occurrence and _digest_of(f)]
+    outcome = FileFix(file.display)
+    if not chosen:
+        return outcome
+    pins = [fixer.Pin(f.occurrence, d) for f in chosen if f.occurrence and (d := _digest_of(f))]
+    result = fixer.fix_text(file.display, file.text, pins, formats, occurrences=file.occurrences)
+    if result.error is not None:
+        outcome.errors.append(FileError(file.display, f"not fixed: {result.error}"))
+        return outcome
+    outcome.errors += [
+        FileError(file.display, f"line {s.occurrence.line}: not fixed: {s.reason}")
+        for s in result.skipped
+    ]
+    if not result.changed:
+        return outcome
+    if dry_run:
+        outcome.diff = diff.unified(file.display, file.text, result.text)
+    else:
+        try:
+            target = atomic.resolve_target(file.path, root)
+            atomic.write_atomic(
+                target,
+                source.encode(result.text, file.encoding),
+                expected=source.encode(file.text, file.encoding),
+                sync_directory=False,
+            )
+        except atomic.WriteError as exc:
+            outcome.errors.append(FileError(file.display, f"not written: {exc}"))
+            return outcome
+        outcome.written = target
+    outcome.changed = True
+    skipped = {s.occurrence for s in result.skipped}
+    outcome.fixed = [f for f in chosen if f.occurrence not in skipped]
+    return outcome
+
+
+def combine(findings: list[Finding], fixes: Sequence[FileFix]) -> RewriteResult:
+    """The run's result from its files' fixes (in file order); makes the renames durable."""
+    atomic.sync_directories(fix.written for fix in fixes if fix.written is not None)
+    done = {id(f) for fix in fixes for f in fix.fixed}
+    return RewriteResult(
+        [f for f in findings if id(f) not in done],
+        tuple(fix.display for fix in fixes if fix.changed),
+        tuple(fix.diff for fix in fixes if fix.diff is not None),
+        [error for fix in fixes for error in fix.errors],
+    )

@@ -312,10 +312,14 @@ def test_check_gives_findings_or_one_clear_message(case: Case, tmp_path: Path) -
 
 
 def fake_registry(
-    refs: Iterable[Reference], options: RegistryOptions
+    refs: Iterable[Reference], options: RegistryOptions, on_answer: Any = None
 ) -> tuple[dict[Reference, Resolution], RunStats]:
-    """Every tag resolves, to a digest made from its name."""
-    return {ref: Resolution(ref, digest=digest_of(ref)) for ref in refs}, RunStats()
+    """Every tag resolves, to a digest made from its name (told as it is answered)."""
+    answers = {ref: Resolution(ref, digest=digest_of(ref)) for ref in refs}
+    for ref, answer in answers.items():
+        if on_answer is not None:
+            on_answer(ref, answer)
+    return answers, RunStats()
 
 
 def digest_of(ref: Reference) -> str:
@@ -452,7 +456,9 @@ def test_file_that_disappears_before_fix_writes(
     pod = tmp_path / "pod.yaml"
     pod.write_text(POD.format(n=0))
 
-    def resolve_then_delete(refs: Iterable[Reference], options: RegistryOptions) -> Any:
+    def resolve_then_delete(
+        refs: Iterable[Reference], options: RegistryOptions, on_answer: Any = None
+    ) -> Any:
         pod.unlink()
         return fake_registry(refs, options)
 

@@ -266,8 +266,10 @@ def test_check_and_fix_report_every_image_and_write_nothing(
     before = manifest.read_bytes()
     original = registry.resolve_with_stats
 
-    def quick(refs: Iterable[Reference], options: RegistryOptions) -> tuple[Any, RunStats]:
-        return original(refs, replace(options, timeout=0.5, deadline=20.0))
+    def quick(
+        refs: Iterable[Reference], options: RegistryOptions, on_answer: Any = None
+    ) -> tuple[Any, RunStats]:
+        return original(refs, replace(options, timeout=0.5, deadline=20.0), on_answer)
 
     monkeypatch.setattr(registry, "resolve_with_stats", quick)
     monkeypatch.chdir(tmp_path)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -107,20 +107,28 @@ def default_cache_dir() -> Path:
 
 
 async def resolve_all(
-    refs: Iterable[Reference], options: RegistryOptions, stats: RunStats | None = None
+    refs: Iterable[Reference],
+    options: RegistryOptions,
+    stats: RunStats | None = None,
+    on_answer: Callable[[Reference, Resolution], None] | None = None,
 ) -> dict[Reference, Resolution]:
-    """Resolve each unique reference once; fills ``stats`` when given."""
+    """Resolve each unique reference once; fills ``stats`` when given, and calls
+    ``on_answer(ref, resolution)`` as each answer arrives."""
     from linter.registry.resolver import resolve_references
 
-    return await resolve_references(refs, options, stats if stats is not None else RunStats())
+    if stats is None:
+        stats = RunStats()
+    return await resolve_references(refs, options, stats, on_answer=on_answer)
 
 
 def resolve_with_stats(
-    refs: Iterable[Reference], options: RegistryOptions
+    refs: Iterable[Reference],
+    options: RegistryOptions,
+    on_answer: Callable[[Reference, Resolution], None] | None = None,
 ) -> tuple[dict[Reference, Resolution], RunStats]:
     """The one ``asyncio.run`` of a resolution run, with what the run did."""
     stats = RunStats()
-    return asyncio.run(resolve_all(refs, options, stats)), stats
+    return asyncio.run(resolve_all(refs, options, stats, on_answer)), stats
 
 
 def resolve_sync(

@@ -9,6 +9,7 @@ how long).
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TypeVar
 
@@ -37,6 +38,7 @@ from linter.signatures import fingerprint
 
 V = TypeVar("V")
 ClientFactory = Callable[[RunStats], RegistryClient]
+AnswerCallback = Callable[[Reference, Resolution], None]
 
 
 def default_client(options: RegistryOptions) -> ClientFactory:
@@ -354,12 +356,20 @@ async def resolve_references(
     options: RegistryOptions,
     stats: RunStats,
     client: ClientFactory | None = None,
+    on_answer: AnswerCallback | None = None,
 ) -> dict[Reference, Resolution]:
-    """Resolve each unique reference once; never raises for registry problems, never hangs."""
+    """Resolve each unique reference once; never raises for registry problems, never hangs.
+
+    ``on_answer(ref, resolution)`` is called as each answer arrives (not for the
+    references the deadline cuts short: those are only in the result).
+    """
     unique: Sequence[Reference] = list(dict.fromkeys(refs))
     resolver = Resolver(options, stats, client)
     try:
         tasks = {ref: asyncio.ensure_future(resolver.resolve(ref)) for ref in unique}
+        if on_answer is not None:
+            for ref, task in tasks.items():
+                task.add_done_callback(functools.partial(_tell, on_answer, ref))
         if tasks:
             _, pending = await asyncio.wait(tasks.values(), timeout=options.deadline)
             for task in pending:
@@ -380,3 +390,8 @@ async def resolve_references(
         return results
     finally:
         await resolver.aclose()
+
+
+def _tell(on_answer: AnswerCallback, ref: Reference, task: asyncio.Future[Resolution]) -> None:
+    if not task.cancelled() and task.exception() is None:
+        on_answer(ref, task.result())

@@ -1,0 +1,73 @@
+"""Per-file work started as soon as the references a file needs are answered.
+
+Resolution is mostly waiting for the registries. Each file's rules, fix and write
+(CPU, then system calls that release the GIL) run in one worker thread while the
+rest of the answers are still on their way, instead of all after the last one.
+One worker: the files are composed one at a time (yamlnodes pauses the collector
+while it composes), and the results come back in file order whatever the order
+the answers arrived in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Hashable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Pipeline(Generic[T]):
+    """``work(i)`` for each file ``i``, started once every key in ``needs[i]`` is answered.
+
+    ``answered(key)`` is called as answers arrive (from the event loop's thread);
+    ``results()`` finishes the rest and returns every result in file order. Use it as
+    a context manager so that an interrupted run waits for the file being written.
+    """
+
+    def __init__(self, needs: Sequence[Collection[Hashable]], work: Callable[[int], T]) -> None:
+        self._work = work
+        self._count = len(needs)
+        self._missing = [len(keys) for keys in needs]
+        self._waiting: dict[Hashable, list[int]] = defaultdict(list)
+        for index, keys in enumerate(needs):
+            for key in keys:
+                self._waiting[key].append(index)
+        self._started: dict[int, Future[T]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def answered(self, key: Hashable) -> None:
+        for index in self._waiting.pop(key, ()):
+            self._missing[index] -= 1
+            if not self._missing[index]:
+                self._start(index)
+
+    def results(self) -> list[T]:
+        """Every file's result; the files not started yet (nothing answered, or no
+        answer in time) are done now: in the worker when there is one, else here."""
+        if self._pool is None:
+            return [self._work(index) for index in range(self._count)]
+        for index in range(self._count):
+            if index not in self._started:
+                self._start(index)
+        return [self._started[index].result() for index in range(self._count)]
+
+    def _start(self, index: int) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imagepin-files")
+        self._started[index] = self._pool.submit(self._work, index)
+
+    def __enter__(self) -> Pipeline[T]:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._pool is not None:
+            # The file being written is finished (writes are atomic anyway); the rest dropped.
+            self._pool.shutdown(wait=True, cancel_futures=True)
