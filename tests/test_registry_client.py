@@ -457,29 +457,50 @@ def test_tls_registries_on_loopback_are_spoken_to_over_tls(plain: str) -> None:
     assert {r.url.scheme for r in fake.requests} == {"https"}
 
 
-def test_plain_http_does_not_wait_for_a_slow_handshake() -> None:
-    """TLS and plain HTTP are tried at once: a local plain registry answers at once even
-    when the TLS attempt hangs (here until the run ends)."""
-    fake = FakeRegistry("127.0.0.1:5000", auth="bearer")
+def test_insecure_plain_http_does_not_wait_for_a_slow_handshake() -> None:
+    """Plain HTTP and TLS are tried at once on a host listed insecure: a plain registry
+    answers at once even when the TLS attempt hangs (here until it is cancelled)."""
+    host = "lan.example:5000"
+    fake = FakeRegistry(host, auth="bearer")
     fake.push("app", "1", SINGLE)
     plain_handler = plain_http_only(fake)
+    tls_attempts = []
 
     async def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.scheme == "https" and request.url.host == "127.0.0.1":
+        if request.url.scheme == "https" and request.url.host == "lan.example":
+            tls_attempts.append(request.url.path)
             await asyncio.sleep(60)
             raise AssertionError("the TLS attempt should have been cancelled")
-        return plain_handler(request) if request.url.host == "127.0.0.1" else fake(request)
+        return plain_handler(request) if request.url.host == "lan.example" else fake(request)
 
-    answers, _ = resolve_offline(
-        ["127.0.0.1:5000/app:1", "127.0.0.1:5000/app:2"], handler, RegistryOptions(timeout=30)
-    )
-    assert answers["127.0.0.1:5000/app:1"].digest == SINGLE.digest
-    assert error_of(answers, "127.0.0.1:5000/app:2")[0] is ErrorKind.NOT_FOUND
+    refs = [f"{host}/app:1", f"{host}/app:2"]
+    options = RegistryOptions(timeout=30, insecure=(host,))
+    answers, _ = resolve_offline(refs, handler, options)
+    assert answers[refs[0]].digest == SINGLE.digest
+    assert error_of(answers, refs[1])[0] is ErrorKind.NOT_FOUND
+    assert len(tls_attempts) == 1
     manifests = [r for r in fake.requests if "/manifests/" in r.url.path]
     # The bare first request (refused: it carries no credentials), then each tag with a token.
     assert "authorization" not in manifests[0].headers
     assert len(manifests) == 3
     assert {r.url.scheme for r in manifests} == {"http"}
+
+
+def test_loopback_tries_plain_http_before_any_tls() -> None:
+    """On loopback a round trip costs nothing and a TLS attempt a CA store and a handshake:
+    a plain registry there never sees one."""
+    fake = FakeRegistry("127.0.0.1:5000", auth="bearer")
+    fake.push("app", "1", SINGLE)
+    plain_handler = plain_http_only(fake)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "127.0.0.1":
+            assert request.url.scheme == "http", "no TLS attempt on loopback"
+            return plain_handler(request)
+        return fake(request)
+
+    answers, _ = resolve_offline(["127.0.0.1:5000/app:1"], handler)
+    assert answers["127.0.0.1:5000/app:1"].digest == SINGLE.digest
 
 
 # --- auth ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from linter.model import ErrorKind
 from linter.registry import tls
@@ -208,25 +208,30 @@ class RegistryClient:
     async def _race(
         self, method: str, authority: str, path: str, headers: dict[str, str]
     ) -> tuple[str, httpx.Response | None]:
-        """TLS and plain HTTP at once: the port speaks one of them, and trying TLS first
-        would cost a failed handshake (and the TLS set-up) before every local registry's
-        first answer. The scheme, and the answer when one settles the request."""
+        """Plain HTTP and TLS at once: the port speaks one of them, and trying TLS first
+        would cost a failed handshake before an insecure registry's first answer. On
+        loopback, plain HTTP alone first: a round trip there costs nothing, a TLS attempt
+        a CA store, a handshake and HTTP/2's import. The scheme, and the answer when one
+        settles the request."""
         # Plain first: it is on the wire while the TLS attempt loads its CA store.
         plain = asyncio.ensure_future(self._try_plain(method, authority, path, headers))
-        secure = asyncio.ensure_future(self._try_https(method, authority, path, headers))
+        secure: asyncio.Future[tuple[str, httpx.Response | None]] | None = None
+        if not tls.is_loopback(tls.split_authority(authority)[0]):
+            secure = asyncio.ensure_future(self._try_https(method, authority, path, headers))
         try:
-            done, _ = await asyncio.wait((secure, plain), return_when=asyncio.FIRST_COMPLETED)
-            if secure not in done or secure.result()[1] is None:
+            if secure is not None:
+                await asyncio.wait((plain, secure), return_when=asyncio.FIRST_COMPLETED)
+            if secure is None or not secure.done() or secure.result()[1] is None:
                 bare = await plain
                 if bare is not None:
                     self._auth.learn(bare)
                     # Refused for want of credentials: sent again through the auth flow.
                     return "http", None if bare.status_code == 401 else bare
+            if secure is None:
+                return await self._try_https(method, authority, path, headers)
             return await secure
         finally:
-            for task in (secure, plain):
-                task.cancel()
-            await asyncio.gather(secure, plain, return_exceptions=True)
+            await _cancelled(plain, secure)
 
     async def _try_https(
         self, method: str, authority: str, path: str, headers: dict[str, str]
@@ -333,6 +338,13 @@ class RegistryClient:
                 registry,
             )
         await asyncio.sleep(delay)
+
+
+async def _cancelled(*tasks: asyncio.Future[Any] | None) -> None:
+    running = [task for task in tasks if task is not None]
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
 
 
 def _cause(exc: BaseException, kind: type[E]) -> E | None:
