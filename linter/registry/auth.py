@@ -93,6 +93,8 @@ class RegistryAuth(httpx.Auth):
         self._answered = answered
         #: host[:port] -> its challenges; absent until the host first answers 401 or 2xx.
         self._challenges: dict[str, tuple[Challenge, ...]] = {}
+        #: (realm, host[:port]) found safe: every request of the run would check it again.
+        self._realms_checked: set[tuple[str, str]] = set()
 
     def _learn(self, request: httpx.Request, challenges: tuple[Challenge, ...] | None) -> None:
         """Record the host's challenges (None: keep what we know) after an answer."""
@@ -190,7 +192,9 @@ class RegistryAuth(httpx.Auth):
             if credentials.registry_token:
                 return f"Bearer {credentials.registry_token}", ()
             realm = bearer.get("realm") or ""
-            check_realm(realm, authority, self._insecure)
+            if (realm, authority) not in self._realms_checked:
+                check_realm(realm, authority, self._insecure)
+                self._realms_checked.add((realm, authority))
             own = (f"repository:{repo}:pull",) if repo else ()
             # Newly required scopes first: some token servers honour only the first.
             scopes = tuple(dict.fromkeys((*extra_scopes, *own)))

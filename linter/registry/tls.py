@@ -31,6 +31,8 @@ def split_authority(authority: str) -> tuple[str, int | None]:
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+# Cached: every request asks about its host (and its token realm's) several times.
+@functools.lru_cache(maxsize=256)
 def ip_literal(host: str) -> IPAddress | None:
     """The address ``host`` names without DNS, as the resolver reads it; None for a name.
 
