@@ -27,7 +27,14 @@ from linter.extract import (
 from linter.extract.occurrence import FileScan
 from linter.extract.options import FormatOptions
 from linter.model import Occurrence
-from linter.yamlnodes import Node, Parsed, YamlSyntaxError, is_mapping, is_null
+from linter.yamlnodes import (
+    Node,
+    Parsed,
+    YamlSyntaxError,
+    collector_paused,
+    is_mapping,
+    is_null,
+)
 
 HELM_TEMPLATE = "Helm template"
 
@@ -75,6 +82,11 @@ DEFAULT_OPTIONS = FormatOptions()
 
 def extract(path: str, text: str, options: FormatOptions = DEFAULT_OPTIONS) -> Extraction:
     """The image occurrences in ``text``, the content of the file at display path ``path``."""
+    with collector_paused():
+        return _extract(path, text, options)
+
+
+def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
     in_file = classify.file_kind(path, options)
     if in_file == classify.DOCKERFILE:
         return Extraction(tuple(dockerfile.extract(path, text)), kinds=(classify.DOCKERFILE,))
