@@ -9,11 +9,6 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 DEFAULT_CACHE_TTL = 600
 
 
@@ -111,6 +106,12 @@ def from_mapping(data: Mapping[str, Any], source: str, root: str = ".") -> Confi
 
 
 def load_file(path: Path) -> Config:
+    # Imported here: a run without a configuration file does not pay for the parser.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
     try:
         with path.open("rb") as handle:
             document = tomllib.load(handle)
