@@ -19,7 +19,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from linter.model import ErrorKind
 from linter.registry import tls
@@ -193,7 +193,7 @@ class RegistryClient:
         scheme = "https"
         try:
             if tls.plain_http_allowed(authority, self._settings.insecure):
-                scheme, response = await self._race(method, authority, path, headers)
+                scheme, response = await self._settle_scheme(method, authority, path, headers)
                 if response is not None:
                     self._schemes[authority] = scheme
                     return response
@@ -205,33 +205,46 @@ class RegistryClient:
         self._schemes[authority] = scheme
         return response
 
+    async def _settle_scheme(
+        self, method: str, authority: str, path: str, headers: dict[str, str]
+    ) -> tuple[str, httpx.Response | None]:
+        """The scheme of a host that may speak plain HTTP, and the answer when the request
+        that settled it is answered. A port speaks one protocol. On loopback, plain HTTP
+        alone first: a round trip there costs nothing, a TLS attempt a CA store, a
+        handshake and HTTP/2's import. Elsewhere both at once (:meth:`_race`)."""
+        if not tls.is_loopback(tls.split_authority(authority)[0]):
+            return await self._race(method, authority, path, headers)
+        # Awaited, not a task: the request leaves before the other references' first steps.
+        bare = await self._try_plain(method, authority, path, headers)
+        if bare is not None:
+            return self._plain_answer(bare)
+        return await self._try_https(method, authority, path, headers)
+
     async def _race(
         self, method: str, authority: str, path: str, headers: dict[str, str]
     ) -> tuple[str, httpx.Response | None]:
-        """Plain HTTP and TLS at once: the port speaks one of them, and trying TLS first
-        would cost a failed handshake before an insecure registry's first answer. On
-        loopback, plain HTTP alone first: a round trip there costs nothing, a TLS attempt
-        a CA store, a handshake and HTTP/2's import. The scheme, and the answer when one
-        settles the request."""
+        """Plain HTTP and TLS at once: trying TLS first would cost a failed handshake before
+        an insecure plain registry's first answer."""
         # Plain first: it is on the wire while the TLS attempt loads its CA store.
         plain = asyncio.ensure_future(self._try_plain(method, authority, path, headers))
-        secure: asyncio.Future[tuple[str, httpx.Response | None]] | None = None
-        if not tls.is_loopback(tls.split_authority(authority)[0]):
-            secure = asyncio.ensure_future(self._try_https(method, authority, path, headers))
+        secure = asyncio.ensure_future(self._try_https(method, authority, path, headers))
         try:
-            if secure is not None:
-                await asyncio.wait((plain, secure), return_when=asyncio.FIRST_COMPLETED)
-            if secure is None or not secure.done() or secure.result()[1] is None:
+            await asyncio.wait((plain, secure), return_when=asyncio.FIRST_COMPLETED)
+            if not secure.done() or secure.result()[1] is None:
                 bare = await plain
                 if bare is not None:
-                    self._auth.learn(bare)
-                    # Refused for want of credentials: sent again through the auth flow.
-                    return "http", None if bare.status_code == 401 else bare
-            if secure is None:
-                return await self._try_https(method, authority, path, headers)
+                    return self._plain_answer(bare)
             return await secure
         finally:
-            await _cancelled(plain, secure)
+            for task in (plain, secure):
+                task.cancel()
+            await asyncio.gather(plain, secure, return_exceptions=True)
+
+    def _plain_answer(self, bare: httpx.Response) -> tuple[str, httpx.Response | None]:
+        """Plain HTTP settled by ``bare``, the answer to a request without credentials."""
+        self._auth.learn(bare)
+        # Refused for want of credentials: sent again through the auth flow.
+        return "http", None if bare.status_code == 401 else bare
 
     async def _try_https(
         self, method: str, authority: str, path: str, headers: dict[str, str]
@@ -338,13 +351,6 @@ class RegistryClient:
                 registry,
             )
         await asyncio.sleep(delay)
-
-
-async def _cancelled(*tasks: asyncio.Future[Any] | None) -> None:
-    running = [task for task in tasks if task is not None]
-    for task in running:
-        task.cancel()
-    await asyncio.gather(*running, return_exceptions=True)
 
 
 def _cause(exc: BaseException, kind: type[E]) -> E | None:
