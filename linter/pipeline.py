@@ -3,9 +3,9 @@
 Resolution is mostly waiting for the registries. Each file's rules, fix and write
 (CPU, then system calls that release the GIL) run in one worker thread while the
 rest of the answers are still on their way, instead of all after the last one.
-One worker: the files are composed one at a time (yamlnodes pauses the collector
-while it composes), and the results come back in file order whatever the order
-the answers arrived in.
+One worker: the files are composed one at a time (extraction pauses the cyclic
+collector, process-wide), and the results come back in file order whatever the
+order the answers arrived in.
 """
 
 from __future__ import annotations

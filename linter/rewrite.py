@@ -35,13 +35,17 @@ class FileFix:
     """What fixing one file did."""
 
     display: str
-    changed: bool = False
     #: The findings the change fixes (dropped from the report).
     fixed: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     diff: str | None = None
     #: The file written (its directory is synced by :func:`combine`).
     written: Path | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Written, or (``--diff``) its change shown."""
+        return self.written is not None or self.diff is not None
 
 
 def fix_file(
@@ -55,11 +59,17 @@ def fix_file(
 ) -> FileFix:
     """Pin what ``findings`` (this file's) suggest, and write the file (or make its diff)."""
     rules = PIN_RULES | UPDATE_RULES if update else PIN_RULES
-    chosen = [f for f in findings if f.rule in rules and f.occurrence and _digest_of(f)]
+    chosen = [
+        (finding, fixer.Pin(finding.occurrence, digest))
+        for finding in findings
+        if finding.rule in rules
+        and finding.occurrence is not None
+        and (digest := _digest_of(finding))
+    ]
     outcome = FileFix(file.display)
     if not chosen:
         return outcome
-    pins = [fixer.Pin(f.occurrence, d) for f in chosen if f.occurrence and (d := _digest_of(f))]
+    pins = [pin for _, pin in chosen]
     result = fixer.fix_text(file.display, file.text, pins, formats, occurrences=file.occurrences)
     if result.error is not None:
         outcome.errors.append(FileError(file.display, f"not fixed: {result.error}"))
@@ -85,9 +95,8 @@ def fix_file(
             outcome.errors.append(FileError(file.display, f"not written: {exc}"))
             return outcome
         outcome.written = target
-    outcome.changed = True
     skipped = {s.occurrence for s in result.skipped}
-    outcome.fixed = [f for f in chosen if f.occurrence not in skipped]
+    outcome.fixed = [finding for finding, pin in chosen if pin.occurrence not in skipped]
     return outcome
 
 
