@@ -24,21 +24,26 @@ class WriteError(Exception):
     """The file was not written; the message says why. The file is unchanged."""
 
 
-def resolve_target(path: Path, root: Path) -> Path:
-    """The real file ``path`` names (symlinks followed), if it lies inside ``root``.
+def resolve_target(path: Path, real_root: Path) -> Path:
+    """The real file ``path`` names (symlinks followed), if it lies inside ``real_root``
+    (the scanned tree, resolved once by the caller rather than once per file).
 
     Raise WriteError when it is outside: a link out of the scanned tree must not
     let ``fix`` rewrite someone else's file.
     """
     target = path.resolve()
-    real_root = root.resolve()
     if not target.is_relative_to(real_root):
         raise WriteError(f"{path}: symlink target {target} is outside {real_root}; not written")
     return target
 
 
 def write_atomic(
-    path: Path, data: bytes, *, expected: bytes | None = None, sync_directory: bool = True
+    path: Path,
+    data: bytes,
+    *,
+    expected: bytes | None = None,
+    sync_directory: bool = True,
+    resolved: bool = False,
 ) -> None:
     """Replace the content of the existing file ``path`` with ``data``, atomically.
 
@@ -48,24 +53,30 @@ def write_atomic(
     refused, never made writable. ``sync_directory=False`` leaves the fsync of the
     directory (which makes the rename durable) to the caller: one
     :func:`sync_directories` after many writes instead of one per file.
+    ``resolved``: ``path`` is already real (from :func:`resolve_target`).
     """
-    target = path.resolve()
+    target = path if resolved else path.resolve()
     try:
-        with _locked(target) as current:
+        with _locked(target) as (current, info):
             if expected is not None and current != expected:
                 raise WriteError(f"{path}: changed on disk since it was read; not written")
             if current == data:
                 return
-            _replace(target, data)
+            _replace(target, data, info)
             if sync_directory:
                 _fsync_directory(target.parent)
     except OSError as error:
         raise WriteError(f"{path}: {error.strerror or error}") from error
 
 
+# Every system call here releases the GIL, and under a busy event loop each one can
+# wait for it again: fix writes files in a worker while the registries answer, so the
+# calls are the fewest that do the job (no buffered file objects, one stat each way).
+
+
 @contextlib.contextmanager
-def _locked(target: Path) -> Iterator[bytes]:
-    """Hold an exclusive advisory lock on ``target`` and yield its current bytes.
+def _locked(target: Path) -> Iterator[tuple[bytes, os.stat_result]]:
+    """Hold an exclusive advisory lock on ``target``; yield its current bytes and status.
 
     The lock is on the file itself, so no lock file is left in the user's tree.
     Because we replace the file by rename, a process may lock an inode that was
@@ -79,12 +90,19 @@ def _locked(target: Path) -> Iterator[bytes]:
             now = os.stat(target)
             if (locked.st_dev, locked.st_ino) == (now.st_dev, now.st_ino):
                 _check_writable(target, locked)
-                with os.fdopen(os.dup(fd), "rb") as file:
-                    current = file.read()
-                yield current
+                yield _read_all(fd, locked.st_size), locked
                 return
         finally:
             os.close(fd)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """Everything up to the end, in one read when the file is still ``size`` bytes long
+    (the second read only confirms the end)."""
+    chunks = []
+    while chunk := os.read(fd, size + 1):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _check_writable(target: Path, info: os.stat_result) -> None:
@@ -93,17 +111,19 @@ def _check_writable(target: Path, info: os.stat_result) -> None:
         raise WriteError(f"{target}: file is read-only; not written")
 
 
-def _replace(target: Path, data: bytes) -> None:
-    info = os.stat(target)
+def _replace(target: Path, data: bytes, info: os.stat_result) -> None:
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=_TEMP_SUFFIX)
     try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fchmod(file.fileno(), stat.S_IMODE(info.st_mode))
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, stat.S_IMODE(info.st_mode))
             if os.geteuid() == 0:
-                os.fchown(file.fileno(), info.st_uid, info.st_gid)
-            os.fsync(file.fileno())
+                os.fchown(fd, info.st_uid, info.st_gid)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -112,8 +132,9 @@ def _replace(target: Path, data: bytes) -> None:
 
 
 def sync_directories(paths: Iterable[Path]) -> None:
-    """Make the renames of files written with ``sync_directory=False`` durable."""
-    for directory in sorted({path.resolve().parent for path in paths}):
+    """Make the renames of files written with ``sync_directory=False`` durable; ``paths``
+    are the real paths written (as :func:`resolve_target` gives them)."""
+    for directory in sorted({path.parent for path in paths}):
         with contextlib.suppress(OSError):
             _fsync_directory(directory)
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from linter import __version__
 
@@ -45,12 +48,19 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if argv is None:
-        for name in UNUSED_IMPORTS:
-            # None in sys.modules makes `import name` raise ImportError, which both
-            # libraries expect when the package is missing.
-            sys.modules.setdefault(name, None)  # type: ignore[arg-type]
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    """Run one command; ``argv`` None means this process is imagepin (the console script or
+    ``python -m linter``): then it ends here, without tearing the interpreter down."""
+    if argv is not None:
+        return _run(argv)
+    for name in UNUSED_IMPORTS:
+        # None in sys.modules makes `import name` raise ImportError, which both
+        # libraries expect when the package is missing.
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    _leave(_run(sys.argv[1:]))
+
+
+def _run(argv: Sequence[str]) -> int:
+    args_list = list(argv)
     # `imagepin PATH` is `imagepin check PATH`.
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
         args_list.insert(0, "check")
@@ -67,3 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"imagepin: internal error: {type(exc).__name__}: {exc}\n")
         return 2
     return result
+
+
+def _leave(status: int) -> NoReturn:
+    """Exit with ``status`` once the output is flushed, skipping the interpreter's
+    teardown (mypy's ``hard_exit`` does the same): freeing every object of a run that
+    parsed hundreds of files and loaded the HTTP stack takes 40 ms and buys nothing.
+    By now every file is written and closed, and no thread is left running."""
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe (`imagepin ... | head`): what was not read is gone either way.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)

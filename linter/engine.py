@@ -245,6 +245,8 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     if options.fix:
         from linter import rewrite
 
+        real_root = options.cwd.resolve()
+
     def settle(index: int) -> tuple[list[Finding], FileFix | None]:
         """One file's findings and, with fix, its fix: run as soon as its images are known."""
         file = files[index]
@@ -257,7 +259,7 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
             formats=formats,
             update=options.update,
             dry_run=options.diff,
-            root=options.cwd,
+            real_root=real_root,
         )
         return found, fix
 

@@ -3,9 +3,10 @@
 Resolution is mostly waiting for the registries. Each file's rules, fix and write
 (CPU, then system calls that release the GIL) run in one worker thread while the
 rest of the answers are still on their way, instead of all after the last one.
-One worker: the files are composed one at a time (extraction pauses the cyclic
-collector, process-wide), and the results come back in file order whatever the
-order the answers arrived in.
+One worker while the event loop runs, so that it competes with one thread only
+for the GIL; once the answers are in, the caller's thread takes the files still
+queued. The results come back in file order whatever the order the answers
+arrived in.
 """
 
 from __future__ import annotations
@@ -47,14 +48,19 @@ class Pipeline(Generic[T]):
                 self._start(index)
 
     def results(self) -> list[T]:
-        """Every file's result; the files not started yet (nothing answered, or no
-        answer in time) are done now: in the worker when there is one, else here."""
-        if self._pool is None:
-            return [self._work(index) for index in range(self._count)]
+        """Every file's result. The caller's thread, idle from here on, shares what is left
+        with the worker: each file still queued (or never started: nothing answered, or no
+        answer in time) is done here; writing a file is mostly system calls, which release
+        the GIL, so two threads finish the queue sooner than one."""
+        done: dict[int, T] = {}
         for index in range(self._count):
-            if index not in self._started:
-                self._start(index)
-        return [self._started[index].result() for index in range(self._count)]
+            future = self._started.get(index)
+            if future is None or future.cancel():
+                done[index] = self._work(index)
+        return [
+            done[index] if index in done else self._started[index].result()
+            for index in range(self._count)
+        ]
 
     def _start(self, index: int) -> None:
         if self._pool is None:

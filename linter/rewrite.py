@@ -55,9 +55,10 @@ def fix_file(
     formats: FormatOptions,
     update: bool,
     dry_run: bool,
-    root: Path,
+    real_root: Path,
 ) -> FileFix:
-    """Pin what ``findings`` (this file's) suggest, and write the file (or make its diff)."""
+    """Pin what ``findings`` (this file's) suggest, and write the file (or make its diff)
+    if it lies inside ``real_root`` (the scanned tree, resolved)."""
     rules = PIN_RULES | UPDATE_RULES if update else PIN_RULES
     chosen = [
         (finding, fixer.Pin(finding.occurrence, digest))
@@ -84,12 +85,13 @@ def fix_file(
         outcome.diff = diff.unified(file.display, file.text, result.text)
     else:
         try:
-            target = atomic.resolve_target(file.path, root)
+            target = atomic.resolve_target(file.path, real_root)
             atomic.write_atomic(
                 target,
                 source.encode(result.text, file.encoding),
                 expected=source.encode(file.text, file.encoding),
                 sync_directory=False,
+                resolved=True,
             )
         except atomic.WriteError as exc:
             outcome.errors.append(FileError(file.display, f"not written: {exc}"))

@@ -118,15 +118,16 @@ def test_resolve_target(tmp_path: Path, link_to: str, inside: bool) -> None:
         (tmp_path / name).write_bytes(OLD)
     link = tmp_path / "tree" / "link.yaml"
     link.symlink_to(tmp_path / link_to)
+    tree = (tmp_path / "tree").resolve()
     if inside:
-        assert resolve_target(link, tmp_path / "tree") == (tmp_path / link_to).resolve()
+        assert resolve_target(link, tree) == (tmp_path / link_to).resolve()
     else:
         with pytest.raises(WriteError, match="outside"):
-            resolve_target(link, tmp_path / "tree")
+            resolve_target(link, tree)
 
 
 def test_plain_file_resolves_to_itself(tmp_path: Path, target: Path) -> None:
-    assert resolve_target(target, tmp_path) == target.resolve()
+    assert resolve_target(target, tmp_path.resolve()) == target.resolve()
 
 
 def test_failing_rename_leaves_old_content_and_no_temp_file(
@@ -140,6 +141,36 @@ def test_failing_rename_leaves_old_content_and_no_temp_file(
         write_atomic(target, NEW)
     assert target.read_bytes() == OLD
     assert _listing(target.parent) == ["k.yaml"]
+
+
+def test_failing_write_leaves_old_content_and_no_temp_file(
+    target: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(fd: int, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("linter.atomic.os.write", fail)
+    with pytest.raises(WriteError, match="No space left on device"):
+        write_atomic(target, NEW)
+    assert target.read_bytes() == OLD
+    assert _listing(target.parent) == ["k.yaml"]
+
+
+def test_short_writes_are_continued(target: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.write may take part of the bytes (a signal, a full pipe of a FUSE file system)."""
+    write = os.write
+    monkeypatch.setattr("linter.atomic.os.write", lambda fd, data: write(fd, bytes(data[:7])))
+    write_atomic(target, NEW)
+    assert target.read_bytes() == NEW
+
+
+def test_big_files_are_read_and_compared_whole(target: Path) -> None:
+    big = b"# padding\n" * 300_000 + OLD
+    target.write_bytes(big)
+    with pytest.raises(WriteError, match="changed on disk"):
+        write_atomic(target, NEW, expected=big[:-1])
+    write_atomic(target, big + NEW, expected=big)
+    assert target.read_bytes() == big + NEW
 
 
 def test_waits_for_the_lock(target: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -174,6 +175,47 @@ def test_python_m_linter(tree: Path) -> None:
         [sys.executable, "-m", "linter", "--version"], capture_output=True, text=True, check=True
     )
     assert result.stdout.startswith("imagepin ")
+
+
+def test_the_process_flushes_all_its_output_before_it_ends(tmp_path: Path) -> None:
+    """The command's process skips the interpreter's teardown (cli._leave): its output
+    must still arrive whole, far past a pipe's buffer, with the run's exit code."""
+    for index in range(400):
+        (tmp_path / f"app-{index:03d}.yaml").write_text(
+            f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: app-{index}\nspec:\n"
+            f"  containers:\n    - name: app\n      image: registry.example/app-{index}:1.0\n"
+        )
+    result = subprocess.run(
+        [sys.executable, "-m", "linter", "check", "--offline", "--format", "json", "."],
+        cwd=tmp_path,
+        capture_output=True,
+    )
+    assert result.returncode == 1, result.stderr
+    assert len(result.stdout) > 128 * 1024  # twice a pipe's buffer
+    document = json.loads(result.stdout)
+    assert len(document["findings"]) >= 400
+    assert result.stderr == b""
+
+
+@pytest.mark.parametrize("buffered", (True, False), ids=("buffered", "unbuffered"))
+def test_a_closed_output_pipe_keeps_the_exit_code(tree: Path, buffered: bool) -> None:
+    """Nobody reads the report (`imagepin check | head -1` after head exits): the exit
+    code still says what the run found, and no traceback about the pipe is printed."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "linter", "check", "--offline", "deploy.yaml"],
+            env=env,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+        )
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (1, b"")
 
 
 def test_offline_path_imports_no_network_or_ui(tree: Path) -> None:

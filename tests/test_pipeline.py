@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -23,25 +24,55 @@ class Recorder:
         return f"file {index}"
 
 
+def wait_until(condition: Callable[[], bool]) -> None:
+    for _ in range(1000):
+        if condition():
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError("timed out")
+
+
 def test_results_in_file_order_whatever_order_the_answers_come_in() -> None:
     work = Recorder()
     with Pipeline([{"a"}, {"b"}, {"a", "c"}, set()], work) as pipeline:
-        for key in ("c", "b", "a"):
-            pipeline.answered(key)
+        pipeline.answered("c")
+        pipeline.answered("b")
+        # b alone made file 1 ready: the worker starts it before anything else is answered.
+        wait_until(lambda: work.started == [1])
+        pipeline.answered("a")
         assert pipeline.results() == ["file 0", "file 1", "file 2", "file 3"]
-    # b alone made file 1 ready; a then finished 0 and 2; 3 needed nothing, done at the end.
-    assert work.started == [1, 0, 2, 3]
-    assert work.threads == {"imagepin-files_0"}
+    assert sorted(work.started) == [0, 1, 2, 3]  # each file once
+
+
+def test_the_callers_thread_takes_the_files_still_queued() -> None:
+    """Once the answers are in, results() does the queued files itself while the worker
+    is busy with its current one."""
+    threads: dict[int, str] = {}
+    first_running = threading.Event()
+    others_done = threading.Event()
+
+    def work(index: int) -> int:
+        threads[index] = threading.current_thread().name
+        if index == 0:
+            first_running.set()
+            assert others_done.wait(10)
+        elif index == 2:
+            others_done.set()
+        return index
+
+    with Pipeline([{"a"}, {"a"}, {"a"}, set()], work) as pipeline:
+        pipeline.answered("a")
+        assert first_running.wait(10)
+        assert pipeline.results() == [0, 1, 2, 3]
+    caller = threading.current_thread().name
+    assert threads == {0: "imagepin-files_0", 1: caller, 2: caller, 3: caller}
 
 
 def test_a_file_starts_while_other_answers_are_still_awaited() -> None:
     work = Recorder()
     with Pipeline([{"a"}, {"b"}], work) as pipeline:
         pipeline.answered("a")
-        for _ in range(1000):
-            if work.started:
-                break
-            threading.Event().wait(0.01)
+        wait_until(lambda: bool(work.started))
         assert work.started == [0]  # before "b" is answered, before results()
         pipeline.answered("b")
         assert pipeline.results() == ["file 0", "file 1"]

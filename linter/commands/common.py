@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -72,8 +73,11 @@ def write_output(args: argparse.Namespace, text: str) -> None:
         with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        # A reader gone (`imagepin check | head -1`) takes what it did not read with it;
+        # the exit code still tells what the run found.
+        with contextlib.suppress(BrokenPipeError):
+            sys.stdout.write(text)
+            sys.stdout.flush()
 
 
 def fail(message: str) -> int:

@@ -9,12 +9,14 @@ requests made between two registry exchanges can never deadlock against them.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import urllib.request
 from collections.abc import Callable, Collection
 
+import httpcore
 import httpx
 
-from linter.registry import limits, tls
+from linter.registry import limits, netio, tls
 from linter.registry.stats import RunStats
 
 #: (scheme, host[:port]) -> the transport for that origin.
@@ -32,10 +34,13 @@ def pooled_transports(insecure: Collection[str], per_host: int) -> TransportFact
         if not tls.is_loopback(host) and not urllib.request.proxy_bypass(host):
             proxy = proxies.get(scheme)
         secure = scheme == "https"
+        # A plain-HTTP origin needs no CA store (loading it costs tens of milliseconds
+        # before a local registry's first answer); a context without CAs fails closed.
+        context = tls.ssl_context(authority, insecure) if secure else tls.no_trust_context()
+        if proxy is None:
+            return _Direct(context, http2=secure, per_host=per_host)
         return httpx.AsyncHTTPTransport(
-            # A plain-HTTP origin needs no CA store (loading it costs tens of milliseconds
-            # before a local registry's first answer); a context without CAs fails closed.
-            verify=tls.ssl_context(authority, insecure) if secure else tls.no_trust_context(),
+            verify=context,
             http2=secure,
             limits=httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host),
             proxy=proxy,
@@ -43,6 +48,25 @@ def pooled_transports(insecure: Collection[str], per_host: int) -> TransportFact
         )
 
     return make
+
+
+class _Direct(httpx.AsyncHTTPTransport):
+    """httpx's transport over a pool of :mod:`netio` connections instead of anyio's.
+
+    httpx offers no way to give its pool another network backend, so this sets the
+    pool itself: ``_pool`` is all the parent's methods use (the parent's constructor
+    would only build a pool to throw away). The registry tests run through it.
+    """
+
+    def __init__(self, context: ssl.SSLContext, *, http2: bool, per_host: int) -> None:
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=context,
+            max_connections=per_host,
+            max_keepalive_connections=per_host,
+            keepalive_expiry=httpx.Limits().keepalive_expiry,
+            http2=http2,
+            network_backend=netio.AsyncioBackend(),
+        )
 
 
 class RoutingTransport(httpx.AsyncBaseTransport):

@@ -1,0 +1,255 @@
+"""The sockets under httpcore's connection pools: plain asyncio transports and protocols.
+
+httpcore runs over anyio by default, whose stream layer costs more CPU than the
+HTTP itself here: every read and write opens a cancel scope, and every check of an
+idle pooled connection builds a dict of socket attributes (a ``getpeername`` call)
+before it polls the socket. A pool sees thousands of such checks when 16
+connections serve 200 manifests, so on the benchmark this layer took a fifth of
+the process's CPU. This module implements httpcore's public network-backend
+interface directly on an asyncio protocol: a read that finds bytes buffered
+returns them without a timer, and the idle check reads three attributes.
+
+The idle check needs no system call because the event loop reads every socket it
+holds as soon as something arrives: a server's close or unasked bytes reach the
+protocol within one turn of the loop (httpcore's own check, a ``poll`` of the
+socket, narrows the same race only to the moment of the poll).
+
+Behaviour matches httpcore's own backends: connection, read and write errors and
+timeouts raise httpcore's exceptions; TLS is asyncio's (the context decides what
+is verified); an idle connection counts as readable (so the pool drops it) when
+the server closed it or sent anything unasked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+import httpcore
+
+T = TypeVar("T")
+SocketOption = (
+    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
+)
+
+#: Reading pauses while this much is buffered unread (answers are capped far lower
+#: above this layer; this bounds what a misbehaving server can make us hold).
+_HIGH_WATER = 1024 * 1024
+#: A larger write goes to the transport in pieces of this size (see ``Stream.write``).
+_WRITE_CHUNK = 64 * 1024
+
+
+class _Protocol(asyncio.Protocol):
+    """Buffers what arrives and wakes the one reader or writer waiting."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.eof = False
+        self.error: BaseException | None = None
+        self.transport: asyncio.Transport | None = None
+        self._readable: asyncio.Future[None] | None = None
+        self._writable: asyncio.Future[None] | None = None
+        self._reading_paused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if len(self.buffer) > _HIGH_WATER and self.transport is not None:
+            self.transport.pause_reading()
+            self._reading_paused = True
+        self._wake_reader()
+
+    def eof_received(self) -> None:
+        # Returning None lets the transport close: HTTP has nothing to send after this.
+        self.eof = True
+        self._wake_reader()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        self.error = self.error or exc
+        self._wake_reader()
+        self.resume_writing()
+
+    def pause_writing(self) -> None:
+        if self._writable is None:
+            self._writable = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        waiter, self._writable = self._writable, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def take(self, max_bytes: int) -> bytes:
+        if len(self.buffer) <= max_bytes:
+            data = bytes(self.buffer)
+            self.buffer.clear()
+        else:
+            data = bytes(self.buffer[:max_bytes])
+            del self.buffer[:max_bytes]
+        if self._reading_paused and len(self.buffer) <= _HIGH_WATER // 4:
+            self._reading_paused = False
+            if self.transport is not None:
+                self.transport.resume_reading()
+        return data
+
+    async def readable(self, timeout: float | None) -> None:
+        self._readable = asyncio.get_running_loop().create_future()
+        try:
+            await _bounded(self._readable, timeout)
+        finally:
+            self._readable = None
+
+    async def writable(self, timeout: float | None) -> None:
+        if self._writable is not None:
+            await _bounded(asyncio.shield(self._writable), timeout)
+
+    def _wake_reader(self) -> None:
+        if self._readable is not None and not self._readable.done():
+            self._readable.set_result(None)
+
+
+async def _bounded(waiter: Awaitable[T], timeout: float | None) -> T:
+    """``await waiter``, raising TimeoutError after ``timeout`` seconds (None: never)."""
+    future = asyncio.ensure_future(waiter)
+    if timeout is None:
+        return await future
+    handle = asyncio.get_running_loop().call_later(timeout, _expire, future)
+    try:
+        return await future
+    finally:
+        handle.cancel()
+
+
+def _expire(future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
+class Stream(httpcore.AsyncNetworkStream):
+    def __init__(self, protocol: _Protocol, transport: asyncio.Transport) -> None:
+        self._protocol = protocol
+        self._transport = transport
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        protocol = self._protocol
+        if not protocol.buffer and not protocol.eof:
+            try:
+                await protocol.readable(timeout)
+            except TimeoutError:
+                raise httpcore.ReadTimeout("timed out reading from the server") from None
+        if protocol.buffer:
+            return protocol.take(max_bytes)
+        if protocol.error is not None:
+            raise httpcore.ReadError(str(protocol.error) or type(protocol.error).__name__)
+        return b""
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        if len(buffer) <= _WRITE_CHUNK:
+            await self._write(buffer, timeout)
+            return
+        # asyncio's TLS transport encrypts all that one write hands it straight into the
+        # socket transport's buffer, and pauses us only for what is left in its own: a
+        # large buffer written at once would never wait for the server nor time out. So
+        # it goes in pieces, each once the transport is writable, all within the timeout.
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        view = memoryview(buffer)
+        for start in range(0, len(view), _WRITE_CHUNK):
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            await self._write(view[start : start + _WRITE_CHUNK], left)
+
+    async def _write(self, data: bytes | memoryview, timeout: float | None) -> None:
+        if self._transport.is_closing():
+            raise httpcore.WriteError("the connection is closed")
+        self._transport.write(data)
+        try:
+            await self._protocol.writable(timeout)
+        except TimeoutError:
+            raise httpcore.WriteTimeout("timed out writing to the server") from None
+
+    async def aclose(self) -> None:
+        # Like httpcore's anyio backend: close, give the loop one turn to send what is
+        # queued, then drop the connection (a TLS close_notify is not waited for).
+        if not self._transport.is_closing():
+            self._transport.close()
+            await asyncio.sleep(0)
+        self._transport.abort()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        handshake = loop.start_tls(
+            self._transport,
+            self._protocol,
+            ssl_context,
+            server_hostname=server_hostname,
+            ssl_handshake_timeout=timeout,
+        )
+        try:
+            secured = await _connecting(handshake, timeout)
+        except BaseException:
+            self._transport.abort()
+            raise
+        if secured is None:
+            raise httpcore.ConnectError("the connection closed during the TLS handshake")
+        self._protocol.transport = secured
+        return Stream(self._protocol, secured)
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            protocol = self._protocol
+            return bool(protocol.buffer) or protocol.eof or self._transport.is_closing()
+        names = {
+            "ssl_object": "ssl_object",
+            "client_addr": "sockname",
+            "server_addr": "peername",
+            "socket": "socket",
+        }
+        return self._transport.get_extra_info(names[info]) if info in names else None
+
+
+async def _connecting(step: Awaitable[T], timeout: float | None) -> T:
+    """``step`` (a connection or TLS handshake) with httpcore's errors for its failures."""
+    try:
+        return await asyncio.wait_for(step, timeout)
+    except asyncio.TimeoutError:
+        raise httpcore.ConnectTimeout("timed out connecting") from None
+    except (OSError, ssl.SSLError, EOFError) as error:
+        raise httpcore.ConnectError(str(error) or type(error).__name__) from error
+
+
+class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend on asyncio's transports (see the module's doc)."""
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        factory: Callable[[], _Protocol] = _Protocol
+        local = (local_address, 0) if local_address else None
+        transport, protocol = await _connecting(
+            loop.create_connection(factory, host, port, local_addr=local), timeout
+        )
+        sock = transport.get_extra_info("socket")
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+        return Stream(protocol, transport)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)

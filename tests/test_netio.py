@@ -1,0 +1,560 @@
+""":mod:`linter.registry.netio`, httpcore's network backend on asyncio protocols.
+
+Every registry connection that does not go through a proxy runs over this module, so
+its contract with httpcore is checked here: reads honour ``max_bytes`` and end with
+``b""``; timeouts and failures raise httpcore's exceptions (ReadTimeout, WriteTimeout,
+ConnectError, ConnectTimeout, ReadError, WriteError); reading pauses at the high-water
+mark and resumes without losing or reordering a byte; writes wait for the transport to
+drain; ``is_readable`` (the pool's idle check) sees a server's close and unasked bytes
+but not TLS 1.3 session tickets; TLS verifies the CA and the host name; and httpx's
+pool over :class:`linter.registry.transport._Direct` reuses a live connection and
+drops a dead one.
+
+The sockets are real, on loopback, because what is under test is the interplay of the
+protocol with the event loop and the kernel: when a close or unasked bytes reach the
+protocol, how flow control behaves against finite kernel buffers, what asyncio's TLS
+does, and which errors real sockets raise. A mock would only restate the code.
+
+Each test runs its own event loop (``asyncio.run``; the project has no
+pytest-asyncio) with servers from ``asyncio.start_server`` on 127.0.0.1, under an
+outer ``asyncio.wait_for`` so that a hang fails fast instead of stalling the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import socket
+import ssl
+import struct
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import httpcore
+import httpx
+import pytest
+from registry_server import make_certificates
+
+from linter.registry import netio
+from linter.registry.transport import _Direct, pooled_transports
+
+T = TypeVar("T")
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+#: Seconds before a test's event loop gives up: far above what any test needs.
+GUARD = 10.0
+MiB = 1024 * 1024
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` in a fresh event loop, failing (not hanging) after GUARD seconds."""
+    return asyncio.run(asyncio.wait_for(main, GUARD))
+
+
+@dataclass(frozen=True)
+class Tls:
+    """A server context with the throw-away CA's certificate and a client trusting it."""
+
+    server: ssl.SSLContext
+    client: ssl.SSLContext
+
+
+@pytest.fixture(scope="module")
+def tls_contexts(tmp_path_factory: pytest.TempPathFactory) -> Tls:
+    certificates = make_certificates(tmp_path_factory.mktemp("certs"))
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(certificates.cert_file, certificates.key_file)
+    client = ssl.create_default_context(cafile=str(certificates.ca_file))
+    return Tls(server, client)
+
+
+@pytest.fixture(params=["tcp", "tls"])
+def tls(request: pytest.FixtureRequest, tls_contexts: Tls) -> Tls | None:
+    """Runs a test over plain TCP (None) and over TLS."""
+    return tls_contexts if request.param == "tls" else None
+
+
+@dataclass
+class Server:
+    """A running test server: its port, what it accepted, what its handlers raised."""
+
+    port: int = 0
+    accepted: int = 0
+    writers: list[asyncio.StreamWriter] = field(default_factory=list)
+    handlers: list[asyncio.Task[Any]] = field(default_factory=list)
+    errors: list[Exception] = field(default_factory=list)
+
+
+@contextlib.asynccontextmanager
+async def serve(handler: Handler, tls: Tls | None = None) -> AsyncIterator[Server]:
+    """Serve ``handler`` on 127.0.0.1 (over TLS with ``tls``). On exit, drop every
+    connection, wait for the handlers to end and re-raise the first error one raised
+    (handlers must end once their connection is gone)."""
+    server = Server()
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        server.accepted += 1
+        server.writers.append(writer)
+        server.handlers.append(cast("asyncio.Task[Any]", asyncio.current_task()))
+        try:
+            await handler(reader, writer)
+        except Exception as error:
+            server.errors.append(error)
+
+    listening = await asyncio.start_server(accept, "127.0.0.1", 0, ssl=tls.server if tls else None)
+    server.port = listening.sockets[0].getsockname()[1]
+    try:
+        yield server
+    finally:
+        listening.close()
+        for writer in server.writers:
+            writer.transport.abort()
+        await listening.wait_closed()
+        await asyncio.gather(*server.handlers)
+    if server.errors:
+        raise server.errors[0]
+
+
+async def open_stream(
+    port: int, tls: Tls | None = None, hostname: str = "localhost"
+) -> netio.Stream:
+    """A client connection to ``port`` through the backend under test (TLS with ``tls``)."""
+    stream = await netio.AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=GUARD)
+    if tls is None:
+        return cast(netio.Stream, stream)
+    try:
+        secured = await stream.start_tls(tls.client, server_hostname=hostname, timeout=GUARD)
+    except BaseException:
+        await stream.aclose()
+        raise
+    return cast(netio.Stream, secured)
+
+
+@contextlib.asynccontextmanager
+async def connected(port: int, tls: Tls | None = None) -> AsyncIterator[netio.Stream]:
+    stream = await open_stream(port, tls)
+    try:
+        yield stream
+    finally:
+        await stream.aclose()
+
+
+async def read_all(stream: httpcore.AsyncNetworkStream, chunk: int = 65536) -> bytes:
+    """Everything until the server closes."""
+    data = bytearray()
+    while piece := await stream.read(chunk):
+        data += piece
+    return bytes(data)
+
+
+async def idle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Send nothing and read nothing (the kernel's buffers fill) until the connection ends."""
+    with contextlib.suppress(ConnectionError):
+        await writer.wait_closed()
+
+
+async def until_closed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Send nothing; drain what comes until the client closes."""
+    while await reader.read(65536):
+        pass
+
+
+# --- reads and writes --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("max_bytes", [1, 4, 10, 100])
+def test_round_trip(tls: Tls | None, max_bytes: int) -> None:
+    message = b"0123456789"
+
+    async def main() -> list[bytes]:
+        closed = asyncio.Event()
+
+        async def echo_then_close(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        ) -> None:
+            writer.write(await reader.readexactly(len(message)))
+            await writer.drain()
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+            closed.set()
+
+        async with serve(echo_then_close, tls) as server, connected(server.port, tls) as stream:
+            await stream.write(message)
+            # Once the server has closed, the whole echo is in the kernel: the protocol
+            # takes it in one piece, and a read hands out at most max_bytes of it.
+            await closed.wait()
+            first = await stream.read(max_bytes)
+            rest = await stream.read(len(message))
+            return [first, rest, await stream.read(max_bytes), await stream.read(max_bytes)]
+
+    first, rest, end, again = run(main())
+    assert first == message[:max_bytes]
+    assert rest == message[max_bytes:]  # b"" (the end) when the first read took all
+    assert end == again == b""
+
+
+@pytest.mark.parametrize("timeout", [0, 0.05])
+def test_read_times_out_and_the_stream_still_works(timeout: float) -> None:
+    async def late(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readexactly(2)
+        writer.write(b"late")
+        await until_closed(reader, writer)
+
+    async def main() -> bytes:
+        async with serve(late) as server, connected(server.port) as stream:
+            with pytest.raises(httpcore.ReadTimeout):
+                await stream.read(100, timeout=timeout)
+            await stream.write(b"go")
+            return await stream.read(100, timeout=GUARD)
+
+    assert run(main()) == b"late"
+
+
+def test_a_reset_connection_reads_as_read_error() -> None:
+    async def reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # SO_LINGER with a zero timeout: close() sends an RST, not a FIN.
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()
+
+    async def main() -> None:
+        async with serve(reset) as server, connected(server.port) as stream:
+            with pytest.raises(httpcore.ReadError):
+                await stream.read(100)
+
+    run(main())
+
+
+def test_writing_to_a_connection_the_server_closed_raises_write_error() -> None:
+    async def close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    async def main() -> None:
+        async with serve(close) as server, connected(server.port) as stream:
+            assert await stream.read(100) == b""
+            with pytest.raises(httpcore.WriteError):
+                await stream.write(b"GET / HTTP/1.1\r\n\r\n")
+
+    run(main())
+
+
+# --- connecting ----------------------------------------------------------------------------
+
+
+def test_connecting_to_a_closed_port_raises_connect_error() -> None:
+    async def main() -> None:
+        # A bound socket that does not listen: the kernel answers a connection with RST,
+        # and no other process can take the port meanwhile.
+        with socket.socket() as bound:
+            bound.bind(("127.0.0.1", 0))
+            with pytest.raises(httpcore.ConnectError):
+                await netio.AsyncioBackend().connect_tcp("127.0.0.1", bound.getsockname()[1])
+
+    run(main())
+
+
+def test_a_zero_connect_timeout_raises_connect_timeout() -> None:
+    # asyncio.wait_for with no time left cancels the connection before it starts.
+    async def main() -> None:
+        async with serve(until_closed) as server:
+            with pytest.raises(httpcore.ConnectTimeout):
+                await netio.AsyncioBackend().connect_tcp("127.0.0.1", server.port, timeout=0)
+
+    run(main())
+
+
+def test_an_unanswered_connection_raises_connect_timeout() -> None:
+    # Linux drops a SYN while the listen queue is full (unless tcp_abort_on_overflow), so
+    # a listener with backlog 0, one connection queued and none accepted never answers.
+    overflow = Path("/proc/sys/net/ipv4/tcp_abort_on_overflow")
+    if sys.platform != "linux" or not overflow.exists() or overflow.read_text().strip() != "0":
+        pytest.skip("needs Linux dropping SYNs on a full listen queue")
+
+    async def main() -> None:
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(0)
+            host, port = listener.getsockname()
+            with (
+                socket.create_connection((host, port), timeout=GUARD),
+                pytest.raises(httpcore.ConnectTimeout),
+            ):
+                await netio.AsyncioBackend().connect_tcp(host, port, timeout=0.2)
+
+    run(main())
+
+
+def test_an_unanswered_tls_handshake_raises_connect_timeout(tls_contexts: Tls) -> None:
+    async def main() -> None:
+        async with serve(idle) as server, connected(server.port) as stream:
+            with pytest.raises(httpcore.ConnectTimeout):
+                await stream.start_tls(tls_contexts.client, "localhost", timeout=0.1)
+
+    run(main())
+
+
+# --- the idle check and the other extra information ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "readable"), [("stays idle", False), ("closes", True), ("sends", True)]
+)
+def test_is_readable(tls: Tls | None, behaviour: str, readable: bool) -> None:
+    async def main() -> tuple[bool, bool]:
+        acted = asyncio.Event()
+
+        async def act(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readexactly(2)  # the client has looked at the fresh connection
+            if behaviour == "closes":
+                writer.close()
+            elif behaviour == "sends":
+                writer.write(b"unasked")
+            acted.set()
+            await until_closed(reader, writer)
+
+        async with serve(act, tls) as server, connected(server.port, tls) as stream:
+            fresh = stream.get_extra_info("is_readable")
+            await stream.write(b"go")
+            await acted.wait()
+            # A few turns of the loop for the close or the bytes (or, over TLS 1.3, the
+            # server's session tickets, which must not count) to reach the protocol.
+            await asyncio.sleep(0.05)
+            return fresh, stream.get_extra_info("is_readable")
+
+    fresh, later = run(main())
+    assert fresh is False
+    assert later is readable
+
+
+def test_reading_the_unasked_bytes_makes_it_idle_again() -> None:
+    async def send(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"unasked")
+        await until_closed(reader, writer)
+
+    async def main() -> None:
+        async with serve(send) as server, connected(server.port) as stream:
+            assert await stream.read(100) == b"unasked"
+            assert stream.get_extra_info("is_readable") is False
+
+    run(main())
+
+
+def test_extra_info(tls: Tls | None) -> None:
+    async def main() -> None:
+        peers: list[tuple[str, int]] = []
+
+        async def note_peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            peers.append(writer.get_extra_info("peername"))
+            await until_closed(reader, writer)
+
+        async with serve(note_peer, tls) as server, connected(server.port, tls) as stream:
+            assert stream.get_extra_info("server_addr") == ("127.0.0.1", server.port)
+            client_addr = stream.get_extra_info("client_addr")
+            await stream.write(b"x")  # the server has accepted once it reads this
+            while not peers:
+                await asyncio.sleep(0.01)
+            assert client_addr == peers[0]
+            assert stream.get_extra_info("socket").fileno() >= 0
+            assert stream.get_extra_info("no such thing") is None
+            ssl_object = stream.get_extra_info("ssl_object")
+            if tls is None:
+                assert ssl_object is None
+            else:
+                assert isinstance(ssl_object, ssl.SSLObject)
+                assert ssl_object.server_hostname == "localhost"
+
+    run(main())
+
+
+# --- flow control ----------------------------------------------------------------------------
+
+
+def test_reading_pauses_at_the_high_water_mark_and_loses_nothing(tls: Tls | None) -> None:
+    payload = os.urandom(8 * MiB)
+
+    async def flood(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(payload)
+        await writer.drain()
+        writer.close()
+
+    async def main() -> bytes:
+        async with serve(flood, tls) as server, connected(server.port, tls) as stream:
+            # Nothing read yet: the protocol pauses its transport past the mark...
+            while stream._transport.is_reading():
+                await asyncio.sleep(0.005)
+            held = len(stream._protocol.buffer)
+            assert netio._HIGH_WATER < held <= 2 * netio._HIGH_WATER
+            # ...and stays paused while nothing is read.
+            await asyncio.sleep(0.05)
+            assert len(stream._protocol.buffer) == held
+            return await read_all(stream)
+
+    assert run(main()) == payload
+
+
+def test_a_large_write_waits_for_a_slow_reader(tls: Tls | None) -> None:
+    payload = os.urandom(16 * MiB)
+
+    async def main() -> tuple[bytes, bool]:
+        reading = asyncio.Event()
+
+        async def slow_digest(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await asyncio.sleep(0.05)  # let the client's write fill every buffer first
+            reading.set()
+            digest, left = hashlib.sha256(), len(payload)
+            while left:
+                chunk = await reader.read(min(left, 65536))
+                if not chunk:
+                    raise ConnectionError(f"the client closed with {left} bytes unsent")
+                digest.update(chunk)
+                left -= len(chunk)
+            writer.write(digest.digest())
+            await writer.drain()
+
+        async with serve(slow_digest, tls) as server, connected(server.port, tls) as stream:
+            await stream.write(payload, timeout=GUARD)
+            # The kernel holds a few MiB at most: the write could only return after
+            # pausing for the server to read.
+            waited = reading.is_set()
+            return await stream.read(100, timeout=GUARD), waited
+
+    digest, waited = run(main())
+    assert waited
+    assert digest == hashlib.sha256(payload).digest()
+
+
+def test_a_write_nobody_reads_raises_write_timeout(tls: Tls | None) -> None:
+    async def main() -> None:
+        async with serve(idle, tls) as server, connected(server.port, tls) as stream:
+            with pytest.raises(httpcore.WriteTimeout):
+                # Far more than the kernel's buffers hold (tcp_wmem and tcp_rmem).
+                await stream.write(bytes(64 * MiB), timeout=0.1)
+
+    run(main())
+
+
+# --- closing ---------------------------------------------------------------------------------
+
+
+def test_aclose_twice_and_the_server_sees_the_end(tls: Tls | None) -> None:
+    async def main() -> bytes | str:
+        seen: asyncio.Future[bytes | str] = asyncio.get_running_loop().create_future()
+
+        async def watch(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                seen.set_result(await reader.read(100))
+            except ConnectionError as error:
+                seen.set_result(type(error).__name__)
+
+        async with serve(watch, tls) as server:
+            stream = await open_stream(server.port, tls)
+            await stream.aclose()
+            await stream.aclose()
+            assert stream.get_extra_info("is_readable") is True
+            return await seen
+
+    assert run(main()) == b""
+
+
+# --- TLS -------------------------------------------------------------------------------------
+
+
+def test_tls_round_trip(tls_contexts: Tls) -> None:
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+
+    async def main() -> None:
+        async with serve(echo, tls_contexts) as server:
+            stream = await netio.AsyncioBackend().connect_tcp("127.0.0.1", server.port)
+            secured = await stream.start_tls(tls_contexts.client, "localhost", timeout=GUARD)
+            try:
+                assert secured.get_extra_info("ssl_object") is not None
+                await secured.write(b"over TLS")
+                assert await secured.read(100, timeout=GUARD) == b"over TLS"
+            finally:
+                await secured.aclose()
+
+    run(main())
+
+
+@pytest.mark.parametrize(
+    ("trust", "hostname"),
+    [("system CAs only", "localhost"), ("the test CA", "example.com")],
+)
+def test_tls_verification_failures_raise_connect_error(
+    tls_contexts: Tls, trust: str, hostname: str
+) -> None:
+    context = tls_contexts.client if trust == "the test CA" else ssl.create_default_context()
+
+    async def main() -> None:
+        async with serve(until_closed, tls_contexts) as server:
+            stream = await netio.AsyncioBackend().connect_tcp("127.0.0.1", server.port)
+            try:
+                with pytest.raises(httpcore.ConnectError) as caught:
+                    await stream.start_tls(context, hostname, timeout=GUARD)
+            finally:
+                await stream.aclose()
+            assert isinstance(caught.value.__cause__, ssl.SSLCertVerificationError)
+
+    run(main())
+
+
+# --- the rest of the backend -----------------------------------------------------------------
+
+
+def test_sleep() -> None:
+    run(netio.AsyncioBackend().sleep(0))
+    run(netio.AsyncioBackend().sleep(0.01))
+
+
+# --- end to end through httpx ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server_closes_idle", [False, True])
+def test_httpx_pool_over_netio(server_closes_idle: bool) -> None:
+    """Two GETs share a live keep-alive connection; a connection the server closed
+    while idle is dropped (``is_readable``) and the second GET opens a new one."""
+
+    async def main() -> tuple[list[httpx.Response], int]:
+        closed = asyncio.Event()
+
+        async def http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while True:
+                try:
+                    await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    return
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok"
+                )
+                await writer.drain()
+                if server_closes_idle:
+                    writer.close()
+                    await writer.wait_closed()
+                    closed.set()
+                    return
+
+        async with serve(http) as server:
+            transport = pooled_transports((), 4)("http", f"127.0.0.1:{server.port}")
+            assert type(transport) is _Direct
+            url = f"http://127.0.0.1:{server.port}/v2/"
+            async with httpx.AsyncClient(transport=transport, trust_env=False) as client:
+                responses = [await client.get(url)]
+                if server_closes_idle:
+                    await closed.wait()
+                    await asyncio.sleep(0.05)  # for the FIN to reach the idle connection
+                responses.append(await client.get(url))
+            return responses, server.accepted
+
+    responses, accepted = run(main())
+    assert [(r.status_code, r.content) for r in responses] == [(200, b"ok")] * 2
+    assert all(isinstance(r.extensions["network_stream"], netio.Stream) for r in responses)
+    assert accepted == (2 if server_closes_idle else 1)
