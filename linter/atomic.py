@@ -24,17 +24,30 @@ class WriteError(Exception):
     """The file was not written; the message says why. The file is unchanged."""
 
 
-def resolve_target(path: Path, real_root: Path) -> Path:
-    """The real file ``path`` names (symlinks followed), if it lies inside ``real_root``
-    (the scanned tree, resolved once by the caller rather than once per file).
+class Targets:
+    """The real files ``fix`` may write under ``root``, found with few system calls: a
+    directory is resolved once per run, not once per file in it. Call it with a path."""
 
-    Raise WriteError when it is outside: a link out of the scanned tree must not
-    let ``fix`` rewrite someone else's file.
-    """
-    target = path.resolve()
-    if not target.is_relative_to(real_root):
-        raise WriteError(f"{path}: symlink target {target} is outside {real_root}; not written")
-    return target
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._directories: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> Path:
+        """The real file ``path`` names (symlinks followed), if it lies inside the root.
+
+        Raise WriteError when it is outside: a link out of the scanned tree must not
+        let ``fix`` rewrite someone else's file.
+        """
+        if path.is_symlink():
+            target = path.resolve()
+        else:
+            directory = self._directories.get(path.parent)
+            if directory is None:
+                directory = self._directories[path.parent] = path.parent.resolve()
+            target = directory / path.name
+        if not target.is_relative_to(self.root):
+            raise WriteError(f"{path}: symlink target {target} is outside {self.root}; not written")
+        return target
 
 
 def write_atomic(
@@ -53,7 +66,7 @@ def write_atomic(
     refused, never made writable. ``sync_directory=False`` leaves the fsync of the
     directory (which makes the rename durable) to the caller: one
     :func:`sync_directories` after many writes instead of one per file.
-    ``resolved``: ``path`` is already real (from :func:`resolve_target`).
+    ``resolved``: ``path`` is already real (from :class:`Targets`).
     """
     target = path if resolved else path.resolve()
     try:
@@ -133,7 +146,7 @@ def _replace(target: Path, data: bytes, info: os.stat_result) -> None:
 
 def sync_directories(paths: Iterable[Path]) -> None:
     """Make the renames of files written with ``sync_directory=False`` durable; ``paths``
-    are the real paths written (as :func:`resolve_target` gives them)."""
+    are the real paths written (as :class:`Targets` gives them)."""
     for directory in sorted({path.parent for path in paths}):
         with contextlib.suppress(OSError):
             _fsync_directory(directory)

@@ -243,9 +243,9 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     on = {rule.id for rule in rules}
     resolutions: dict[Reference, Resolution] = {}
     if options.fix:
-        from linter import rewrite
+        from linter import atomic, rewrite
 
-        real_root = options.cwd.resolve()
+        targets = atomic.Targets(options.cwd)
 
     def settle(index: int) -> tuple[list[Finding], FileFix | None]:
         """One file's findings and, with fix, its fix: run as soon as its images are known."""
@@ -259,7 +259,7 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
             formats=formats,
             update=options.update,
             dry_run=options.diff,
-            real_root=real_root,
+            targets=targets,
         )
         return found, fix
 

@@ -55,10 +55,10 @@ def fix_file(
     formats: FormatOptions,
     update: bool,
     dry_run: bool,
-    real_root: Path,
+    targets: atomic.Targets,
 ) -> FileFix:
     """Pin what ``findings`` (this file's) suggest, and write the file (or make its diff)
-    if it lies inside ``real_root`` (the scanned tree, resolved)."""
+    if it lies inside the tree ``targets`` allows."""
     rules = PIN_RULES | UPDATE_RULES if update else PIN_RULES
     chosen = [
         (finding, fixer.Pin(finding.occurrence, digest))
@@ -85,7 +85,7 @@ def fix_file(
         outcome.diff = diff.unified(file.display, file.text, result.text)
     else:
         try:
-            target = atomic.resolve_target(file.path, real_root)
+            target = targets(file.path)
             atomic.write_atomic(
                 target,
                 source.encode(result.text, file.encoding),

@@ -491,11 +491,13 @@ def _token_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
             return user if user == USERNAME and password == PASSWORD else None
 
         def _answer(self, method: str, scopes: list[str], user: str | None, grant: str | None):
+            # Logged before the answer leaves: a client holding the answer finds its request
+            # in the log (logged after, a test could read the log before this thread wrote it).
+            status = 401 if user is None else 200
+            server._log(TokenRequest(method, tuple(scopes), user, grant, status))
             if user is None:
-                status = 401
                 self._reply(401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad creds"}]})
             else:
-                status = 200
                 token = server.mint(user, scopes)
                 issued = datetime.datetime.now(datetime.timezone.utc).isoformat()
                 self._reply(
@@ -507,7 +509,6 @@ def _token_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
                         "issued_at": issued,
                     },
                 )
-            server._log(TokenRequest(method, tuple(scopes), user, grant, status))
 
         def do_GET(self) -> None:
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)

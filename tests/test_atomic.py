@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from linter.atomic import WriteError, resolve_target, sync_directories, write_atomic
+from linter.atomic import Targets, WriteError, sync_directories, write_atomic
 
 REPO = Path(__file__).resolve().parent.parent
 OLD = b"image: nginx:1.27\n"
@@ -112,22 +112,57 @@ def test_symlink_target_is_written_and_link_kept(tmp_path: Path, target: Path) -
         pytest.param("tree-sibling/x.yaml", False, id="prefix-lookalike"),
     ),
 )
-def test_resolve_target(tmp_path: Path, link_to: str, inside: bool) -> None:
+def test_targets_follow_file_links(tmp_path: Path, link_to: str, inside: bool) -> None:
     for name in ("tree/real.yaml", "tree/sub/deep.yaml", "outside.yaml", "tree-sibling/x.yaml"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(OLD)
     link = tmp_path / "tree" / "link.yaml"
     link.symlink_to(tmp_path / link_to)
-    tree = (tmp_path / "tree").resolve()
+    targets = Targets(tmp_path / "tree")
     if inside:
-        assert resolve_target(link, tree) == (tmp_path / link_to).resolve()
+        assert targets(link) == (tmp_path / link_to).resolve()
     else:
         with pytest.raises(WriteError, match="outside"):
-            resolve_target(link, tree)
+            targets(link)
 
 
-def test_plain_file_resolves_to_itself(tmp_path: Path, target: Path) -> None:
-    assert resolve_target(target, tmp_path.resolve()) == target.resolve()
+@pytest.mark.parametrize(
+    ("link_to", "inside"),
+    (
+        pytest.param("tree/real", True, id="directory-in-tree"),
+        pytest.param("elsewhere", False, id="directory-outside-tree"),
+    ),
+)
+def test_targets_follow_directory_links(tmp_path: Path, link_to: str, inside: bool) -> None:
+    """A linked directory is resolved (once per run) like a linked file."""
+    for directory in ("tree/real", "elsewhere"):
+        (tmp_path / directory).mkdir(parents=True)
+        (tmp_path / directory / "k.yaml").write_bytes(OLD)
+    (tmp_path / "tree" / "linked").symlink_to(tmp_path / link_to)
+    targets = Targets(tmp_path / "tree")
+    for name in ("k.yaml", "k.yaml"):  # the second from the run's cache
+        if inside:
+            assert (
+                targets(tmp_path / "tree" / "linked" / name)
+                == (tmp_path / link_to / name).resolve()
+            )
+        else:
+            with pytest.raises(WriteError, match="outside"):
+                targets(tmp_path / "tree" / "linked" / name)
+
+
+def test_plain_file_is_its_own_target(tmp_path: Path, target: Path) -> None:
+    assert Targets(tmp_path)(target) == target.resolve()
+
+
+def test_a_linked_root_holds_its_files(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "k.yaml").write_bytes(OLD)
+    (tmp_path / "root").symlink_to(tmp_path / "real")
+    assert (
+        Targets(tmp_path / "root")(tmp_path / "root" / "k.yaml")
+        == (tmp_path / "real" / "k.yaml").resolve()
+    )
 
 
 def test_failing_rename_leaves_old_content_and_no_temp_file(

@@ -8,7 +8,10 @@ mark and resumes without losing or reordering a byte; writes wait for the transp
 drain; ``is_readable`` (the pool's idle check) sees a server's close and unasked bytes
 but not TLS 1.3 session tickets; TLS verifies the CA and the host name; and httpx's
 pool over :class:`linter.registry.transport._Direct` reuses a live connection and
-drops a dead one.
+drops a dead one. Connections opened ahead (``warm``) are handed out before new ones,
+never when dead or to a caller binding its own local address, and closed or cancelled
+by ``close_spares`` (which ``_Direct.aclose`` calls); ``RoutingTransport.warm`` warms
+only the ``_Direct`` transport its requests will use.
 
 The sockets are real, on loopback, because what is under test is the interplay of the
 protocol with the event loop and the kernel: when a close or unasked bytes reach the
@@ -41,7 +44,8 @@ import pytest
 from registry_server import make_certificates
 
 from linter.registry import netio
-from linter.registry.transport import _Direct, pooled_transports
+from linter.registry.stats import RunStats
+from linter.registry.transport import RoutingTransport, _Direct, pooled_transports
 
 T = TypeVar("T")
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -269,12 +273,16 @@ def test_a_zero_connect_timeout_raises_connect_timeout() -> None:
     run(main())
 
 
-def test_an_unanswered_connection_raises_connect_timeout() -> None:
-    # Linux drops a SYN while the listen queue is full (unless tcp_abort_on_overflow), so
-    # a listener with backlog 0, one connection queued and none accepted never answers.
+def skip_unless_full_queues_drop_syns() -> None:
+    """Linux drops a SYN while the listen queue is full (unless tcp_abort_on_overflow), so
+    a listener with backlog 0, one connection queued and none accepted never answers."""
     overflow = Path("/proc/sys/net/ipv4/tcp_abort_on_overflow")
     if sys.platform != "linux" or not overflow.exists() or overflow.read_text().strip() != "0":
         pytest.skip("needs Linux dropping SYNs on a full listen queue")
+
+
+def test_an_unanswered_connection_raises_connect_timeout() -> None:
+    skip_unless_full_queues_drop_syns()
 
     async def main() -> None:
         with socket.socket() as listener:
@@ -507,6 +515,230 @@ def test_tls_verification_failures_raise_connect_error(
     run(main())
 
 
+# --- connections opened ahead (warm) ---------------------------------------------------------
+
+LOOPBACK = "127.0.0.1"
+
+
+def spares(backend: netio.AsyncioBackend, port: int) -> list[asyncio.Future[netio.Stream]]:
+    """The connections to 127.0.0.1:``port`` that ``backend`` holds opened ahead, oldest first."""
+    return list(backend._spare.get((LOOPBACK, port), ()))
+
+
+async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Send back what comes until the client closes."""
+    with contextlib.suppress(ConnectionError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+
+
+async def round_trip(stream: httpcore.AsyncNetworkStream) -> bytes:
+    """What an ``echo`` server sends back of a ping: proof the connection works."""
+    await stream.write(b"ping", timeout=GUARD)
+    return await stream.read(100, timeout=GUARD)
+
+
+def test_warmed_connections_are_handed_out_before_new_ones() -> None:
+    async def main() -> None:
+        async with serve(echo) as server:
+            backend = netio.AsyncioBackend()
+            backend.warm(LOOPBACK, server.port, 3)
+            while server.accepted < 3:  # all opened before anyone asks for a connection
+                await asyncio.sleep(0.005)
+            warmed = {writer.get_extra_info("peername") for writer in server.writers}
+            streams = []
+            try:
+                for _ in range(4):
+                    streams.append(await backend.connect_tcp(LOOPBACK, server.port, GUARD))
+                    assert await round_trip(streams[-1]) == b"ping"
+                # The first three are the warmed connections; only the fourth is new.
+                clients = [stream.get_extra_info("client_addr") for stream in streams]
+                assert set(clients[:3]) == warmed
+                assert clients[3] not in warmed
+                assert server.accepted == 4
+                assert spares(backend, server.port) == []
+            finally:
+                for stream in streams:
+                    await stream.aclose()
+
+    run(main())
+
+
+@pytest.mark.parametrize("behaviour", ["closes", "sends"])
+def test_a_spare_the_server_gave_up_on_is_closed_and_skipped(behaviour: str) -> None:
+    """A spare that the server closed, or sent unasked bytes on, while it waited is
+    readable: it is closed (the server reads the end) and a new connection is made."""
+
+    async def main() -> None:
+        first = True
+        dropped: asyncio.Future[bytes | str] = asyncio.get_running_loop().create_future()
+
+        async def give_up_on_the_first(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        ) -> None:
+            nonlocal first
+            if not first:
+                await echo(reader, writer)
+                return
+            first = False
+            if behaviour == "closes":
+                writer.close()
+                return
+            writer.write(b"unasked")
+            try:
+                dropped.set_result(await reader.read(100))
+            except ConnectionError as error:
+                dropped.set_result(type(error).__name__)
+
+        async with serve(give_up_on_the_first) as server:
+            backend = netio.AsyncioBackend()
+            backend.warm(LOOPBACK, server.port, 1)
+            (opening,) = spares(backend, server.port)
+            dead = await opening
+            while not dead.get_extra_info("is_readable"):  # the close or the bytes arrived
+                await asyncio.sleep(0.005)
+            stream = await backend.connect_tcp(LOOPBACK, server.port, timeout=GUARD)
+            try:
+                assert stream is not dead
+                assert await round_trip(stream) == b"ping"
+                assert server.accepted == 2
+                assert spares(backend, server.port) == []
+                assert dead.get_extra_info("socket").fileno() == -1  # closed, not leaked
+                if behaviour == "sends":
+                    assert await dropped == b""
+            finally:
+                await stream.aclose()
+
+    run(main())
+
+
+def test_spares_that_failed_leave_the_error_to_a_connection_of_its_own() -> None:
+    async def main() -> None:
+        # A bound socket that does not listen: every connection to it is refused.
+        with socket.socket() as bound:
+            bound.bind((LOOPBACK, 0))
+            port = bound.getsockname()[1]
+            backend = netio.AsyncioBackend()
+            backend.warm(LOOPBACK, port, 2)
+            with pytest.raises(httpcore.ConnectError):
+                await backend.connect_tcp(LOOPBACK, port, timeout=GUARD)
+            assert spares(backend, port) == []
+
+    run(main())
+
+
+def test_after_failed_spares_a_connection_of_its_own_can_succeed() -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        with socket.socket() as listener:
+            listener.bind((LOOPBACK, 0))
+            port = listener.getsockname()[1]
+            backend = netio.AsyncioBackend()
+            backend.warm(LOOPBACK, port, 2)
+            failed = spares(backend, port)
+            await asyncio.wait(failed)  # refused: nothing listened yet
+            assert all(isinstance(f.exception(), httpcore.ConnectError) for f in failed)
+            listener.listen(1)
+            listener.setblocking(False)
+            stream = await backend.connect_tcp(LOOPBACK, port, timeout=GUARD)
+            try:
+                connection, _ = await loop.sock_accept(listener)
+                with connection:
+                    connection.setblocking(False)
+                    await stream.write(b"ping", timeout=GUARD)
+                    assert await loop.sock_recv(connection, 100) == b"ping"
+            finally:
+                await stream.aclose()
+            with pytest.raises(BlockingIOError):  # that was the only connection
+                listener.accept()
+
+    run(main())
+
+
+def test_close_spares_closes_the_unused_and_cancels_the_unopened() -> None:
+    async def main() -> None:
+        reads: list[bytes | str] = []
+
+        async def note_first_read(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        ) -> None:
+            try:
+                reads.append(await reader.read(100))
+            except ConnectionError as error:
+                reads.append(type(error).__name__)
+
+        async with serve(note_first_read) as server:
+            backend = netio.AsyncioBackend()
+            backend.warm(LOOPBACK, server.port, 2)
+            await asyncio.wait(spares(backend, server.port))
+            while server.accepted < 2:
+                await asyncio.sleep(0.005)
+            backend.warm(LOOPBACK, server.port, 1)  # not started yet
+            pending = spares(backend, server.port)[-1]
+            await backend.close_spares()
+            await backend.close_spares()  # nothing left: harmless
+            assert pending.cancelled()
+            assert spares(backend, server.port) == []
+            await asyncio.gather(*server.handlers)  # the server read the end on both
+            assert reads == [b"", b""]
+            # Afterwards connections are new ones.
+            stream = await backend.connect_tcp(LOOPBACK, server.port, timeout=GUARD)
+            try:
+                await stream.write(b"fresh", timeout=GUARD)
+                while len(reads) < 3:
+                    await asyncio.sleep(0.005)
+                assert reads[2] == b"fresh"
+                assert server.accepted == 3
+            finally:
+                await stream.aclose()
+
+    run(main())
+
+
+def test_close_spares_cancels_a_connection_still_being_opened() -> None:
+    skip_unless_full_queues_drop_syns()
+
+    async def main() -> None:
+        with socket.socket() as listener:
+            listener.bind((LOOPBACK, 0))
+            listener.listen(0)
+            host, port = listener.getsockname()
+            with socket.create_connection((host, port), timeout=GUARD):
+                backend = netio.AsyncioBackend()
+                backend.warm(host, port, 1)
+                (opening,) = spares(backend, port)
+                await asyncio.sleep(0.05)  # its SYN is dropped: it stays unanswered
+                assert not opening.done()
+                await asyncio.wait_for(backend.close_spares(), 1)
+                assert opening.cancelled()
+
+    run(main())
+
+
+def test_a_given_local_address_never_takes_a_spare() -> None:
+    async def main() -> None:
+        async with serve(echo) as server:
+            backend = netio.AsyncioBackend()
+            backend.warm(LOOPBACK, server.port, 1)
+            (opening,) = spares(backend, server.port)
+            spare = await opening
+            bound = await backend.connect_tcp(
+                LOOPBACK, server.port, timeout=GUARD, local_address=LOOPBACK
+            )
+            try:
+                assert bound is not spare
+                assert await round_trip(bound) == b"ping"
+                assert server.accepted == 2
+                assert spares(backend, server.port) == [opening]  # still there for others
+                assert await backend.connect_tcp(LOOPBACK, server.port, GUARD) is spare
+            finally:
+                await bound.aclose()
+                await spare.aclose()
+
+    run(main())
+
+
 # --- the rest of the backend -----------------------------------------------------------------
 
 
@@ -558,3 +790,145 @@ def test_httpx_pool_over_netio(server_closes_idle: bool) -> None:
     assert [(r.status_code, r.content) for r in responses] == [(200, b"ok")] * 2
     assert all(isinstance(r.extensions["network_stream"], netio.Stream) for r in responses)
     assert accepted == (2 if server_closes_idle else 1)
+
+
+# --- warm connections through the transports ------------------------------------------------
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok"
+
+
+async def answer_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """HTTP/1.1 with keep-alive: 200 "ok" to every request, until the client closes."""
+    while True:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError:
+            return
+        writer.write(OK)
+        await writer.drain()
+
+
+def test_requests_at_once_over_a_warmed_direct_transport_take_the_spares() -> None:
+    """Four GETs in flight at once (the server answers none before all four arrived)
+    over three warmed connections: the three spares and one new connection."""
+
+    async def main() -> tuple[list[int], int]:
+        arrived = 0
+        all_in = asyncio.Event()
+
+        async def answer_all_at_once(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        ) -> None:
+            nonlocal arrived
+            while True:
+                try:
+                    await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    return
+                arrived += 1
+                if arrived == 4:
+                    all_in.set()
+                await all_in.wait()
+                writer.write(OK)
+                await writer.drain()
+
+        async with serve(answer_all_at_once) as server:
+            transport = pooled_transports((), 4)("http", f"127.0.0.1:{server.port}")
+            assert isinstance(transport, _Direct)
+            transport.warm(3)
+            url = f"http://127.0.0.1:{server.port}/v2/"
+            async with httpx.AsyncClient(transport=transport, trust_env=False) as client:
+                responses = await asyncio.gather(*(client.get(url) for _ in range(4)))
+            return [response.status_code for response in responses], server.accepted
+
+    statuses, accepted = run(main())
+    assert statuses == [200] * 4
+    assert accepted == 4  # 3 warmed + 1, not 3 + 4
+
+
+@pytest.mark.parametrize("closing", ["aclose", "async with"])
+def test_closing_a_warmed_direct_transport_closes_its_unused_spares(closing: str) -> None:
+    """Closed by ``aclose`` (as RoutingTransport does) or by leaving an AsyncClient's
+    ``async with`` (httpx then calls the transport's ``__aexit__``, not ``aclose``)."""
+
+    async def main() -> tuple[httpx.Response, int]:
+        async with serve(answer_ok) as server:
+            transport = pooled_transports((), 4)("http", f"127.0.0.1:{server.port}")
+            assert isinstance(transport, _Direct)
+            transport.warm(3)
+            while server.accepted < 3:
+                await asyncio.sleep(0.005)
+            url = f"http://127.0.0.1:{server.port}/v2/"
+            client = httpx.AsyncClient(transport=transport, trust_env=False)
+            if closing == "aclose":
+                response = await client.get(url)  # on the oldest spare
+                await transport.aclose()
+            else:
+                async with client:
+                    response = await client.get(url)
+            # answer_ok returns only on the end of its connection (anything else is an
+            # error serve raises): all three, the used one and the two spares, were closed.
+            await asyncio.gather(*server.handlers)
+            await client.aclose()
+            return response, server.accepted
+
+    response, accepted = run(main())
+    assert (response.status_code, response.content) == (200, b"ok")
+    assert accepted == 3  # the request took a spare: no connection of its own
+
+
+def test_routing_transport_warms_the_direct_transport_its_requests_use() -> None:
+    async def main() -> tuple[list[tuple[str, str]], int, int]:
+        made: list[tuple[str, str]] = []
+        pooled = pooled_transports((), 4)
+
+        def factory(scheme: str, authority: str) -> httpx.AsyncBaseTransport:
+            made.append((scheme, authority))
+            return pooled(scheme, authority)
+
+        async with serve(answer_ok) as server:
+            authority = f"127.0.0.1:{server.port}"
+            routing = RoutingTransport(factory, 4, 4, RunStats())
+            routing.warm("http", authority, 0)
+            routing.warm("http", authority, -1)
+            await asyncio.sleep(0.05)
+            unwarmed = server.accepted
+            routing.warm("http", authority, 1)
+            while server.accepted < 1:
+                await asyncio.sleep(0.005)
+            async with httpx.AsyncClient(transport=routing, trust_env=False) as client:
+                response = await client.get(f"http://{authority}/v2/")
+                assert response.status_code == 200
+            await asyncio.gather(*server.handlers)
+            return made, unwarmed, server.accepted
+
+    made, unwarmed, accepted = run(main())
+    assert unwarmed == 0
+    assert len(made) == 1  # the request went through the transport that was warmed
+    assert accepted == 1  # and took its spare
+
+
+def test_routing_transport_does_not_warm_other_transports() -> None:
+    calls: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200)
+
+    async def main() -> list[tuple[str, str]]:
+        made: list[tuple[str, str]] = []
+
+        def factory(scheme: str, authority: str) -> httpx.AsyncBaseTransport:
+            made.append((scheme, authority))
+            return httpx.MockTransport(record)
+
+        routing = RoutingTransport(factory, 4, 4, RunStats())
+        routing.warm("http", "Registry.Example:5000", 3)
+        routing.warm("https", "registry.example", 0)
+        await routing.aclose()
+        return made
+
+    made = run(main())
+    assert calls == []
+    # Warming names the transport as requests do: lower-cased, per scheme.
+    assert made == [("http", "registry.example:5000"), ("https", "registry.example")]

@@ -1,20 +1,24 @@
 """Against real ``docker-registry`` processes on loopback (tests/registry_server.py).
 
 Plain HTTP, TLS + Basic, and Bearer tokens from a token server: exact digests,
-platforms, auth failures, credential helpers, mirrors, and the request budget
-(acceptance: 200 tags in 200 repositories).
+platforms, auth failures, credential helpers, mirrors, the connections opened to a
+plain-HTTP registry, and the request budget (acceptance: 200 tags in 200 repositories).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import math
 import os
 import stat
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from conftest import RegistryEnv
@@ -27,12 +31,14 @@ from registry_server import (
     multi_platform,
 )
 
+from linter.config import Config
 from linter.model import ErrorKind
 from linter.reference import parse
-from linter.registry import RegistryOptions, resolve_with_stats
+from linter.registry import RegistryOptions, RunStats, resolve_all, resolve_with_stats
 from linter.registry.tokens import BATCH_SCOPES
 
 SETUPS = ("plain_registry", "basic_tls_registry", "token_registry")
+T = TypeVar("T")
 
 
 @pytest.mark.parametrize("setup", SETUPS)
@@ -222,6 +228,84 @@ def test_unreachable_registry(registry_env: RegistryEnv) -> None:
     assert error is not None and error.kind is ErrorKind.UNREACHABLE
     assert "after 4 attempts" in error.message
     assert list(stats.registries_failed) == [error.registry]
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy one direction until its end, then pass the end on."""
+    with contextlib.suppress(ConnectionError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+        writer.write_eof()
+
+
+async def counting_connections(target: int, work: Callable[[int], Awaitable[T]]) -> tuple[T, int]:
+    """``work(port)`` with a forwarder from 127.0.0.1:``port`` to 127.0.0.1:``target``, and
+    how many connections ``work`` made through it (all: even those closed unused)."""
+    connections = 0
+    handlers: list[asyncio.Task[None]] = []
+
+    async def forward(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        try:
+            server_r, server_w = await asyncio.open_connection("127.0.0.1", target)
+        except OSError:
+            client_w.close()
+            return
+        await asyncio.gather(_pipe(client_r, server_w), _pipe(server_r, client_w))
+        client_w.close()
+        server_w.close()
+
+    def note(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handlers.append(asyncio.ensure_future(forward(reader, writer)))
+
+    server = await asyncio.start_server(note, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        result = await work(port)
+        # One more connection, the test's own: connections are accepted in the order they
+        # were made, so once this one is answered every one before it was counted.
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /v2/ HTTP/1.1\r\nHost: registry\r\nConnection: close\r\n\r\n")
+        assert (await reader.read()).startswith(b"HTTP/1.1 200 OK")
+        writer.close()
+        await writer.wait_closed()
+        # Every client closed its connections: each forwarding ends with them.
+        await asyncio.wait_for(asyncio.gather(*handlers), 10)
+    finally:
+        server.close()
+        await server.wait_closed()
+    return result, connections - 1
+
+
+@pytest.mark.parametrize("count", [1, 3, 24])
+def test_plain_http_opens_no_more_connections_than_references_in_flight(
+    registry_env: RegistryEnv, plain_registry: Registry, count: int
+) -> None:
+    """Over plain HTTP (HTTP/1.1, a connection per request in flight) the client opens the
+    connections its waiting references will need as soon as the registry first answers:
+    never more than one per reference nor per_registry (16) in all, and a lone reference
+    gets its one connection only."""
+    images = {
+        f"connections/{count}/repo-{i:02d}": build_image(f"conn-{count}-{i}") for i in range(count)
+    }
+    plain_registry.push_many((repo, "1.0", image) for repo, image in images.items())
+    options = RegistryOptions.from_config(Config(), no_cache=True)
+    assert options.per_registry == 16
+    stats = RunStats()
+
+    async def resolve(port: int) -> dict[str, str | None]:
+        refs = [parse(f"127.0.0.1:{port}/{repo}:1.0") for repo in images]
+        answers = await resolve_all(refs, options, stats)
+        return {ref.path: answers[ref].digest for ref in refs}
+
+    digests, connections = asyncio.run(counting_connections(plain_registry.process.port, resolve))
+    assert digests == {repo: image.digest for repo, image in images.items()}
+    assert stats.registries_failed == {}
+    assert 1 <= connections <= min(16, count)
+    if count == 1:
+        assert connections == 1
 
 
 def test_two_hundred_repositories(

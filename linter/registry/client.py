@@ -89,8 +89,11 @@ class RegistryClient:
         self._stats = stats
         self._deadline = time.monotonic() + settings.deadline
         factory = transports or pooled_transports(settings.insecure, settings.per_registry)
+        self._routing = RoutingTransport(
+            factory, settings.concurrency, settings.per_registry, stats
+        )
         self._http = httpx.AsyncClient(
-            transport=RoutingTransport(factory, settings.concurrency, settings.per_registry, stats),
+            transport=self._routing,
             timeout=httpx.Timeout(settings.timeout),
             headers={"User-Agent": USER_AGENT},
             follow_redirects=True,
@@ -103,6 +106,8 @@ class RegistryClient:
         self._schemes: dict[str, str] = {}
         #: Set when the host's first request has an answer (or has failed).
         self._first_answer: dict[str, asyncio.Event] = {}
+        #: Requests waiting for their host's first answer.
+        self._waiting: dict[str, int] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._dead: dict[str, RegistryError] = {}
 
@@ -154,7 +159,11 @@ class RegistryClient:
                     answered.set()
                     if authority not in self._schemes:  # cancelled: the next request tries
                         del self._first_answer[authority]
-            await answered.wait()
+            self._waiting[authority] = self._waiting.get(authority, 0) + 1
+            try:
+                await answered.wait()
+            finally:
+                self._waiting[authority] -= 1
 
     async def _prepare(self, scheme: str, authority: str, path: str) -> None:
         """Get the request's token before it waits for a slot, when the host's challenge is
@@ -179,10 +188,18 @@ class RegistryClient:
             self._dead.setdefault(authority, exc)
 
     def _answered(self, authority: str, scheme: str) -> None:
-        """The host answered a request over ``scheme``: the requests waiting for it may go."""
+        """The host answered a request over ``scheme``: the requests waiting for it may go.
+
+        Over plain HTTP (HTTP/1.1: a connection per request in flight) the connections
+        they will need are opened now, while they get their tokens, one round trip each
+        that no longer delays their first requests."""
         self._schemes.setdefault(authority, scheme)
         answered = self._first_answer.get(authority)
-        if answered is not None:
+        if answered is not None and not answered.is_set():
+            if scheme == "http":
+                # The first request keeps the connection it was answered on.
+                wanted = min(self._settings.per_registry - 1, self._waiting.get(authority, 0))
+                self._routing.warm(scheme, authority, wanted)
             answered.set()
 
     async def _discover(

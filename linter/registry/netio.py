@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
@@ -232,6 +233,19 @@ async def _connecting(step: Awaitable[T], timeout: float | None) -> T:
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network backend on asyncio's transports (see the module's doc)."""
 
+    def __init__(self) -> None:
+        #: (host, port) -> connections being opened ahead (see warm), oldest first.
+        self._spare: dict[tuple[str, int], deque[asyncio.Future[Stream]]] = {}
+
+    def warm(self, host: str, port: int, count: int) -> None:
+        """Start opening ``count`` connections to ``host:port`` for :meth:`connect_tcp` to
+        hand out. Over HTTP/1.1 a pool opens a connection per request in flight, each a
+        round trip before its request can leave; opened while the requests still wait for
+        something else (their tokens), they are ready when the requests are."""
+        spare = self._spare.setdefault((host, port), deque())
+        for _ in range(count):
+            spare.append(asyncio.ensure_future(self._open(host, port, None, None)))
+
     async def connect_tcp(
         self,
         host: str,
@@ -240,16 +254,50 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        stream = None if local_address else await self._spare_stream(host, port, timeout)
+        if stream is None:
+            stream = await self._open(host, port, timeout, local_address)
+        sock = stream.get_extra_info("socket")
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+        return stream
+
+    async def _spare_stream(self, host: str, port: int, timeout: float | None) -> Stream | None:
+        """A connection opened ahead to ``host:port`` that is still good, if there is one."""
+        spare = self._spare.get((host, port))
+        while spare:
+            opening = spare.popleft()
+            try:
+                stream = await asyncio.wait_for(opening, timeout)
+            except asyncio.TimeoutError:
+                raise httpcore.ConnectTimeout("timed out connecting") from None
+            except httpcore.ConnectError:
+                continue  # a connection of our own will say why, or succeed
+            if not stream.get_extra_info("is_readable"):
+                return stream
+            await stream.aclose()  # closed by the server while it waited
+        return None
+
+    async def _open(
+        self, host: str, port: int, timeout: float | None, local_address: str | None
+    ) -> Stream:
         loop = asyncio.get_running_loop()
         factory: Callable[[], _Protocol] = _Protocol
         local = (local_address, 0) if local_address else None
         transport, protocol = await _connecting(
             loop.create_connection(factory, host, port, local_addr=local), timeout
         )
-        sock = transport.get_extra_info("socket")
-        for option in socket_options or ():
-            sock.setsockopt(*option)
         return Stream(protocol, transport)
+
+    async def close_spares(self) -> None:
+        """Close the connections opened ahead that no request took."""
+        opening = [future for spare in self._spare.values() for future in spare]
+        self._spare.clear()
+        for future in opening:
+            future.cancel()
+        for outcome in await asyncio.gather(*opening, return_exceptions=True):
+            if isinstance(outcome, Stream):
+                await outcome.aclose()
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

@@ -12,6 +12,7 @@ import asyncio
 import ssl
 import urllib.request
 from collections.abc import Callable, Collection
+from types import TracebackType
 
 import httpcore
 import httpx
@@ -38,7 +39,7 @@ def pooled_transports(insecure: Collection[str], per_host: int) -> TransportFact
         # before a local registry's first answer); a context without CAs fails closed.
         context = tls.ssl_context(authority, insecure) if secure else tls.no_trust_context()
         if proxy is None:
-            return _Direct(context, http2=secure, per_host=per_host)
+            return _Direct(context, authority, secure=secure, per_host=per_host)
         return httpx.AsyncHTTPTransport(
             verify=context,
             http2=secure,
@@ -58,15 +59,38 @@ class _Direct(httpx.AsyncHTTPTransport):
     would only build a pool to throw away). The registry tests run through it.
     """
 
-    def __init__(self, context: ssl.SSLContext, *, http2: bool, per_host: int) -> None:
+    def __init__(
+        self, context: ssl.SSLContext, authority: str, *, secure: bool, per_host: int
+    ) -> None:
+        host, port = tls.split_authority(authority)
+        self._origin = (host, port or (443 if secure else 80))
+        self._backend = netio.AsyncioBackend()
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=context,
             max_connections=per_host,
             max_keepalive_connections=per_host,
             keepalive_expiry=httpx.Limits().keepalive_expiry,
-            http2=http2,
-            network_backend=netio.AsyncioBackend(),
+            http2=secure,
+            network_backend=self._backend,
         )
+
+    def warm(self, count: int) -> None:
+        self._backend.warm(*self._origin, count)
+
+    async def aclose(self) -> None:
+        await self._backend.close_spares()
+        await super().aclose()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        # httpx's transport closes its pool here without calling aclose (and an
+        # AsyncClient used as a context manager closes its transport this way).
+        await self._backend.close_spares()
+        await super().__aexit__(exc_type, exc_value, traceback)
 
 
 class RoutingTransport(httpx.AsyncBaseTransport):
@@ -81,20 +105,29 @@ class RoutingTransport(httpx.AsyncBaseTransport):
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._stats = stats
 
-    def _for(self, url: httpx.URL) -> tuple[httpx.AsyncBaseTransport, asyncio.Semaphore]:
-        authority = url.netloc.decode("ascii").lower()
-        transport = self._transports.get((url.scheme, authority))
+    def _transport(self, scheme: str, authority: str) -> httpx.AsyncBaseTransport:
+        transport = self._transports.get((scheme, authority))
         if transport is None:
-            transport = self._transports[(url.scheme, authority)] = self._factory(
-                url.scheme, authority
-            )
+            transport = self._transports[(scheme, authority)] = self._factory(scheme, authority)
+        return transport
+
+    def _host_slots(self, authority: str) -> asyncio.Semaphore:
         slots = self._slots.get(authority)
         if slots is None:
             slots = self._slots[authority] = asyncio.Semaphore(self._per_host)
-        return transport, slots
+        return slots
+
+    def warm(self, scheme: str, authority: str, count: int) -> None:
+        """Open ``count`` connections to the origin ahead of the requests about to need
+        them (see :meth:`netio.AsyncioBackend.warm`); only where netio serves the origin."""
+        transport = self._transport(scheme, authority.lower())
+        if isinstance(transport, _Direct) and count > 0:
+            transport.warm(count)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        transport, host_slots = self._for(request.url)
+        authority = request.url.netloc.decode("ascii").lower()
+        transport = self._transport(request.url.scheme, authority)
+        host_slots = self._host_slots(authority)
         # The host's slot first: waiting for a busy host must not hold a global slot.
         async with host_slots, self._global:
             self._stats.requests += 1
