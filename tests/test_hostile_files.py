@@ -10,6 +10,7 @@ cannot be read, loop, are directories or FIFOs) run in-process.
 from __future__ import annotations
 
 import codecs
+import gc
 import hashlib
 import json
 import os
@@ -351,6 +352,26 @@ def test_fix_writes_only_what_it_can_read_and_keeps_the_encoding(
         digest = "sha256:" + hashlib.sha256(b"docker.io/library/nginx:1.27").hexdigest()
         expected = POD.format(n=0).replace("nginx:1.27", f"nginx:1.27@{digest}")
         assert after[name] == mark + expected.encode(encoding)
+
+
+def test_the_collector_spares_the_files_read_while_resolving_and_only_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """engine freezes what lives when resolution starts (gc.freeze) and unfreezes it after:
+    a program that calls main() keeps a collector that sees all its objects."""
+    frozen: list[int] = []
+
+    def resolve(refs: Iterable[Reference], options: RegistryOptions, on_answer: Any = None) -> Any:
+        frozen.append(gc.get_freeze_count())
+        return fake_registry(refs, options, on_answer)
+
+    (tmp_path / "pod.yaml").write_text(POD.format(n=0))
+    monkeypatch.setattr(registry, "resolve_with_stats", resolve)
+    monkeypatch.chdir(tmp_path)
+    assert main(["fix", "--no-cache", "pod.yaml"]) == 1
+    assert frozen and frozen[0] > 0
+    assert gc.get_freeze_count() == 0
+    capsys.readouterr()
 
 
 # --- files that change under our feet, or are not files ----------------------------------------
