@@ -165,26 +165,14 @@ def test_a_linked_root_holds_its_files(tmp_path: Path) -> None:
     )
 
 
-def test_failing_rename_leaves_old_content_and_no_temp_file(
-    target: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("call", ("replace", "write"))
+def test_a_failing_step_leaves_old_content_and_no_temp_file(
+    target: Path, monkeypatch: pytest.MonkeyPatch, call: str
 ) -> None:
-    def fail(source: str, destination: Path) -> None:
+    def fail(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("linter.atomic.os.replace", fail)
-    with pytest.raises(WriteError, match="No space left on device"):
-        write_atomic(target, NEW)
-    assert target.read_bytes() == OLD
-    assert _listing(target.parent) == ["k.yaml"]
-
-
-def test_failing_write_leaves_old_content_and_no_temp_file(
-    target: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def fail(fd: int, data: bytes) -> int:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("linter.atomic.os.write", fail)
+    monkeypatch.setattr(f"linter.atomic.os.{call}", fail)
     with pytest.raises(WriteError, match="No space left on device"):
         write_atomic(target, NEW)
     assert target.read_bytes() == OLD

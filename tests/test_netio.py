@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import os
 import socket
@@ -455,10 +456,7 @@ def test_aclose_twice_and_the_server_sees_the_end(tls: Tls | None) -> None:
         seen: asyncio.Future[bytes | str] = asyncio.get_running_loop().create_future()
 
         async def watch(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            try:
-                seen.set_result(await reader.read(100))
-            except ConnectionError as error:
-                seen.set_result(type(error).__name__)
+            seen.set_result(await first_read(reader))
 
         async with serve(watch, tls) as server:
             stream = await open_stream(server.port, tls)
@@ -525,6 +523,15 @@ def spares(backend: netio.AsyncioBackend, port: int) -> list[asyncio.Future[neti
     return list(backend._spare.get((LOOPBACK, port), ()))
 
 
+async def first_read(reader: asyncio.StreamReader) -> bytes | str:
+    """What the server reads first from a client: bytes (b"" at its end), or the name of
+    the error a reset raises."""
+    try:
+        return await reader.read(100)
+    except ConnectionError as error:
+        return type(error).__name__
+
+
 async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """Send back what comes until the client closes."""
     with contextlib.suppress(ConnectionError):
@@ -586,10 +593,7 @@ def test_a_spare_the_server_gave_up_on_is_closed_and_skipped(behaviour: str) -> 
                 writer.close()
                 return
             writer.write(b"unasked")
-            try:
-                dropped.set_result(await reader.read(100))
-            except ConnectionError as error:
-                dropped.set_result(type(error).__name__)
+            dropped.set_result(await first_read(reader))
 
         async with serve(give_up_on_the_first) as server:
             backend = netio.AsyncioBackend()
@@ -663,10 +667,7 @@ def test_close_spares_closes_the_unused_and_cancels_the_unopened() -> None:
         async def note_first_read(
             reader: asyncio.StreamReader, writer: asyncio.StreamWriter
         ) -> None:
-            try:
-                reads.append(await reader.read(100))
-            except ConnectionError as error:
-                reads.append(type(error).__name__)
+            reads.append(await first_read(reader))
 
         async with serve(note_first_read) as server:
             backend = netio.AsyncioBackend()
@@ -750,6 +751,31 @@ def test_sleep() -> None:
 # --- end to end through httpx ----------------------------------------------------------------
 
 
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok"
+
+
+async def answer_ok(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    *,
+    then_close: asyncio.Event | None = None,
+) -> None:
+    """HTTP/1.1 with keep-alive: 200 "ok" to every request, until the client closes; with
+    ``then_close``, the server closes after its first answer and sets the event."""
+    while True:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError:
+            return
+        writer.write(OK)
+        await writer.drain()
+        if then_close is not None:
+            writer.close()
+            await writer.wait_closed()
+            then_close.set()
+            return
+
+
 @pytest.mark.parametrize("server_closes_idle", [False, True])
 def test_httpx_pool_over_netio(server_closes_idle: bool) -> None:
     """Two GETs share a live keep-alive connection; a connection the server closed
@@ -758,22 +784,7 @@ def test_httpx_pool_over_netio(server_closes_idle: bool) -> None:
     async def main() -> tuple[list[httpx.Response], int]:
         closed = asyncio.Event()
 
-        async def http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            while True:
-                try:
-                    await reader.readuntil(b"\r\n\r\n")
-                except asyncio.IncompleteReadError:
-                    return
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok"
-                )
-                await writer.drain()
-                if server_closes_idle:
-                    writer.close()
-                    await writer.wait_closed()
-                    closed.set()
-                    return
-
+        http = functools.partial(answer_ok, then_close=closed if server_closes_idle else None)
         async with serve(http) as server:
             transport = pooled_transports((), 4)("http", f"127.0.0.1:{server.port}")
             assert type(transport) is _Direct
@@ -793,19 +804,6 @@ def test_httpx_pool_over_netio(server_closes_idle: bool) -> None:
 
 
 # --- warm connections through the transports ------------------------------------------------
-
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok"
-
-
-async def answer_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """HTTP/1.1 with keep-alive: 200 "ok" to every request, until the client closes."""
-    while True:
-        try:
-            await reader.readuntil(b"\r\n\r\n")
-        except asyncio.IncompleteReadError:
-            return
-        writer.write(OK)
-        await writer.drain()
 
 
 def test_requests_at_once_over_a_warmed_direct_transport_take_the_spares() -> None:
