@@ -889,6 +889,7 @@ def test_routing_transport_warms_the_direct_transport_its_requests_use() -> None
             routing = RoutingTransport(factory, 4, 4, RunStats())
             routing.warm("http", authority, 0)
             routing.warm("http", authority, -1)
+            assert made == []  # nothing to open: not even a transport is made
             await asyncio.sleep(0.05)
             unwarmed = server.accepted
             routing.warm("http", authority, 1)
@@ -922,7 +923,7 @@ def test_routing_transport_does_not_warm_other_transports() -> None:
 
         routing = RoutingTransport(factory, 4, 4, RunStats())
         routing.warm("http", "Registry.Example:5000", 3)
-        routing.warm("https", "registry.example", 0)
+        routing.warm("https", "registry.example", 2)
         await routing.aclose()
         return made
 

@@ -120,8 +120,10 @@ class RoutingTransport(httpx.AsyncBaseTransport):
     def warm(self, scheme: str, authority: str, count: int) -> None:
         """Open ``count`` connections to the origin ahead of the requests about to need
         them (see :meth:`netio.AsyncioBackend.warm`); only where netio serves the origin."""
+        if count <= 0:
+            return
         transport = self._transport(scheme, authority.lower())
-        if isinstance(transport, _Direct) and count > 0:
+        if isinstance(transport, _Direct):
             transport.warm(count)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
