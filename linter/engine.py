@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from linter import discovery, extract, source, suppress
 from linter.config import Config, ConfigError
 from linter.extract.options import FormatOptions
-from linter.model import Finding, Resolution, SourceText
+from linter.model import Finding, Occurrence, Resolution, SourceText
 from linter.pipeline import Pipeline
 from linter.reference import InvalidReference, Reference, parse
 from linter.report import FileError, Report
@@ -82,6 +82,15 @@ def _parse_reference(text: str) -> tuple[Reference | None, str | None]:
 
 def _ignored_image(ref: Reference, patterns: tuple[str, ...]) -> bool:
     return any(fnmatchcase(str(ref), p) or fnmatchcase(ref.name, p) for p in patterns)
+
+
+def _reference_of(occ: Occurrence, config: Config) -> tuple[Reference | None, str | None] | None:
+    """The occurrence's reference (None when dynamic or invalid) and why it is invalid;
+    None when configuration ignores the image."""
+    ref, invalid = _parse_reference(occ.image) if occ.dynamic is None else (None, None)
+    if ref is not None and _ignored_image(ref, config.ignore_images):
+        return None
+    return ref, invalid
 
 
 def _per_file_ignored(config: Config, path: str) -> set[str]:
@@ -177,9 +186,10 @@ def _evaluate(
     suppressions = suppress.parse(file.text)
     skip = _per_file_ignored(config, file.display)
     for occ in file.occurrences:
-        ref, invalid = _parse_reference(occ.image) if occ.dynamic is None else (None, None)
-        if ref is not None and _ignored_image(ref, config.ignore_images):
+        named = _reference_of(occ, config)
+        if named is None:
             continue
+        ref, invalid = named
         subject = Subject(occ, ref, invalid, resolutions.get(ref) if ref else None, config)
         for rule in rules:
             if rule.check is None or rule.id in skip:
@@ -223,11 +233,9 @@ def _suppress_file_findings(findings: list[Finding], files: Sequence[SourceText]
 def _refs_of(file: SourceText, config: Config) -> set[Reference]:
     """The references in ``file`` to resolve: valid, static, not ignored."""
     return {
-        ref
+        named[0]
         for occ in file.occurrences
-        if occ.dynamic is None
-        for ref in [_parse_reference(occ.image)[0]]
-        if ref is not None and not _ignored_image(ref, config.ignore_images)
+        if (named := _reference_of(occ, config)) is not None and named[0] is not None
     }
 
 
@@ -257,26 +265,23 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     online = not options.offline and (any(rule.online for rule in rules) or options.fix)
     on = {rule.id for rule in rules}
     resolutions: dict[Reference, Resolution] = {}
+    fix: Callable[[SourceText, list[Finding]], FileFix] | None = None
     if options.fix:
         from linter import atomic, rewrite
 
-        targets = atomic.Targets(options.cwd)
+        fix = functools.partial(
+            rewrite.fix_file,
+            formats=formats,
+            update=options.update,
+            dry_run=options.diff,
+            targets=atomic.Targets(options.cwd),
+        )
 
     def settle(index: int) -> tuple[list[Finding], FileFix | None]:
         """One file's findings and, with fix, its fix: run as soon as its images are known."""
         file = files[index]
         found = _evaluate(file, rules, resolutions, config)
-        if not options.fix:
-            return found, None
-        fix = rewrite.fix_file(
-            file,
-            found,
-            formats=formats,
-            update=options.update,
-            dry_run=options.diff,
-            targets=targets,
-        )
-        return found, fix
+        return found, fix(file, found) if fix is not None else None
 
     registry_problems: tuple[str, ...] = ()
     spared = _collector_spares_what_lives() if online else contextlib.nullcontext()
@@ -295,7 +300,9 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     errors = [FileError(path, reason) for path, reason in problems]
     fixed: tuple[str, ...] = ()
     diffs: tuple[str, ...] = ()
-    if options.fix:
+    if fix is not None:
+        from linter import rewrite
+
         result = rewrite.combine(findings, [fix for _, fix in settled if fix is not None])
         findings, fixed, diffs = result.findings, result.fixed_files, result.diffs
         errors += result.errors

@@ -50,8 +50,7 @@ class Pipeline(Generic[T]):
     def results(self) -> list[T]:
         """Every file's result. The caller's thread, idle from here on, shares what is left
         with the worker: each file still queued (or never started: nothing answered, or no
-        answer in time) is done here; writing a file is mostly system calls, which release
-        the GIL, so two threads finish the queue sooner than one."""
+        answer in time) is done here, while the worker's system calls release the GIL."""
         done: dict[int, T] = {}
         for index in range(self._count):
             future = self._started.get(index)

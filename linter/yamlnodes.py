@@ -152,8 +152,9 @@ def collector_paused() -> Iterator[None]:
     """The cyclic collector off while a file's nodes live (compose them and walk them in
     here). Composition allocates many small nodes and no cycles: the collector's passes
     over them cost more than the parse on big files (10 MB: 16 s -> 5 s), and reference
-    counting frees them when they are dropped. Not ``gc.freeze()``: while ``fix`` writes
-    files the event loop is making garbage in another thread, and frozen it would stay."""
+    counting frees them when they are dropped. Not a ``gc.freeze()`` per file: while
+    ``fix`` writes files the event loop makes garbage in another thread, and it would be
+    frozen too (the engine freezes once, before the event loop starts)."""
     collecting = gc.isenabled()
     gc.disable()
     try:

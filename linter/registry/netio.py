@@ -131,10 +131,25 @@ def _expire(future: asyncio.Future[Any]) -> None:
         future.set_exception(TimeoutError())
 
 
+#: httpcore's names for the connection's details -> asyncio's.
+_EXTRA_INFO = {
+    "ssl_object": "ssl_object",
+    "client_addr": "sockname",
+    "server_addr": "peername",
+    "socket": "socket",
+}
+
+
 class Stream(httpcore.AsyncNetworkStream):
-    def __init__(self, protocol: _Protocol, transport: asyncio.Transport) -> None:
+    def __init__(self, protocol: _Protocol) -> None:
         self._protocol = protocol
-        self._transport = transport
+
+    @property
+    def _transport(self) -> asyncio.Transport:
+        # The protocol's: after start_tls it is the TLS transport.
+        transport = self._protocol.transport
+        assert transport is not None  # set when the connection is made
+        return transport
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         protocol = self._protocol
@@ -205,19 +220,14 @@ class Stream(httpcore.AsyncNetworkStream):
         if secured is None:
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
         self._protocol.transport = secured
-        return Stream(self._protocol, secured)
+        return Stream(self._protocol)
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable":
             protocol = self._protocol
             return bool(protocol.buffer) or protocol.eof or self._transport.is_closing()
-        names = {
-            "ssl_object": "ssl_object",
-            "client_addr": "sockname",
-            "server_addr": "peername",
-            "socket": "socket",
-        }
-        return self._transport.get_extra_info(names[info]) if info in names else None
+        name = _EXTRA_INFO.get(info)
+        return None if name is None else self._transport.get_extra_info(name)
 
 
 async def _connecting(step: Awaitable[T], timeout: float | None) -> T:
@@ -284,10 +294,10 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         loop = asyncio.get_running_loop()
         factory: Callable[[], _Protocol] = _Protocol
         local = (local_address, 0) if local_address else None
-        transport, protocol = await _connecting(
+        _, protocol = await _connecting(
             loop.create_connection(factory, host, port, local_addr=local), timeout
         )
-        return Stream(protocol, transport)
+        return Stream(protocol)
 
     async def close_spares(self) -> None:
         """Close the connections opened ahead that no request took."""
