@@ -100,8 +100,9 @@ class HostileRegistry:
         return f"{self.host}/{behaviour}:{tag}"
 
     def requests_to(self, behaviour: str) -> list[Seen]:
+        """The requests for ``behaviour``: its manifests, its token endpoint, its redirects."""
         with self._lock:
-            return [s for s in self.seen if f"/{behaviour}/" in s.path]
+            return [s for s in self.seen if _behaviour(s.path) == behaviour]
 
     def _record(self, seen: Seen) -> None:
         with self._lock:
@@ -125,8 +126,12 @@ class _Request:
 
     @property
     def behaviour(self) -> str:
-        match = re.match(r"/(?:v2|token|elsewhere)/([a-z-]+)", self.path)
-        return match.group(1) if match else ""
+        return _behaviour(self.path)
+
+
+def _behaviour(path: str) -> str:
+    match = re.match(r"/(?:v2|token|elsewhere)/([a-z-]+)", path)
+    return match.group(1) if match else ""
 
 
 class _Closed(Exception):

@@ -1,10 +1,11 @@
-"""Hostile files: each gets correct findings or one clear IMG000 or skip, in bounded time and
-memory, and ``fix`` never writes the ones it cannot read.
+"""Hostile files: each gets correct findings or one clear IMG000 or skip, in bounded memory,
+and ``fix`` never writes the ones it cannot read.
 
 Every input is generated in a temporary directory at test time (nothing big is
 committed). The table runs ``imagepin check --offline`` in a subprocess per file,
 which measures the run's own peak memory; the special cases (files that vanish,
-cannot be read, loop, are directories or FIFOs) run in-process.
+cannot be read, loop, are directories or FIFOs) run in-process. No test reads the clock: a
+hang is pytest-timeout's to catch, and speed is benchmarks/'.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,7 +34,6 @@ from linter.registry import RegistryOptions, RunStats
 from linter.yamlnodes import Parsed, YamlSyntaxError
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{n}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n"
-SECONDS = 30
 MEGABYTES = 512
 
 
@@ -271,7 +270,6 @@ def test_limits_are_where_the_docs_say(text: str, refused: str | None) -> None:
 @dataclass(frozen=True)
 class Run:
     document: dict[str, Any]
-    seconds: float
     megabytes: float
 
 
@@ -279,16 +277,14 @@ def check_in_subprocess(path: Path) -> Run:
     """``imagepin check --offline --format json -v PATH``, with the run's peak memory."""
     out, err = path.parent / f"{path.name}.out", path.parent / f"{path.name}.err"
     command = [sys.executable, "-m", "linter", "check", "--offline", "--format", "json", "-v"]
-    started = time.monotonic()
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
             [*command, path.name], cwd=path.parent, stdout=stdout, stderr=stderr
         )
         _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.monotonic() - started
     assert os.waitstatus_to_exitcode(status) in (0, 1), err.read_text()
     assert err.read_text() == ""
-    return Run(json.loads(out.read_text()), seconds, usage.ru_maxrss / 1024)
+    return Run(json.loads(out.read_text()), usage.ru_maxrss / 1024)
 
 
 def summary(findings: Iterable[dict[str, Any]]) -> dict[str, int]:
@@ -306,7 +302,7 @@ def test_check_gives_findings_or_one_clear_message(case: Case, tmp_path: Path) -
     assert all(case.words in message for message in messages), messages
     # Messages stay readable, whatever the file holds.
     assert all(len(f["message"]) < 500 for f in findings)
-    assert run.seconds < SECONDS and run.megabytes < MEGABYTES, (run.seconds, run.megabytes)
+    assert run.megabytes < MEGABYTES, run.megabytes
 
 
 # --- fix never writes what it cannot read; what it can read, it fixes exactly -----------------
@@ -337,9 +333,7 @@ def test_fix_writes_only_what_it_can_read_and_keeps_the_encoding(
     before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
     monkeypatch.setattr(registry, "resolve_with_stats", fake_registry)
     monkeypatch.chdir(tmp_path)
-    started = time.monotonic()
     assert main(["fix", "--no-cache", "--format", "json", *sorted(before)]) == 1
-    assert time.monotonic() - started < 60
     document = json.loads(capsys.readouterr().out)
     after = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
     changed = {name for name in before if after[name] != before[name]}

@@ -1,4 +1,5 @@
-"""Hostile registries: every misbehaviour ends in a clear error, in bounded time, never in a pin.
+"""Hostile registries: every misbehaviour ends in a clear error after a bounded number of
+requests, never in a pin.
 
 Most exchanges run against tests/hostile_server.py, a registry on a real loopback
 socket that lies, stalls, floods and redirects on purpose; the size cap is also
@@ -6,13 +7,15 @@ checked in-process with httpx.MockTransport. The protocol-level cases that
 tests/test_registry_client.py already covers with a FakeRegistry (digest header
 checks, redirect loops, realm validation, 429 with Retry-After, the deadline) are
 not repeated here.
+
+No test here reads the clock: "bounded" is measured in requests the server saw and in
+the deadline's message; a hang is pytest-timeout's to catch, and speed is benchmarks/'.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -54,13 +57,12 @@ def resolve(
     deadline: float = 20.0,
     retry: RetryPolicy = FAST,
     environ: dict[str, str] | None = None,
-) -> tuple[dict[str, Resolution], RunStats, float]:
+) -> tuple[dict[str, Resolution], RunStats]:
     """Resolve over real sockets with the machine's credentials and proxies out of the way."""
     settings = ClientSettings(timeout=timeout, deadline=deadline, retry=retry)
     store = CredentialStore(environ or {"HOME": "/nonexistent", "XDG_RUNTIME_DIR": "/nonexistent"})
     stats = RunStats()
     options = RegistryOptions(timeout=timeout, deadline=deadline)
-    started = time.monotonic()
     answers = asyncio.run(
         resolve_references(
             [parse(ref) for ref in refs],
@@ -69,8 +71,7 @@ def resolve(
             lambda s: RegistryClient(settings, s, credentials=store),
         )
     )
-    elapsed = time.monotonic() - started
-    return {ref: answers[parse(ref)] for ref in refs}, stats, elapsed
+    return {ref: answers[parse(ref)] for ref in refs}, stats
 
 
 def failure(resolution: Resolution) -> tuple[ErrorKind, str]:
@@ -80,45 +81,52 @@ def failure(resolution: Resolution) -> tuple[ErrorKind, str]:
 
 
 def test_the_server_can_also_behave(hostile: HostileRegistry) -> None:
-    answers, _, _ = resolve([hostile.ref("ok")])
+    answers, _ = resolve([hostile.ref("ok")])
     assert answers[hostile.ref("ok")].digest == IMAGE.digest
 
 
 @pytest.mark.parametrize(
-    ("behaviour", "kind", "words", "seconds"),
+    ("behaviour", "kind", "words", "exchanges"),
     [
         ("lying-digest", ErrorKind.INVALID, "disagrees with the manifest body", 2),
-        ("huge", ErrorKind.INVALID, "larger than 4 MiB; refused", 3),
-        ("huge-chunked", ErrorKind.INVALID, "larger than 4 MiB; refused", 3),
+        ("huge", ErrorKind.INVALID, "larger than 4 MiB; refused", 2),
+        ("huge-chunked", ErrorKind.INVALID, "larger than 4 MiB; refused", 2),
         ("gzip-bomb", ErrorKind.INVALID, "compressed (Content-Encoding: gzip)", 2),
+        # Exchanges: requests a resolution makes without retries (HEAD, then GET or a token;
+        # a redirect loop is 21 requests, as httpx follows 20 redirects).
         # A byte every 50 ms never trips a per-read timeout: the exchange's own limit does.
-        ("slow-headers", ErrorKind.UNREACHABLE, "timed out (ReadTimeout) (after 2 attempts)", 5),
-        ("slow-body", ErrorKind.UNREACHABLE, "timed out (ReadTimeout) (after 2 attempts)", 5),
-        ("silent", ErrorKind.UNREACHABLE, "timed out (ReadTimeout) (after 2 attempts)", 5),
-        ("reset", ErrorKind.UNREACHABLE, "(after 2 attempts)", 2),
-        ("redirect-loop", ErrorKind.INVALID, "Exceeded maximum allowed redirects", 2),
-        ("redirect-chain", ErrorKind.INVALID, "Exceeded maximum allowed redirects", 2),
+        ("slow-headers", ErrorKind.UNREACHABLE, "timed out (ReadTimeout) (after 2 attempts)", 1),
+        ("slow-body", ErrorKind.UNREACHABLE, "timed out (ReadTimeout) (after 2 attempts)", 2),
+        ("silent", ErrorKind.UNREACHABLE, "timed out (ReadTimeout) (after 2 attempts)", 1),
+        ("reset", ErrorKind.UNREACHABLE, "(after 2 attempts)", 1),
+        ("redirect-loop", ErrorKind.INVALID, "Exceeded maximum allowed redirects", 21),
+        ("redirect-chain", ErrorKind.INVALID, "Exceeded maximum allowed redirects", 21),
         ("bad-json", ErrorKind.INVALID, "manifest is not JSON", 2),
         ("wrong-type", ErrorKind.INVALID, "unsupported manifest media type", 2),
-        ("rate-limited", ErrorKind.UNREACHABLE, "HTTP 429", 2),
-        ("server-error", ErrorKind.UNREACHABLE, "HTTP 500", 2),
+        ("rate-limited", ErrorKind.UNREACHABLE, "HTTP 429", 1),
+        ("server-error", ErrorKind.UNREACHABLE, "HTTP 500", 1),
         ("token-garbage", ErrorKind.AUTH, "token response is not JSON", 2),
-        ("token-huge", ErrorKind.INVALID, "larger than 4 MiB; refused", 3),
-        ("token-slow", ErrorKind.UNREACHABLE, "timed out (ReadTimeout)", 5),
-        ("realm-link-local", ErrorKind.AUTH, "refusing token realm http://169.254.169.254/", 2),
-        ("realm-link-local-https", ErrorKind.AUTH, "a link-local address", 2),
-        ("realm-decimal", ErrorKind.AUTH, "a link-local address", 2),
-        ("realm-public-http", ErrorKind.AUTH, "must be https on a public host", 2),
+        ("token-huge", ErrorKind.INVALID, "larger than 4 MiB; refused", 2),
+        ("token-slow", ErrorKind.UNREACHABLE, "timed out (ReadTimeout)", 2),
+        ("realm-link-local", ErrorKind.AUTH, "refusing token realm http://169.254.169.254/", 1),
+        ("realm-link-local-https", ErrorKind.AUTH, "a link-local address", 1),
+        ("realm-decimal", ErrorKind.AUTH, "a link-local address", 1),
+        ("realm-public-http", ErrorKind.AUTH, "must be https on a public host", 1),
     ],
 )
 def test_misbehaviour_is_a_clear_error(
-    hostile: HostileRegistry, behaviour: str, kind: ErrorKind, words: str, seconds: float
+    hostile: HostileRegistry, behaviour: str, kind: ErrorKind, words: str, exchanges: int
 ) -> None:
     ref = hostile.ref(behaviour)
-    answers, _, elapsed = resolve([ref])
+    before = len(hostile.requests_to(behaviour))
+    answers, _ = resolve([ref])
     got_kind, message = failure(answers[ref])
     assert (got_kind, words in message) == (kind, True), message
-    assert elapsed < seconds
+    # Bounded: each exchange is tried at most FAST.attempts times, plus the first one's probe
+    # over plain HTTP (tests/hostile_server.py records no TLS attempt). A timeout that trips
+    # on a busy machine costs an attempt, never more than that.
+    sent = len(hostile.requests_to(behaviour)) - before
+    assert 1 <= sent <= exchanges * (1 + FAST.attempts), sent
 
 
 @pytest.mark.parametrize("behaviour", ["huge", "huge-chunked", "token-huge"])
@@ -138,7 +146,7 @@ def test_redirect_to_another_host_drops_the_credentials(hostile: HostileRegistry
     auths = {hostile.host: {"username": USERNAME, "password": PASSWORD}}
     environ = {"HOME": "/nonexistent", "DOCKER_AUTH_CONFIG": json.dumps({"auths": auths})}
     ref = hostile.ref("redirect-away")
-    answers, _, _ = resolve([ref], environ=environ)
+    answers, _ = resolve([ref], environ=environ)
     # The HEAD has no digest: the GET follows the redirect, and the body is hashed.
     assert answers[ref].digest == IMAGE.digest
     away = [seen for seen in hostile.seen if seen.path.startswith("/elsewhere/")]
@@ -150,11 +158,13 @@ def test_slow_loris_is_bounded_by_the_run_deadline_with_production_timeouts(
     hostile: HostileRegistry,
 ) -> None:
     ref = hostile.ref("slow-body")
-    answers, stats, elapsed = resolve([ref], timeout=10.0, deadline=1.5, retry=RetryPolicy())
+    before = len(hostile.requests_to("slow-body"))
+    answers, stats = resolve([ref], timeout=10.0, deadline=1.5, retry=RetryPolicy())
     kind, message = failure(answers[ref])
     assert kind is ErrorKind.UNREACHABLE
     assert message == "no answer within the run's deadline of 1.5s"
-    assert elapsed < 4
+    # No retry: the next attempt would have come after the 10 s read timeout, past the deadline.
+    assert len(hostile.requests_to("slow-body")) - before <= 2
     assert hostile.host in stats.registries_failed
 
 
@@ -162,12 +172,13 @@ def test_a_429_storm_ends_at_the_deadline(hostile: HostileRegistry) -> None:
     """Thirty references, a registry that always says 429 and Retry-After: 1, production retries."""
     refs = [hostile.ref("rate-limited", f"v{index}") for index in range(30)]
     before = len(hostile.requests_to("rate-limited"))
-    answers, _, elapsed = resolve(refs, timeout=5.0, deadline=3.0, retry=RetryPolicy())
-    assert elapsed < 6
+    answers, _ = resolve(refs, timeout=5.0, deadline=3.0, retry=RetryPolicy())
     for ref in refs:
         kind, message = failure(answers[ref])
         assert kind is ErrorKind.UNREACHABLE
-        assert "429" in message or "deadline" in message
+        # "HTTP 429; no time left to retry before the deadline", or, on a machine too busy to
+        # send the first attempt in time, "no answer within the run's deadline of 3.0s".
+        assert "deadline" in message, message
     # Bounded retries: at most four attempts per reference.
     assert len(hostile.requests_to("rate-limited")) - before <= 4 * len(refs)
 
@@ -274,9 +285,7 @@ def test_check_and_fix_report_every_image_and_write_nothing(
     monkeypatch.setattr(registry, "resolve_with_stats", quick)
     monkeypatch.chdir(tmp_path)
     for command in ("check", "fix"):
-        started = time.monotonic()
         code = main([command, "--no-cache", "--format", "json", "pod.yaml"])
-        assert time.monotonic() - started < 25
         assert code == 1
         document = json.loads(capsys.readouterr().out)
         unreachable = {f["image"]: f for f in document["findings"] if f["rule"] == "IMG011"}

@@ -13,10 +13,8 @@ import json
 import math
 import os
 import stat
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -221,9 +219,7 @@ def test_unreachable_registry(registry_env: RegistryEnv) -> None:
     from registry_server import free_port
 
     ref = parse(f"127.0.0.1:{free_port()}/app:1")
-    started = time.monotonic()
     answers, stats = resolve_with_stats([ref], RegistryOptions(timeout=2))
-    assert time.monotonic() - started < 15
     error = answers[ref].error
     assert error is not None and error.kind is ErrorKind.UNREACHABLE
     assert "after 4 attempts" in error.message
@@ -325,9 +321,7 @@ def test_two_hundred_repositories(
     mark, token_mark = token_registry.mark(), server.mark()
     options = RegistryOptions(cache_dir=tmp_path / "cache")
 
-    started = time.monotonic()
     answers, stats = resolve_with_stats(refs, options)
-    elapsed = time.monotonic() - started
 
     assert {str(r.reference): r.digest for r in answers.values()} == {
         str(ref): images[ref.path].digest for ref in refs
@@ -348,20 +342,7 @@ def test_two_hundred_repositories(
     assert (stats.requests, stats.token_requests) == (len(log) + len(tokens), len(tokens))
 
     mark, token_mark = token_registry.mark(), server.mark()
-    started = time.monotonic()
     again, warm = resolve_with_stats(refs, options)
-    warm_elapsed = time.monotonic() - started
     assert again == answers
     assert token_registry.requests(mark) == [] and server.requests_since(token_mark) == []
     assert (warm.requests, warm.token_requests, warm.cache_hits) == (0, 0, count)
-
-    cold = replace(options, cache_dir=None)
-    started = time.monotonic()
-    resolve_with_stats(refs, cold)
-    cold_again = time.monotonic() - started
-    print(
-        f"\n200 tags / 200 repositories (token registry): {len(manifest_requests)} manifest requests "
-        f"({len(refused)} refused), {len(tokens)} token requests (max {max(per_repository.values())} "
-        f"per repository); first run {elapsed:.2f}s, warm cache {warm.requests} requests "
-        f"in {warm_elapsed:.3f}s, no cache {cold_again:.2f}s"
-    )

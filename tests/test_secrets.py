@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import stat
-import time
 from pathlib import Path
 
 import pytest
@@ -207,9 +206,7 @@ def test_a_hanging_helper_is_killed_at_its_timeout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = install_helper(tmp_path, monkeypatch, "exec sleep 60")
-    started = time.monotonic()
     with pytest.raises(CredentialError, match=r"docker-credential-hostile timed out after 0.5s"):
         asyncio.run(run_helper("hostile", "registry.example", timeout=0.5))
-    assert time.monotonic() - started < 5
     with pytest.raises(ProcessLookupError):
         os.kill(int(files["pid"].read_text()), 0)
