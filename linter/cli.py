@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import importlib
 import os
 import sys
@@ -31,19 +32,21 @@ COMMANDS = {
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``command``, only that command's module is imported (start-up cost)."""
-    from linter.commands.common import options_parser
-
     parser = argparse.ArgumentParser(
         prog="imagepin",
         description="Pin every container image in your GitOps repository to a digest, "
         "and verify the pins.",
+        epilog="`imagepin PATH ...` is `imagepin check PATH ...`;\n"
+        "`imagepin COMMAND --help` lists a command's options.\n\n"
+        "examples:\n  imagepin check --offline .\n  imagepin fix deploy/\n"
+        "  imagepin resolve nginx:1.27\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"imagepin {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    parents = [options_parser()]
     names = [COMMANDS[command]] if command else list(dict.fromkeys(COMMANDS.values()))
     for name in names:
-        importlib.import_module(f"linter.commands.{name}").add_parser(subparsers, parents)
+        importlib.import_module(f"linter.commands.{name}").add_parser(subparsers)
     return parser
 
 
@@ -59,13 +62,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     _leave(_run(sys.argv[1:]))
 
 
+def unknown_command(word: str) -> str:
+    """The usage error for a first argument that is neither a command nor a path."""
+    close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.6)
+    hint = f"did you mean `{close[0]}`?" if close else f"commands: {', '.join(COMMANDS)}"
+    return f"{word!r} is neither a command nor an existing path: {hint}"
+
+
 def _run(argv: Sequence[str]) -> int:
     args_list = list(argv)
-    # `imagepin PATH` is `imagepin check PATH`.
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
+        first = args_list[0] if args_list else "-"
+        # `imagepin PATH` is `imagepin check PATH`; a mistyped command is not a path.
+        if not first.startswith("-") and not os.path.lexists(first):
+            build_parser().print_usage(sys.stderr)
+            sys.stderr.write(f"imagepin: error: {unknown_command(first)}\n")
+            return 2
         args_list.insert(0, "check")
     command = args_list[0] if args_list[0] in COMMANDS else None
-    args = build_parser(command).parse_args(args_list)
+    try:
+        args = _parse(build_parser(command), args_list)
+    except SystemExit as exc:  # --help, --version, or a usage error (2) argparse printed
+        return int(exc.code or 0)
     try:
         result: int = args.func(args)
     except KeyboardInterrupt:
@@ -77,6 +95,16 @@ def _run(argv: Sequence[str]) -> int:
         sys.stderr.write(f"imagepin: internal error: {type(exc).__name__}: {exc}\n")
         return 2
     return result
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse; an option the command does not take is reported with the command's usage
+    (argparse would show the top level's, which names no option)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        (commands,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def _leave(status: int) -> NoReturn:

@@ -13,7 +13,6 @@ from fake_github import FakeGitHub, serve
 from report_factory import GOLDEN, assert_golden
 
 from linter.commands import comment
-from linter.commands.common import options_parser
 from linter.fixer import Pin, fix_text
 from linter.github import report_file
 from linter.report import markdown
@@ -47,7 +46,7 @@ def patches(repo: Path) -> dict[str, str | None]:
 
 def run_comment(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="imagepin")
-    comment.add_parser(parser.add_subparsers(), [options_parser()])
+    comment.add_parser(parser.add_subparsers())
     args = parser.parse_args(["comment", *argv])
     status: int = args.func(args)
     return status

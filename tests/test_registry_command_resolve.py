@@ -144,11 +144,9 @@ def test_resolve_failures_exit_1_and_keep_the_rest(
     ("args", "message"),
     [
         (["resolve", "app/Upper:1"], "repository name must be lowercase"),
-        (["resolve", "--format", "sarif", "nginx:1"], "--format sarif is not available here"),
         (["resolve", "--platform", "linux", "nginx:1"], "invalid platform 'linux'"),
         (["resolve", "--concurrency", "0", "nginx:1"], "--concurrency must be at least 1"),
         (["inspect", "nginx:"], "invalid"),
-        (["inspect", "--format", "text", "nginx:1"], "inspect prints JSON only"),
     ],
 )
 def test_usage_errors_exit_2(

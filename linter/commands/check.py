@@ -7,37 +7,80 @@ import sys
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
-from linter.commands.common import fail, lint_parser, output_format, use_color, write_output
+from linter.commands.common import (
+    Subparsers,
+    add_command,
+    add_config,
+    add_display,
+    add_offline,
+    add_output,
+    add_paths,
+    add_registry,
+    add_selection,
+    fail,
+    output_format,
+    use_color,
+    write_output,
+)
 from linter.config import ConfigError, load
 from linter.model import Level
+from linter.report import FORMATS
 
 if TYPE_CHECKING:
     from linter.engine import CheckOptions
 
 
-def add_parser(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-    parents: list[argparse.ArgumentParser],
-) -> None:
-    check = subparsers.add_parser(
-        "check", help="lint image references (default)", parents=[*parents, lint_parser()]
+def add_parser(subparsers: Subparsers) -> None:
+    check = add_command(
+        subparsers,
+        "check",
+        "lint image references (the default command)",
+        ["imagepin check deploy/", "imagepin check --offline --format sarif -o imagepin.sarif ."],
+        "Finds every image reference under PATH, flags the ones pinned by tag only, and "
+        "(online) asks the registries whether tags and pins are current. Exits 1 when "
+        "error-level findings remain, 2 on usage or configuration errors.",
     )
-    check.add_argument("--fix", action="store_true", help="same as `imagepin fix`")
+    _lint_options(check)
+    add_offline(check)
+    check.add_argument("--fix", action="store_true", help="rewrite files, as `imagepin fix` does")
     _fix_options(check)
     check.set_defaults(func=run)
-    fix = subparsers.add_parser(
-        "fix", help="pin tag-only references to digests", parents=[*parents, lint_parser()]
+    fix = add_command(
+        subparsers,
+        "fix",
+        "pin tag-only references to tag@digest in place",
+        ["imagepin fix deploy/", "imagepin fix --diff .", "imagepin fix --update k8s/app.yaml"],
+        "Resolves each tag-only reference and rewrites it as name:tag@sha256:…, changing "
+        "nothing else in the file. Exits 1 when it rewrote a file or error-level findings "
+        "remain (the pre-commit convention).",
     )
+    _lint_options(fix)
     _fix_options(fix)
-    fix.set_defaults(func=run, fix=True)
+    fix.set_defaults(func=run, fix=True, offline=False)
+
+
+def _lint_options(parser: argparse.ArgumentParser) -> None:
+    add_paths(parser)
+    add_config(parser)
+    add_selection(parser)
+    parser.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when error-level findings remain"
+    )
+    add_output(parser, FORMATS, "text; github when GITHUB_ACTIONS=true and stdout is no terminal")
+    add_display(parser)
+    add_registry(parser)
 
 
 def _fix_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--diff", action="store_true", help="with fix: print a unified diff, write nothing"
+        "--diff",
+        action="store_true",
+        help="print a unified diff of what fix would change, and write nothing",
     )
     parser.add_argument(
-        "--update", action="store_true", help="with fix: also replace stale digests (IMG005)"
+        "--update",
+        action="store_true",
+        help="when fixing, also move pins whose tag now has another digest (IMG005)",
     )
 
 
@@ -51,7 +94,7 @@ def check_options(args: argparse.Namespace, *, fix: bool = False) -> CheckOption
         offline=args.offline,
         select=tuple(args.select),
         ignore=tuple(args.ignore),
-        verbose=args.verbose,
+        verbose=args.verbose > 0,
         fix=fix,
         update=getattr(args, "update", False),
         diff=getattr(args, "diff", False),

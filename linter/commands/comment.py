@@ -12,20 +12,47 @@ import argparse
 import os
 import sys
 
-from linter.commands.common import fail, lint_parser, write_output
+from linter.commands.common import (
+    Subparsers,
+    add_command,
+    add_config,
+    add_display,
+    add_offline,
+    add_paths,
+    add_registry,
+    add_selection,
+    fail,
+    write_output,
+)
 from linter.config import ConfigError, load
 from linter.report import Report
 
 
-def add_parser(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-    parents: list[argparse.ArgumentParser],
-) -> None:
-    parser = subparsers.add_parser(
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "comment",
-        help="post/update the pull-request comment (and review suggestions) on GitHub",
-        parents=[*parents, lint_parser()],
+        "post or update the pull request's imagepin comment (and review suggestions) on GitHub",
+        [
+            "imagepin comment --from-json imagepin.json --suggestions",
+            "imagepin comment deploy/",
+        ],
+        "Keeps one sticky comment listing the findings on the pull request of "
+        "GITHUB_EVENT_PATH. Exits 0 when the comment was posted (or could not be, with "
+        "a read-only token: the report is printed instead); `check` is the gate.",
     )
+    add_paths(parser)
+    add_config(parser)
+    add_selection(parser)
+    add_offline(parser)
+    parser.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="when the comment cannot be posted, write its Markdown here instead of stdout",
+    )
+    add_display(parser, quiet=False, color=False)
+    add_registry(parser)
     group = parser.add_argument_group("comment options")
     group.add_argument(
         "--from-json", metavar="FILE", help="post this `check --format json` report, not a new run"

@@ -8,24 +8,34 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from linter.commands.common import fail, write_output
+from linter.commands.common import (
+    Subparsers,
+    add_command,
+    add_config,
+    add_display,
+    add_output,
+    add_registry,
+    fail,
+    write_output,
+)
 from linter.commands.resolve import UsageError, parse_references, registry_options
 from linter.registry import RegistryError, inspect_sync
 from linter.signatures import SignatureKeyError, load_keys
 
 
-def add_parser(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-    parents: list[argparse.ArgumentParser],
-) -> None:
-    parser = subparsers.add_parser(
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "inspect",
-        help="show JSON about a remote image (digest, platforms, labels, size, signatures)",
-        description="Print the image's digest, media type and platforms, for one platform "
-        "(--platform, else this machine's) its creation time, labels, layer count and size, "
-        "and the signatures of its digest (cosign and Notation; cosign ones verified with "
-        "--key).",
-        parents=parents,
+        "show JSON about a remote image (digest, platforms, labels, size, signatures)",
+        [
+            "imagepin inspect nginx:1.27",
+            "imagepin inspect --platform linux/arm64 ghcr.io/acme/api:2.3",
+        ],
+        "Prints the image's digest, media type and platforms; for one platform (--platform, "
+        "else this machine's) its creation time, labels, layer count and size; and the "
+        "signatures of its digest (cosign and Notation; cosign ones verified with --key). "
+        "Never pulls the image.",
     )
     parser.add_argument("ref", metavar="REF", help="image reference, e.g. nginx:1.27")
     parser.add_argument(
@@ -35,12 +45,14 @@ def add_parser(
         metavar="FILE",
         help="PEM public key that verifies cosign signatures (repeatable)",
     )
+    add_config(parser)
+    add_output(parser, ("json",), "json")
+    add_display(parser, quiet=False, color=False)
+    add_registry(parser, concurrency=False)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if (getattr(args, "format", None) or "json") != "json":
-        return fail("inspect prints JSON only")
     try:
         (ref,) = parse_references([args.ref])
         options = registry_options(args)

@@ -8,7 +8,16 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from linter.commands.common import fail, write_output
+from linter.commands.common import (
+    Subparsers,
+    add_command,
+    add_config,
+    add_display,
+    add_output,
+    add_registry,
+    fail,
+    write_output,
+)
 from linter.config import ConfigError, load
 from linter.model import Resolution
 from linter.reference import InvalidReference, Reference, parse
@@ -19,18 +28,26 @@ class UsageError(Exception):
     """Bad arguments or configuration: one line on stderr, exit 2."""
 
 
-def add_parser(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-    parents: list[argparse.ArgumentParser],
-) -> None:
-    parser = subparsers.add_parser(
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "resolve",
-        help="print references pinned to their digests",
-        description="Resolve each reference's tag to its digest (the index digest, or one "
-        "platform's with --platform) and print it pinned, one per line.",
-        parents=parents,
+        "print each reference pinned to the digest its tag has now",
+        [
+            "imagepin resolve nginx:1.27 ghcr.io/acme/api:2.3",
+            "imagepin resolve --format json redis:7.4",
+        ],
+        "Resolves each reference's tag to its digest (the multi-platform index's, or one "
+        "platform's with --platform) and prints it pinned, one per line. Exits 1 when a "
+        "reference cannot be resolved.",
     )
-    parser.add_argument("refs", nargs="+", metavar="REF", help="image reference, e.g. nginx:1.27")
+    parser.add_argument(
+        "refs", nargs="+", metavar="REF", help="image reference, e.g. nginx:1.27 (repeatable)"
+    )
+    add_config(parser)
+    add_output(parser, ("text", "json"), "text")
+    add_display(parser, quiet=False, color=False)
+    add_registry(parser)
     parser.set_defaults(func=run)
 
 
@@ -54,13 +71,6 @@ def parse_references(texts: Sequence[str]) -> list[Reference]:
         return [parse(text) for text in texts]
     except InvalidReference as exc:
         raise UsageError(str(exc)) from None
-
-
-def allowed_format(args: argparse.Namespace) -> str:
-    fmt = getattr(args, "format", None) or "text"
-    if fmt not in ("text", "json"):
-        raise UsageError(f"--format {fmt} is not available here: use text or json")
-    return str(fmt)
 
 
 def pinned(resolution: Resolution) -> str | None:
@@ -112,7 +122,6 @@ def report_stats(args: argparse.Namespace, stats: RunStats) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        fmt = allowed_format(args)
         refs = parse_references(args.refs)
         options = registry_options(args)
     except UsageError as exc:
@@ -128,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"imagepin: {text}: {why}\n")
         documents.append(_as_json(text, resolution))
         lines.append(pinned(resolution))
-    if fmt == "json":
+    if args.format == "json":
         write_output(args, json.dumps(documents, indent=2) + "\n")
     else:
         write_output(args, "".join(f"{line}\n" for line in lines if line is not None))

@@ -5,16 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 
-from linter.commands.common import write_output
+from linter.commands.common import Subparsers, add_command, add_output, write_output
 from linter.rules import Rule, all_rules, lookup
 
 
-def add_parser(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-    parents: list[argparse.ArgumentParser],
-) -> None:
-    parser = subparsers.add_parser("rules", help="list the rules", parents=parents)
-    parser.add_argument("rule", nargs="?", help="show one rule's full documentation")
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
+        "rules",
+        "list the rules, or show one rule's documentation",
+        ["imagepin rules", "imagepin rules IMG001", "imagepin rules unpinned-tag"],
+    )
+    parser.add_argument(
+        "rule", nargs="?", metavar="RULE", help="a rule id or name: show its full documentation"
+    )
+    add_output(parser, ("text", "json"), "text")
     parser.set_defaults(func=run)
 
 
