@@ -129,6 +129,16 @@ def add_registry(parser: argparse.ArgumentParser, *, concurrency: bool = True) -
     )
 
 
+def add_lookup_options(
+    parser: argparse.ArgumentParser, formats: Sequence[str], *, concurrency: bool = True
+) -> None:
+    """The options of a command about the references it is given (resolve, inspect)."""
+    add_config(parser)
+    add_output(parser, formats, formats[0])
+    add_display(parser, quiet=False, color=False)
+    add_registry(parser, concurrency=concurrency)
+
+
 def add_selection(parser: argparse.ArgumentParser) -> None:
     """Which rules run and what the exit code means."""
     group = parser.add_argument_group("rules")

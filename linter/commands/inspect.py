@@ -8,16 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from linter.commands.common import (
-    Subparsers,
-    add_command,
-    add_config,
-    add_display,
-    add_output,
-    add_registry,
-    fail,
-    write_output,
-)
+from linter.commands.common import Subparsers, add_command, add_lookup_options, fail, write_output
 from linter.commands.resolve import UsageError, parse_references, registry_options
 from linter.registry import RegistryError, inspect_sync
 from linter.signatures import SignatureKeyError, load_keys
@@ -45,10 +36,7 @@ def add_parser(subparsers: Subparsers) -> None:
         metavar="FILE",
         help="PEM public key that verifies cosign signatures (repeatable)",
     )
-    add_config(parser)
-    add_output(parser, ("json",), "json")
-    add_display(parser, quiet=False, color=False)
-    add_registry(parser, concurrency=False)
+    add_lookup_options(parser, ("json",), concurrency=False)
     parser.set_defaults(func=run)
 
 

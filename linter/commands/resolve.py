@@ -8,16 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from linter.commands.common import (
-    Subparsers,
-    add_command,
-    add_config,
-    add_display,
-    add_output,
-    add_registry,
-    fail,
-    write_output,
-)
+from linter.commands.common import Subparsers, add_command, add_lookup_options, fail, write_output
 from linter.config import ConfigError, load
 from linter.model import Resolution
 from linter.reference import InvalidReference, Reference, parse
@@ -44,10 +35,7 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument(
         "refs", nargs="+", metavar="REF", help="image reference, e.g. nginx:1.27 (repeatable)"
     )
-    add_config(parser)
-    add_output(parser, ("text", "json"), "text")
-    add_display(parser, quiet=False, color=False)
-    add_registry(parser)
+    add_lookup_options(parser, ("text", "json"))
     parser.set_defaults(func=run)
 
 
