@@ -92,6 +92,42 @@ def resolution_table(results: resolution.Results) -> list[str]:
     return lines
 
 
+def one_image_table(results: resolution.Results) -> list[str]:
+    s = results.settings
+    lines = [
+        "### One image: `imagepin check` against `skopeo inspect --no-tags`",
+        "",
+        f"One file with one tag-only image, {s.rtt * 1000:g} ms RTT, Bearer tokens; "
+        f"{s.pairs} pairs of runs, the order alternating; the walls are medians, the ratio "
+        "is the median of the pairs' ratios.",
+        "",
+        _row(
+            "imagepin's cache",
+            "imagepin",
+            "skopeo",
+            "imagepin ÷ skopeo",
+            "registry requests (imagepin / skopeo)",
+            "token requests",
+            "connections",
+        ),
+        _row(*["---"] * 7),
+    ]
+    for kind, paired in results.one_image.items():
+        mine, theirs = paired.imagepin_traffic, paired.skopeo_traffic
+        lines.append(
+            _row(
+                kind,
+                seconds(paired.imagepin.wall),
+                seconds(paired.skopeo.wall),
+                f"{paired.ratio:.2f}× ({min(paired.ratios):.2f}–{max(paired.ratios):.2f})",
+                f"{mine.registry_requests} / {theirs.registry_requests}",
+                f"{mine.token_requests} / {theirs.token_requests}",
+                f"{mine.connections} / {theirs.connections}",
+            )
+        )
+    return lines
+
+
 def offline_tables(results: offline.Results) -> list[str]:
     lines: list[str] = []
     corpus = results.corpus
@@ -169,6 +205,17 @@ def targets(network: resolution.Results | None, local: offline.Results | None) -
         cold, warm = runs[resolution.FIX_COLD], runs[resolution.FIX_RERUN]
         check = runs[resolution.CHECK_OFFLINE]
         skopeo = runs.get(resolution.SKOPEO_NO_TAGS)
+        one = network.one_image.get(resolution.ONE_EMPTY)
+        if one is not None:
+            found.append(
+                _ratio_target(
+                    "one image, empty cache: `imagepin check` ≤ 1.0× one `skopeo inspect "
+                    "--no-tags` (stretch: 0.7×)",
+                    one.ratio,
+                    1.0,
+                    f"{one.ratio:.2f}× ({seconds(one.imagepin.wall)} / {seconds(one.skopeo.wall)})",
+                )
+            )
         if skopeo is not None:
             speedup = skopeo.sample.wall / cold.sample.wall
             found.append(
@@ -237,9 +284,9 @@ def targets(network: resolution.Results | None, local: offline.Results | None) -
         ratio = start.check.wall / start.ruamel.wall
         found.append(
             _ratio_target(
-                'one-file start-up ≤ 2× `python -c "import ruamel.yaml"`',
+                'one-file start-up ≤ 1.5× `python -c "import ruamel.yaml"`',
                 ratio,
-                2,
+                1.5,
                 f"{ratio:.2f}× ({seconds(start.check.wall)} / {seconds(start.ruamel.wall)})",
             )
         )
@@ -267,6 +314,8 @@ def render(
         lines.append("")
     if network is not None:
         lines += [*resolution_table(network), ""]
+        if network.one_image:
+            lines += [*one_image_table(network), ""]
     if local is not None:
         lines += offline_tables(local)
     return "\n".join(lines).rstrip() + "\n"

@@ -13,8 +13,9 @@ import math
 import os
 import shlex
 import shutil
+import statistics
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import measure, repository
@@ -25,6 +26,9 @@ from benchmarks.rig import PushedImage, Rig, Traffic
 #: registry, learn its challenge, connect to the token server, get a token.
 SETUP_ROUND_TRIPS = 4
 
+#: The one-image runs: an empty cache, and a cache that knows the registry but not the tag.
+ONE_EMPTY = "empty cache"
+ONE_KNOWN_REGISTRY = "registry known, tag not cached"
 SKOPEO_NO_TAGS = "skopeo-no-tags"
 SKOPEO_RAW = "skopeo-raw"
 FIX_COLD = "fix-cold"
@@ -41,6 +45,8 @@ class Settings:
     concurrency: int | None = None
     repeat: int = 3
     skopeo: bool = True
+    #: Pairs of one-image runs (imagepin, skopeo) per kind of cache.
+    pairs: int = 15
 
     @property
     def per_registry(self) -> int:
@@ -59,11 +65,31 @@ class Measured:
 
 
 @dataclass(frozen=True)
+class Paired:
+    """One tag-only image, cold: ``imagepin check`` against ``skopeo inspect --no-tags``,
+    run in pairs (the order alternating) so both meet the same moment of a shared machine."""
+
+    imagepin: Sample
+    skopeo: Sample
+    #: imagepin's wall time over skopeo's, pair by pair.
+    ratios: tuple[float, ...]
+    imagepin_traffic: Traffic
+    skopeo_traffic: Traffic
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+
+@dataclass(frozen=True)
 class Results:
     settings: Settings
     #: ``python -c pass``: the interpreter's own start-up.
     interpreter: Sample
     runs: dict[str, Measured]
+    #: One image with an empty cache, and with only the registry's challenge cached (an
+    #: image new to this machine on a registry it has asked before); None without skopeo.
+    one_image: dict[str, Paired] = field(default_factory=dict)
 
     @property
     def rounds(self) -> int:
@@ -126,14 +152,74 @@ class Scenario:
         runs[CHECK_OFFLINE] = self._offline_check()
         runs[FIX_RERUN] = self._fixes(FIX_RERUN)
         runs[FIX_WARM] = self._fixes(FIX_WARM)
+        one_image = {}
         if s.skopeo:
+            one_image = {kind: self._one_image(kind) for kind in (ONE_EMPTY, ONE_KNOWN_REGISTRY)}
             runs[SKOPEO_NO_TAGS] = self._skopeo(
                 "skopeo inspect --no-tags --format '{{.Digest}}' IMAGE", digest_only=True
             )
             runs[SKOPEO_RAW] = self._skopeo(
                 "skopeo inspect --raw IMAGE | sha256sum", digest_only=False
             )
-        return Results(s, interpreter, runs)
+        return Results(s, interpreter, runs, one_image)
+
+    def _one_image(self, kind: str) -> Paired:
+        """``imagepin check`` of one file with one tag-only image, against one ``skopeo inspect
+        --no-tags`` of that image; in pairs, each imagepin run with a cache of ``kind``."""
+        image, other = self.images[0], self.images[-1]
+        directory = self.work / "one-image"
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, pushed in (("pod.yaml", image), ("other.yaml", other)):
+            manifest = repository.MANIFEST.format(
+                name="one", image=repository.reference(self.rig.host, pushed)
+            )
+            (directory / name).write_text(manifest)
+        skopeo = [
+            "skopeo",
+            "inspect",
+            "--no-tags",
+            "--tls-verify=false",
+            "--no-creds",
+            "--format",
+            "{{.Digest}}",
+            f"docker://{repository.reference(self.rig.host, image)}",
+        ]
+        out = self.work / "skopeo-one.out"
+        samples: dict[str, list[Sample]] = {"imagepin": [], "skopeo": []}
+        traffic: dict[str, Traffic] = {}
+
+        def imagepin_once() -> None:
+            env = imagepin_env(self._home())
+            if kind == ONE_KNOWN_REGISTRY:
+                # Another image of the same registry was checked before: its answer is
+                # cached, and so is what the registry taught about itself.
+                measure.run(imagepin("check", "other.yaml"), cwd=directory, env=env, expect=(1,))
+            mark = self.rig.mark()
+            sample = measure.run(imagepin("check", "pod.yaml"), cwd=directory, env=env, expect=(1,))
+            samples["imagepin"].append(sample)
+            traffic["imagepin"] = self.rig.since(mark)
+
+        def skopeo_once() -> None:
+            mark = self.rig.mark()
+            samples["skopeo"].append(measure.run(skopeo, stdout=out))
+            traffic["skopeo"] = self.rig.since(mark)
+            if out.read_text().strip() != image.digest:
+                raise measure.CommandFailed(f"skopeo printed another digest; see {out}")
+
+        for index in range(self.settings.pairs):
+            for once in (imagepin_once, skopeo_once)[:: 1 if index % 2 == 0 else -1]:
+                once()
+        ratios = tuple(
+            mine.wall / theirs.wall
+            for mine, theirs in zip(samples["imagepin"], samples["skopeo"], strict=True)
+        )
+        return Paired(
+            measure.summarize(samples["imagepin"]),
+            measure.summarize(samples["skopeo"]),
+            ratios,
+            traffic["imagepin"],
+            traffic["skopeo"],
+        )
 
     def _offline_check(self) -> Measured:
         env = imagepin_env(self._home())

@@ -5,10 +5,13 @@
 Starts docker-registry with Bearer token auth behind the latency proxy, pushes
 the images, writes a GitOps repository that references them, and measures
 ``imagepin fix`` (cold and warm cache), ``imagepin check --offline``, and
-skopeo loops over the same references; then the offline scan of the shared
-corpus and the start-up of a one-file check. Prints the Markdown report and
-saves it to ``--out``. Needs docker-registry and skopeo (Debian packages);
-talks to loopback only.
+skopeo loops over the same references; one image, ``imagepin check`` against
+one ``skopeo inspect --no-tags``, in pairs; then the offline scan of the shared
+corpus and the start-up of a one-file check. Prints the Markdown report (with
+the machine, the date and the versions of the dependencies that move the
+figures) and saves it to ``--out``; with ``--check``, exits 1 when a target is
+missed. Needs docker-registry and skopeo (Debian packages); talks to loopback
+only.
 """
 
 from __future__ import annotations
@@ -36,7 +39,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--concurrency", type=int, help="imagepin's --concurrency (default: its own)"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each imagepin timing (3)")
-    parser.add_argument("--no-skopeo", action="store_true", help="skip the skopeo loops")
+    parser.add_argument(
+        "--pairs", type=int, default=15, help="pairs of one-image runs, imagepin and skopeo (15)"
+    )
+    parser.add_argument("--no-skopeo", action="store_true", help="skip the skopeo runs")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument(
         "--corpus",
         type=Path,
@@ -52,12 +59,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="where to save the report (docs/performance-results.md)",
     )
     args = parser.parse_args(argv)
-    if args.images < 1 or args.repeat < 1 or args.rtt_ms < 0:
-        parser.error("--images and --repeat must be positive, --rtt-ms not negative")
+    if args.images < 1 or args.repeat < 1 or args.pairs < 1 or args.rtt_ms < 0:
+        parser.error("--images, --repeat and --pairs must be positive, --rtt-ms not negative")
     return args
 
 
-def measure_all(args: argparse.Namespace, work: Path, command: str) -> str:
+def measure_all(args: argparse.Namespace, work: Path, command: str) -> tuple[str, list[str]]:
+    """The report, and the targets it misses."""
     network = None
     if not args.no_network:
         settings = resolution.Settings(
@@ -66,13 +74,15 @@ def measure_all(args: argparse.Namespace, work: Path, command: str) -> str:
             concurrency=args.concurrency,
             repeat=args.repeat,
             skopeo=not args.no_skopeo,
+            pairs=args.pairs,
         )
         network = resolution.run(work / "network", settings)
     corpus = args.corpus if args.corpus.is_dir() else None
     if corpus is None:
         sys.stderr.write(f"benchmarks: no corpus at {args.corpus}: offline scan skipped\n")
     local = offline.run(corpus, work / "offline", args.repeat)
-    return report.render(machine.describe(), command, network, local)
+    missed = [t.goal for t in report.targets(network, local) if not t.met]
+    return report.render(machine.describe(), command, network, local), missed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,14 +93,16 @@ def main(argv: list[str] | None = None) -> int:
     compileall.compile_dir(ROOT / "linter", quiet=1)
     command = " ".join(["python -m benchmarks.run", *map(shlex.quote, arguments)])
     if args.work is not None:
-        text = measure_all(args, args.work, command)
+        text, missed = measure_all(args, args.work, command)
     else:
         with tempfile.TemporaryDirectory(prefix="imagepin-bench-") as scratch:
-            text = measure_all(args, Path(scratch), command)
+            text, missed = measure_all(args, Path(scratch), command)
     sys.stdout.write(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
-    return 0
+    for goal in missed:
+        sys.stderr.write(f"benchmarks: target missed: {goal}\n")
+    return 1 if args.check and missed else 0
 
 
 if __name__ == "__main__":

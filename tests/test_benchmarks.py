@@ -45,7 +45,8 @@ def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
         pytest.fail("docker-registry is not installed (apt-get install docker-registry)")
     work = tmp_path_factory.mktemp("bench")
     out = work / "results.md"
-    argv = ["--images", "5", "--rtt-ms", "2", "--repeat", "1", "--work", str(work / "scratch")]
+    argv = ["--images", "5", "--rtt-ms", "2", "--repeat", "1", "--pairs", "2"]
+    argv += ["--work", str(work / "scratch")]
     argv += ["--out", str(out), "--corpus", str(ROOT / "tests" / "fixtures" / "extract")]
     if shutil.which("skopeo") is None:
         argv.append("--no-skopeo")
@@ -95,6 +96,30 @@ def test_skopeo_is_measured_on_the_same_references(smoke_run: tuple[str, str]) -
     raw = rows["`skopeo inspect --raw \\| sha256sum` loop"]
     assert float(no_tags[3]) >= 2 and float(raw[3]) >= 1
     assert int(no_tags[4]) == int(raw[4]) == 5
+
+
+@pytest.mark.parametrize(
+    ("cache", "registry_requests", "token_requests", "connections"),
+    [
+        # The bare request that teaches the challenge, then the HEAD; skopeo pings /v2/,
+        # GETs the manifest and its config, over a connection each (and one to the token
+        # server).
+        ("empty cache", "2 / 3", "1 / 1", "2 / 5"),
+        ("registry known, tag not cached", "2 / 3", "1 / 1", "2 / 5"),
+    ],
+)
+def test_one_image_against_skopeo(
+    smoke_run: tuple[str, str],
+    cache: str,
+    registry_requests: str,
+    token_requests: str,
+    connections: str,
+) -> None:
+    if shutil.which("skopeo") is None:
+        pytest.skip("skopeo is not installed")
+    row = _table_rows(smoke_run[1], "### One image")[cache]
+    assert row[3:] == [registry_requests, token_requests, connections]
+    assert "one image, empty cache" in smoke_run[1].split("### Targets", 1)[1]
 
 
 def test_the_offline_fast_path_imports_nothing_heavy(smoke_run: tuple[str, str]) -> None:
@@ -154,6 +179,18 @@ def test_the_network_floor(images: int, concurrency: int | None, rtt: float, rou
 def test_targets(walls: dict[str, float], goal: str, met: bool) -> None:
     (target,) = [t for t in report.targets(_results(**walls), None) if goal in t.goal]
     assert target.met is met
+
+
+@pytest.mark.parametrize(("ratios", "met"), [((0.8, 0.9, 1.3), True), ((0.9, 1.1, 1.2), False)])
+def test_the_one_image_target_is_the_median_ratio(ratios: tuple[float, ...], met: bool) -> None:
+    results = _results(cold=1, warm=1, check=1, skopeo=1)
+    one = Sample(0.3, 20, 1)
+    traffic = Traffic(2, 1, 2)
+    paired = resolution.Paired(one, one, ratios, traffic, traffic)
+    results.one_image[resolution.ONE_EMPTY] = paired
+    (target,) = [t for t in report.targets(results, None) if "one image" in t.goal]
+    assert target.met is met
+    assert target.measured.startswith(f"{ratios[1]:.2f}×")
 
 
 def test_request_targets() -> None:
