@@ -22,6 +22,9 @@ subprocesses inherit it). For a subprocess with its own environment,
 
 Without ``docker-registry`` (Debian package ``docker-registry``) these fixtures fail
 with a clear message, or skip when ``IMAGEPIN_SKIP_REGISTRY_TESTS=1``.
+
+Under ``CI=true`` the run stops before any test when ``../shared`` is incomplete
+(tests/shared_data.py says what the suite reads from it).
 """
 
 from __future__ import annotations
@@ -42,8 +45,14 @@ from registry_server import (
     standard_catalog,
     write_docker_config,
 )
+from shared_data import missing, refusal, under_ci
 
 SKIP_VARIABLE = "IMAGEPIN_SKIP_REGISTRY_TESTS"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if under_ci() and (absent := missing()):
+        raise pytest.UsageError(refusal(absent))
 
 
 def _unavailable(reason: str) -> None:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from shared_data import CORPUS, needs
 
 from linter.cli import main
 
@@ -228,10 +229,7 @@ def test_offline_path_imports_no_network_or_ui(tree: Path) -> None:
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
-
-
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")
+@needs(CORPUS)
 def test_shared_corpus_offline(capsys: pytest.CaptureFixture[str]) -> None:
     code, document = run_json(capsys, "check", "--offline", str(CORPUS))
     assert code == 1

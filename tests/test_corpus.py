@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from shared_data import CORPUS, needs
 
 from linter import discovery, source
 from linter.extract import Extraction, extract
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-
-pytestmark = pytest.mark.skipif(
-    not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS} (../shared/corpus)"
-)
+pytestmark = needs(CORPUS)
 
 MS = "GoogleCloudPlatform__microservices-demo"
 BOUTIQUE = "us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo"

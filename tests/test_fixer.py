@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from shared_data import CORPUS, needs
 
 from linter import source
 from linter.extract import Extraction, SyntaxProblem, extract
@@ -235,7 +236,6 @@ def test_apply_edits_rejects_offsets_outside(edit: Edit) -> None:
 # -- fix_text through real extraction ---------------------------------------------------------
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fix"
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
@@ -550,7 +550,7 @@ def assert_only_spans_changed(old: str, new: str, pins: Sequence[Pin]) -> None:
         assert re.fullmatch("(.*?)".join(kept), new[new_start:new_end], re.DOTALL)
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+@needs(CORPUS)
 def test_shared_corpus_changes_only_image_spans() -> None:
     fixed = 0
     for file in sorted(CORPUS.rglob("*.y*ml")):

@@ -65,19 +65,6 @@ def test_the_comment_step_gets_the_token() -> None:
     assert "github.event.pull_request" in step["if"]
 
 
-def _cli_problem() -> str | None:
-    try:
-        from linter.cli import build_parser
-
-        build_parser()
-    except ImportError as exc:
-        return f"the imagepin CLI is not complete yet ({exc})"
-    return None
-
-
-needs_cli = pytest.mark.skipif(_cli_problem() is not None, reason=str(_cli_problem()))
-
-
 def _expand(value: str, inputs: Mapping[str, str]) -> str:
     return _EXPRESSION.sub(lambda m: inputs[m.group(1)], value)
 
@@ -141,7 +128,6 @@ def fake(repo: Path, runner: dict[str, str]) -> Iterator[FakeGitHub]:
         yield server
 
 
-@needs_cli
 @pytest.mark.parametrize(("fail_on", "status"), [("error", 1), ("warning", 1), ("never", 0)])
 def test_comment_and_gate_steps_on_a_json_report(
     fake: FakeGitHub, repo: Path, runner: dict[str, str], fail_on: str, status: int
@@ -159,7 +145,6 @@ def test_comment_and_gate_steps_on_a_json_report(
     assert len(fake.review_comments) == 5
 
 
-@needs_cli
 def test_all_steps_against_a_real_registry(
     fake: FakeGitHub, repo: Path, runner: dict[str, str], plain_registry: Any, tmp_path: Path
 ) -> None:
