@@ -96,25 +96,33 @@ def _locked(target: Path) -> Iterator[tuple[bytes, os.stat_result]]:
     just renamed away; it then sees the path names another inode and retries.
     """
     while True:
-        fd = os.open(target, os.O_RDONLY | os.O_CLOEXEC)
+        # Without waiting: something swapped in for the file since it was read (a FIFO)
+        # must not hold the run; only a regular file is written.
+        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         try:
+            locked = os.fstat(fd)
+            if not stat.S_ISREG(locked.st_mode):
+                raise WriteError(f"{target}: not a regular file; not written")
             fcntl.flock(fd, fcntl.LOCK_EX)
             locked = os.fstat(fd)
             now = os.stat(target)
             if (locked.st_dev, locked.st_ino) == (now.st_dev, now.st_ino):
                 _check_writable(target, locked)
-                yield _read_all(fd, locked.st_size), locked
+                yield _read_upto(fd, locked.st_size), locked
                 return
         finally:
             os.close(fd)
 
 
-def _read_all(fd: int, size: int) -> bytes:
-    """Everything up to the end, in one read when the file is still ``size`` bytes long
-    (the second read only confirms the end)."""
+def _read_upto(fd: int, size: int) -> bytes:
+    """The file's bytes, ``size`` of them and one more at most: one byte past what the
+    status said is enough to see that it changed (a file that never stops growing
+    cannot keep us reading)."""
     chunks = []
-    while chunk := os.read(fd, size + 1):
+    left = size + 1
+    while left > 0 and (chunk := os.read(fd, left)):
         chunks.append(chunk)
+        left -= len(chunk)
     return b"".join(chunks)
 
 

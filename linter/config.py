@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from linter import safe_read
+
 DEFAULT_CACHE_TTL = 600
 
 
@@ -113,12 +115,13 @@ def load_file(path: Path) -> Config:
         import tomli as tomllib
 
     try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        document = tomllib.loads(safe_read.read_text(path))
+    except safe_read.ReadError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     if path.name == "pyproject.toml":
         table = document.get("tool", {}).get("imagepin", {})
     else:
@@ -129,18 +132,30 @@ def load_file(path: Path) -> Config:
 
 
 def find(start: Path) -> Path | None:
-    """The nearest .imagepin.toml, or pyproject.toml with [tool.imagepin], up to the repo root."""
+    """The nearest .imagepin.toml, or pyproject.toml with [tool.imagepin], up to the repo root.
+
+    A configuration file that is there but cannot be read (a FIFO, a link to a device) is
+    found, and its reading says why: a configuration never goes silently unread.
+    """
     directory = start.resolve()
     while True:
         candidate = directory / ".imagepin.toml"
-        if candidate.is_file():
+        if os.path.lexists(candidate):
             return candidate
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and b"[tool.imagepin" in pyproject.read_bytes():
+        if os.path.lexists(pyproject) and _mentions_imagepin(pyproject):
             return pyproject
         if (directory / ".git").exists() or directory.parent == directory:
             return None
         directory = directory.parent
+
+
+def _mentions_imagepin(pyproject: Path) -> bool:
+    """Whether ``pyproject`` has a ``[tool.imagepin]`` table."""
+    try:
+        return b"[tool.imagepin" in safe_read.read_bytes(pyproject)
+    except safe_read.ReadError as exc:
+        raise ConfigError(f"{pyproject}: cannot read: {exc}") from None
 
 
 def load(explicit: str | None) -> Config:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from linter import safe_read
+
 COSIGN_SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
 COSIGN_PAYLOAD_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json"
 COSIGN_ARTIFACT_TYPE = "application/vnd.dev.cosign.artifact.sig.v1+json"
@@ -49,9 +51,9 @@ def load_keys(paths: Sequence[str], root: Path) -> list[NamedKey]:
     for name in paths:
         path = (root / name) if not Path(name).is_absolute() else Path(name)
         try:
-            keys.append(NamedKey(name, load_pem_public_key(path.read_bytes())))
-        except OSError as exc:
-            raise SignatureKeyError(f"signature key {name}: cannot read: {exc.strerror}") from None
+            keys.append(NamedKey(name, load_pem_public_key(safe_read.read_bytes(path))))
+        except safe_read.ReadError as exc:
+            raise SignatureKeyError(f"signature key {name}: cannot read: {exc}") from None
         except ValueError as exc:
             raise SignatureKeyError(f"signature key {name}: not a PEM public key ({exc})") from None
     return keys

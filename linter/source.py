@@ -9,9 +9,10 @@ very same bytes.
 from __future__ import annotations
 
 import codecs
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from linter import safe_read
 
 #: Eight times the largest real manifest seen (a 1 MB CRD bundle); composing costs ~80x the
 #: file size in memory, so the cap also bounds memory.
@@ -35,20 +36,12 @@ class Source:
 
 
 def read(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
-    """The text of ``path``; raise SourceError when it is not a readable text file."""
+    """The text of ``path``; raise SourceError when it is not a readable text file (a FIFO,
+    a device, over ``max_bytes``: linter.safe_read)."""
     try:
-        with path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > max_bytes:
-                raise SourceError(f"too large ({size} bytes; the limit is {max_bytes})")
-            # Read one byte past the limit: the size of a pipe or a growing file is not known.
-            data = handle.read(max_bytes + 1)
-    except IsADirectoryError:
-        raise SourceError("is a directory") from None
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc)) from None
-    if len(data) > max_bytes:
-        raise SourceError(f"too large (more than {max_bytes} bytes)")
+        data = safe_read.read_bytes(path, limit=max_bytes)
+    except safe_read.ReadError as exc:
+        raise SourceError(exc.reason) from None
     return decode(data)
 
 

@@ -405,14 +405,14 @@ def test_unreadable_file(
     locked.write_text(POD.format(n=0))
     locked.chmod(0)
     if os.access(locked, os.R_OK):  # root reads anything: refuse the open as the kernel would
-        opened = Path.open
+        opened = os.open
 
-        def refuse(self: Path, *args: Any, **kwargs: Any) -> Any:
-            if self.name == "locked.yaml":
-                raise PermissionError(13, "Permission denied", str(self))
-            return opened(self, *args, **kwargs)
+        def refuse(path: Any, *args: Any, **kwargs: Any) -> Any:
+            if Path(path).name == "locked.yaml":
+                raise PermissionError(13, "Permission denied", str(path))
+            return opened(path, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "open", refuse)
+        monkeypatch.setattr(os, "open", refuse)
     monkeypatch.chdir(tmp_path)
     document = offline_json(capsys, "locked.yaml")
     assert [(f["rule"], f["message"]) for f in document["findings"]] == [

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -257,13 +258,13 @@ def test_a_warm_cache_reads_the_file_once(
         cache.put_tag("n", str(i), TagFacts(DIGEST, "m"))
     cache.flush()
     opened: list[Path] = []
-    real_open = Path.open
+    real_open = os.open
 
-    def counting_open(self: Path, *args: Any, **kwargs: Any) -> Any:
-        opened.append(self)
-        return real_open(self, *args, **kwargs)
+    def counting_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(Path(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", counting_open)
+    monkeypatch.setattr(os, "open", counting_open)
     warm = Cache(tmp_path, ttl=600, clock=clock)
     assert all(warm.tag("n", str(i)) == TagFacts(DIGEST, "m") for i in range(50))
     assert warm.tag("n", "missing") is None

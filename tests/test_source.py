@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import codecs
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,9 +85,9 @@ def test_read_size_limit(tmp_path: Path, size: int, limit: int, ok: bool) -> Non
 
 
 def test_read_refuses_an_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(self: Path, mode: str = "r") -> None:
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(path: Any, *args: Any, **kwargs: Any) -> int:
+        raise PermissionError(13, "Permission denied", str(path))
 
     # A mode of 0 does not stop root, who runs the tests in CI containers.
-    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     assert _reason(tmp_path / "secret.yaml") == "Permission denied"

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from linter import source
 from linter.discovery import Excluder
 from linter.extract.occurrence import FileScan, child, dynamic_part
 from linter.model import Occurrence
@@ -154,8 +155,8 @@ def _local_includes(root: Path, name: str, mtime: int, size: int) -> tuple[str, 
 def _includes(file: Path) -> Iterator[str]:
     """The local paths a CI file includes: ``include: x.yml``, ``- local: x.yml``, …"""
     try:
-        documents = Parsed(file.read_text(encoding="utf-8")).documents
-    except (OSError, UnicodeDecodeError, YamlSyntaxError):
+        documents = Parsed(source.read(file).text).documents
+    except (source.SourceError, YamlSyntaxError):
         return
     for document in documents:
         for include in values(document, "include"):

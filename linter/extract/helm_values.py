@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from linter import source
 from linter.extract import fields
 from linter.extract.occurrence import FileScan, child, dynamic_part
 from linter.model import Form, KustomizeEntry, Occurrence, Span
@@ -98,8 +99,8 @@ def chart_beside(path: str, *, digest_in_tag: bool = False) -> Chart:
 def _parse(path: Path) -> list[Node]:
     """The documents of a file next to the values file; none when it is missing or broken."""
     try:
-        return Parsed(path.read_text(encoding="utf-8-sig")).documents
-    except (OSError, UnicodeDecodeError, YamlSyntaxError):
+        return Parsed(source.read(path).text).documents
+    except (source.SourceError, YamlSyntaxError):
         return []
 
 

@@ -7,7 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from linter import safe_read
 from linter.github.client import DEFAULT_API_URL
+
+#: GitHub caps webhook payloads at 25 MB.
+MAX_EVENT = 32 * 1024 * 1024
 
 
 class ContextError(Exception):
@@ -36,10 +40,11 @@ def _load_event(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
     try:
-        with open(path, encoding="utf-8") as handle:
-            event = json.load(handle)
-    except (OSError, ValueError) as exc:
+        event = json.loads(safe_read.read_text(path, limit=MAX_EVENT))
+    except (safe_read.ReadError, ValueError) as exc:
         raise ContextError(f"cannot read the event payload {path}: {exc}") from None
+    except RecursionError:
+        raise ContextError(f"cannot read the event payload {path}: nested too deeply") from None
     return event if isinstance(event, dict) else {}
 
 

@@ -11,10 +11,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from linter import safe_read
 from linter.extract import DEFAULT_OPTIONS, extract
 from linter.extract.options import FormatOptions
 from linter.model import Finding, Level, Occurrence
 from linter.report import FileError, Report, fixes
+
+#: A report of 100,000 findings is about 50 MB of JSON.
+MAX_REPORT = 64 * 1024 * 1024
 
 
 class ReportFileError(Exception):
@@ -78,10 +82,11 @@ def attach_occurrences(report: Report, formats: FormatOptions = DEFAULT_OPTIONS)
 def parse_file(path: str, root: str = ".") -> Report:
     """The Report in the JSON file at ``path``, without occurrences."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except (OSError, ValueError) as exc:
+        document = json.loads(safe_read.read_text(path, limit=MAX_REPORT))
+    except (safe_read.ReadError, ValueError) as exc:
         raise ReportFileError(f"cannot read {path}: {exc}") from None
+    except RecursionError:
+        raise ReportFileError(f"cannot read {path}: nested too deeply") from None
     return parse(document, root)
 
 

@@ -22,6 +22,7 @@ import fcntl
 import heapq
 import json
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from linter import safe_read
 from linter.model import PlatformEntry, Signature, SignatureState, SignatureStatus
 from linter.registry.manifests import ImageFacts
 
@@ -38,6 +40,9 @@ LAYOUT = "v2"
 MAX_AGE = 30 * 86400
 #: At most this many records are kept, the newest: the file is read whole by every run.
 MAX_ENTRIES = 20_000
+#: A data file larger than this is not read (a miss, rewritten by the next flush): 20,000
+#: records of an index with a dozen platforms each take about 50 MB.
+MAX_FILE = 64 * 1024 * 1024
 #: A record stored further in the future than this (clock moved back) is dropped too.
 _MAX_FUTURE = 86400
 T = TypeVar("T")
@@ -261,11 +266,11 @@ def _name(key: tuple[str, ...]) -> str | None:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    """The records in ``path``; none when it is missing, unreadable or damaged."""
+    """The records in ``path``; none when it is missing, unreadable, too large or damaged
+    (the next flush then writes a good file)."""
     try:
-        with path.open("rb") as handle:
-            records = json.load(handle)
-    except (OSError, ValueError, RecursionError):
+        records = json.loads(safe_read.read_bytes(path, limit=MAX_FILE))
+    except (safe_read.ReadError, ValueError, RecursionError):
         return {}
     return records if isinstance(records, dict) else {}
 
@@ -288,10 +293,19 @@ def _recent(stored: object, now: float) -> bool:
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    """Holds an exclusive lock on ``path`` (created if need be); closing releases it."""
-    with path.open("ab") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    """Holds an exclusive lock on ``path`` (created if need be); closing releases it.
+
+    Opened without waiting (a FIFO put there would wait for a reader forever) and
+    refused (OSError) unless it is a regular file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK | os.O_CLOEXEC
+    fd = os.open(path, flags, 0o644)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
+    finally:
+        os.close(fd)
 
 
 def _replace(path: Path, records: dict[str, Any]) -> None:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from linter import safe_read
+
 #: The key Docker uses for Docker Hub in config.json and towards credential helpers.
 HUB_KEY = "https://index.docker.io/v1/"
 HUB_HOSTS = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
@@ -193,11 +195,11 @@ class CredentialStore:
                 )
             for path, docker in default_files(self._environ):
                 try:
-                    text = path.read_text(encoding="utf-8")
-                except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-                    continue
-                except OSError as exc:
-                    raise CredentialError(f"{path}: cannot read: {exc.strerror}") from None
+                    text = safe_read.read_text(path)
+                except safe_read.ReadError as exc:
+                    if exc.missing:
+                        continue
+                    raise CredentialError(f"{path}: cannot read: {exc}") from None
                 sources.append(_Source(str(path), _json(text, str(path)), docker))
             self._sources = tuple(sources)
         return self._sources

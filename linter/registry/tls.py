@@ -15,6 +15,10 @@ import ssl
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
+from linter import safe_read
+from linter.model import ErrorKind
+from linter.registry.errors import RegistryError, display_host
+
 CERT_ROOTS = (Path("/etc/docker/certs.d"), Path("/etc/containers/certs.d"))
 
 
@@ -102,13 +106,38 @@ def ssl_context(
         return _system_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
     context = ssl.create_default_context()
     for directory in directories:
-        for ca in sorted(directory.glob("*.crt")):
-            context.load_verify_locations(cafile=str(ca))
-        for cert in sorted(directory.glob("*.cert")):
-            key = cert.with_suffix(".key")
-            if key.is_file():
-                context.load_cert_chain(str(cert), str(key))
+        for files in _certs_d(directory):
+            try:
+                _load(context, *files)
+            except (safe_read.ReadError, ssl.SSLError) as exc:
+                raise RegistryError(
+                    ErrorKind.UNREACHABLE,
+                    f"cannot use {' and '.join(map(str, files))}: {exc}",
+                    display_host(authority),
+                ) from None
     return context
+
+
+def _certs_d(directory: Path) -> list[tuple[Path, ...]]:
+    """Docker's ``certs.d`` layout: each ``*.crt`` a CA, each ``*.cert`` a client
+    certificate with the ``*.key`` of the same name."""
+    cas = [(ca,) for ca in sorted(directory.glob("*.crt"))]
+    pairs = [(cert, cert.with_suffix(".key")) for cert in sorted(directory.glob("*.cert"))]
+    return [*cas, *(pair for pair in pairs if os.path.lexists(pair[1]))]
+
+
+def _load(context: ssl.SSLContext, *files: Path) -> None:
+    """Trust a CA (one file) or present a client certificate (certificate, key); every file
+    checked by linter.safe_read, so a FIFO or a device there never blocks."""
+    if len(files) == 1:
+        context.load_verify_locations(cadata=safe_read.read_text(files[0]))
+        return
+    cert, key = files
+    with safe_read.opened(cert) as (cert_fd, cert_on), safe_read.opened(key) as (key_fd, key_on):
+        if max(cert_on.st_size, key_on.st_size) > safe_read.SMALL_FILE:
+            raise safe_read.ReadError(f"too large (the limit is {safe_read.SMALL_FILE} bytes)")
+        # ssl loads a chain only from paths: these name the descriptors checked above.
+        context.load_cert_chain(f"/dev/fd/{cert_fd}", f"/dev/fd/{key_fd}")
 
 
 def no_trust_context() -> ssl.SSLContext:
