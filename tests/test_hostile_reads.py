@@ -97,35 +97,41 @@ def tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-@pytest.mark.parametrize("kind", sorted(SPECIAL))
-def test_a_gitlab_local_include(kind: str, tmp_path: Path) -> None:
-    repo = tree(
-        tmp_path / "repo",
+BESIDE = {
+    # A GitLab local include, read for the includes it makes in turn.
+    "gitlab-include": (
         {
             ".gitlab-ci.yml": "include:\n  - local: ci/jobs.yml\n  - local: ci/build.yml\n",
             "ci/build.yml": "build:\n  image: node:22\n",
         },
-    )
-    make(repo / "ci" / "jobs.yml", kind)
-    done = run_imagepin(["check", "--offline", "--format", "json", "."], cwd=repo)
-    found = [(f["path"], f["rule"]) for f in json.loads(done.out)["findings"]]
-    # Walked, a FIFO or a device is skipped (never opened); a regular file too large is said so.
-    assert found == [("ci/build.yml", "IMG001")] + ([("ci/jobs.yml", "IMG000")] * (kind == "16g"))
-
-
-@pytest.mark.parametrize("kind", sorted(SPECIAL))
-def test_helm_values_beside_the_chart(kind: str, tmp_path: Path) -> None:
-    repo = tree(
-        tmp_path / "repo",
+        "ci/jobs.yml",
+        ".",
+        [("ci/build.yml", "IMG001")],
+    ),
+    # The chart's values.yaml, read for the fields an override file inherits.
+    "helm-values": (
         {
             "chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\nappVersion: '1.27'\n",
             "chart/values-prod.yaml": "image:\n  repository: nginx\n  tag: '1.27'\n",
         },
-    )
-    make(repo / "chart" / "values.yaml", kind)
-    done = run_imagepin(["check", "--offline", "--format", "json", "chart/values-prod.yaml"], cwd=repo)
-    findings = json.loads(done.out)["findings"]
-    assert [(f["image"], f["rule"]) for f in findings] == [("nginx:1.27", "IMG001")]
+        "chart/values.yaml",
+        "chart/values-prod.yaml",
+        [("chart/values-prod.yaml", "IMG001")],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SPECIAL))
+@pytest.mark.parametrize("case", sorted(BESIDE))
+def test_a_file_read_beside_a_manifest(case: str, kind: str, tmp_path: Path) -> None:
+    files, special, argument, expected = BESIDE[case]
+    repo = tree(tmp_path / "repo", files)
+    make(repo / special, kind)
+    done = run_imagepin(["check", "--offline", "--format", "json", argument], cwd=repo)
+    found = [(f["path"], f["rule"]) for f in json.loads(done.out)["findings"]]
+    # A walk never opens a FIFO or a device; a regular file too large is said to be.
+    walked_too_large = [(special, "IMG000")] if kind == "16g" and argument == "." else []
+    assert found == sorted(expected + walked_too_large)
 
 
 @pytest.mark.parametrize("kind", sorted(SPECIAL))
@@ -156,7 +162,9 @@ def test_a_credential_file(
     kind: str, variable: str, token_registry: Registry, tmp_path: Path
 ) -> None:
     """The file is read when a registry asks for credentials: an AUTH error for its images."""
-    repo = tree(tmp_path / "repo", {"pod.yaml": POD.format(image=token_registry.ref("app/oci", "1.0"))})
+    repo = tree(
+        tmp_path / "repo", {"pod.yaml": POD.format(image=token_registry.ref("app/oci", "1.0"))}
+    )
     special = make(tmp_path / "creds" / "config.json", kind)
     value = str(special.parent if variable == "DOCKER_CONFIG" else special)
     done = run_imagepin(
