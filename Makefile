@@ -1,17 +1,28 @@
 # `make test` is the test command of the README and of CI.
-PYTHON ?= python3
+#
+# It installs imagepin with its test extras into $(PYTHON)'s environment: by default a
+# virtual environment in .venv, made on first use (a system Python under PEP 668 refuses
+# `pip install`). Without Debian's python3-venv (no ensurepip) the venv is made without
+# pip and the system's pip installs pip into it. As root it also installs what the
+# registry and hook tests run: docker-registry, apache2-utils (htpasswd), skopeo, git.
+VENV ?= .venv
+PYTHON ?= $(VENV)/bin/python
 
 .PHONY: test deps lint unit
 
 test: deps lint unit
 
-deps:
+$(VENV)/bin/python:
+	python3 -m venv $(VENV) 2>/dev/null || { python3 -m venv --without-pip $(VENV) && \
+	  python3 -m pip --python $(VENV)/bin/python install --quiet --disable-pip-version-check pip; }
+
+deps: $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/bin/python)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	@{ command -v docker-registry && command -v htpasswd; } >/dev/null 2>&1 || { \
+	@{ command -v docker-registry && command -v htpasswd && command -v git; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry skopeo apache2-utils >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry skopeo apache2-utils git >/dev/null; \
 	  else \
-	    echo "docker-registry is missing: sudo apt-get install docker-registry (or IMAGEPIN_SKIP_REGISTRY_TESTS=1)"; \
+	    echo "docker-registry is missing: sudo apt-get install docker-registry apache2-utils skopeo git (or IMAGEPIN_SKIP_REGISTRY_TESTS=1)"; \
 	  fi; }
 
 lint:
@@ -19,5 +30,6 @@ lint:
 	$(PYTHON) -m ruff format --check linter tests benchmarks fuzz
 	$(PYTHON) -m mypy
 
+# In parallel, one worker per core (pytest-xdist); each worker starts its own registries.
 unit:
-	$(PYTHON) -m pytest -q -p no:cacheprovider
+	$(PYTHON) -m pytest -q -p no:cacheprovider -n auto

@@ -562,41 +562,62 @@ class RegistryProcess:
         certificates: Certificates | None = None,
     ) -> None:
         self.directory = directory
-        self.port = free_port()
-        self.host = f"127.0.0.1:{self.port}"
+        self.storage = storage
+        self.auth = auth
         self.scheme = "https" if certificates else "http"
         self.certificates = certificates
         self.access_log = directory / "access.log"
         self.error_log = directory / "registry.log"
+        directory.mkdir(parents=True, exist_ok=True)
+        # JSON is YAML: no YAML writer needed.
+        self.config_file = directory / "config.yml"
+        self._configure(free_port())
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def _configure(self, port: int) -> None:
+        self.port = port
+        self.host = f"127.0.0.1:{port}"
         http: dict[str, Any] = {"addr": self.host, "secret": "imagepin-test-only"}
-        if certificates:
+        if self.certificates:
             http["tls"] = {
-                "certificate": str(certificates.cert_file),
-                "key": str(certificates.key_file),
+                "certificate": str(self.certificates.cert_file),
+                "key": str(self.certificates.key_file),
             }
         config: dict[str, Any] = {
             "version": 0.1,
             "log": {"level": "info", "accesslog": {"disabled": False}},
             "storage": {
-                "filesystem": {"rootdirectory": str(storage)},
+                "filesystem": {"rootdirectory": str(self.storage)},
                 "delete": {"enabled": True},
                 "maintenance": {"uploadpurging": {"enabled": False}},
             },
             "http": http,
         }
-        if auth:
-            config["auth"] = auth
-        directory.mkdir(parents=True, exist_ok=True)
-        # JSON is YAML: no YAML writer needed.
-        self.config_file = directory / "config.yml"
+        if self.auth:
+            config["auth"] = self.auth
         self.config_file.write_text(json.dumps(config, indent=2))
-        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"{self.scheme}://{self.host}"
 
-    def start(self, timeout: float = 15.0) -> None:
+    def start(self, timeout: float = 15.0, attempts: int = 3) -> None:
+        """Start and wait until this process answers. Under pytest-xdist other workers
+        start registries too: a port taken between :func:`free_port` and the bind makes
+        the process exit, and it is started again on another port."""
+        for attempt in range(attempts):
+            if self._start_once(timeout):
+                return
+            taken = b"address already in use" in self.error_log.read_bytes()
+            if not taken or attempt == attempts - 1:
+                break
+            self._configure(free_port())
+        raise RegistryUnavailable(
+            f"docker-registry did not start on {self.host}: "
+            + self.error_log.read_text(errors="replace")[-2000:]
+        )
+
+    def _start_once(self, timeout: float) -> bool:
         executable = shutil.which("docker-registry")
         if executable is None:
             raise RegistryUnavailable("docker-registry is not installed")
@@ -609,19 +630,20 @@ class RegistryProcess:
             verify = ssl.create_default_context(cafile=str(self.certificates.ca_file))
         deadline = time.monotonic() + timeout
         with httpx.Client(verify=verify, timeout=1) as client:
-            while time.monotonic() < deadline:
-                if self._process.poll() is not None:
-                    break
+            while time.monotonic() < deadline and self._process.poll() is None:
                 try:
                     client.get(f"{self.url}/v2/")
-                    return
                 except httpx.TransportError:
                     time.sleep(0.05)
+                    continue
+                # The answer may have come from another worker's registry that took the
+                # port: only this process's access log proves it was this one.
+                while time.monotonic() < deadline and self._process.poll() is None:
+                    if self.access_log.stat().st_size:
+                        return True
+                    time.sleep(0.01)
         self.stop()
-        raise RegistryUnavailable(
-            f"docker-registry did not start on {self.host}: "
-            + self.error_log.read_text(errors="replace")[-2000:]
-        )
+        return False
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:

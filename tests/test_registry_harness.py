@@ -7,11 +7,13 @@ import gzip
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 from registry_server import (
@@ -20,6 +22,8 @@ from registry_server import (
     ISSUER,
     OCI_INDEX,
     SERVICE,
+    RegistryFarm,
+    RegistryProcess,
     TokenServer,
     build_image,
     multi_platform,
@@ -177,3 +181,22 @@ def test_without_docker_registry(
     assert f"1 {outcome}" in result.stdout
     assert words in result.stdout
     assert "Traceback" not in result.stdout
+
+
+def test_a_registry_whose_port_was_taken_starts_on_another(
+    tmp_path: Path, registry_farm: RegistryFarm
+) -> None:
+    """Under pytest-xdist every worker starts its own registries: a port another process
+    took between choosing it and binding it costs a restart, never another's registry.
+    (``registry_farm``: fails clearly without docker-registry, as every registry test.)"""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        process = RegistryProcess(tmp_path / "registry", tmp_path / "storage")
+        process._configure(taken.getsockname()[1])
+        process.start()
+        try:
+            assert process.port != taken.getsockname()[1]
+            assert httpx.get(f"{process.url}/v2/").status_code == 200
+        finally:
+            process.stop()
