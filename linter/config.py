@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from linter import safe_read
+from linter.discovery import DEFAULT_EXCLUDE
 
 DEFAULT_CACHE_TTL = 600
 
@@ -22,7 +23,9 @@ class ConfigError(Exception):
 class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
+    #: Replaces DEFAULT_EXCLUDE; ``extend_exclude`` adds to it (as ruff's keys).
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
     ignore_images: tuple[str, ...] = ()
     allowed_registries: tuple[str, ...] = ()
     required_platforms: tuple[str, ...] = ()
@@ -44,6 +47,11 @@ class Config:
     #: The directory relative paths in the config (keys, exclude globs) are relative to.
     root: str = "."
 
+    @property
+    def excluded(self) -> tuple[str, ...]:
+        """Every glob that excludes files: ``exclude`` (or the defaults) and ``extend-exclude``."""
+        return (*self.exclude, *self.extend_exclude)
+
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -55,6 +63,7 @@ _STRING_LISTS = {
     "select",
     "ignore",
     "exclude",
+    "extend_exclude",
     "ignore_images",
     "allowed_registries",
     "required_platforms",

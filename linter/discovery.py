@@ -1,10 +1,11 @@
-"""Discovery: command-line paths -> the YAML files, Dockerfiles and Containerfiles to lint.
+"""Discovery: command-line paths -> the files to lint, and what format each one's name says.
 
 Directories are listed with ``git ls-files`` inside a work tree (tracked files
-and untracked ones git does not ignore), and walked otherwise, skipping
-``.git``, ``node_modules`` and ``vendor``. Files named on the command line are
-always taken, whatever their name, as pre-commit passes them; ``exclude``
-globs apply to both (PRODUCT.md §2).
+and untracked ones git does not ignore), and walked otherwise (skipping
+``.git``); either way the same names are taken (FORMATS) and the same
+``exclude`` globs apply, by default DEFAULT_EXCLUDE. Files named on the command
+line are taken whatever their name, as pre-commit passes them, unless excluded
+(PRODUCT.md §2, docs/formats.md).
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+YAML = "yaml"
+DOCKERFILE = "dockerfile"
 YAML_SUFFIXES = (".yaml", ".yml")
 #: Dockerfile names, alone or as a dotted part (``Dockerfile.dev``, ``app.Containerfile``).
 DOCKERFILE_NAMES = frozenset({"Dockerfile", "Containerfile"})
-#: Not Dockerfiles although a part is: BuildKit's per-Dockerfile ignore files, YAML.
-_NOT_DOCKERFILE_SUFFIXES = (".dockerignore", *YAML_SUFFIXES)
-SKIPPED_DIRECTORIES = frozenset({".git", "node_modules", "vendor"})
+#: Never content: not even listed.
+SKIPPED_DIRECTORIES = frozenset({".git"})
+#: Other people's code, vendored: excluded unless ``exclude`` says otherwise (it replaces
+#: these; ``extend-exclude`` adds to them), in walks, git listings and named files alike.
+DEFAULT_EXCLUDE = ("node_modules", "vendor", "third_party")
 #: git reads the scanned repository's own config, which can name a command to run
 #: (``core.fsmonitor``, even for ``ls-files``), and a checkout can hold a bare repository
 #: with such a config: neither may run anything (docs/security.md).
@@ -38,7 +43,7 @@ class SourceFile:
 
 
 def discover(
-    paths: Sequence[str], *, exclude: Sequence[str] = (), cwd: Path | None = None
+    paths: Sequence[str], *, exclude: Sequence[str] = DEFAULT_EXCLUDE, cwd: Path | None = None
 ) -> tuple[list[SourceFile], list[tuple[str, str]]]:
     """The files to lint, sorted by display path, and problems as (display path, reason)."""
     base = Path.cwd() if cwd is None else cwd
@@ -63,16 +68,31 @@ def discover(
     return sorted(found.values(), key=lambda file: file.display), problems
 
 
+def file_format(path: str) -> str | None:
+    """The format the name of the file at ``path`` says; None when it says none.
+
+    As pre-commit's ``identify`` tags names (tests/test_discovery.py checks it
+    against identify): ``*.yaml``/``*.yml`` in any case are YAML; a name that is,
+    or has as a dotted part, ``Dockerfile`` or ``Containerfile`` is a Dockerfile
+    (``Dockerfile.dev``, ``app.Dockerfile``, also ``Dockerfile.dockerignore``,
+    which identify tags ``dockerfile``: read so, it names no image) unless it is YAML.
+    """
+    name = path.rpartition("/")[2]
+    if name.lower().endswith(YAML_SUFFIXES):
+        return YAML
+    if name in DOCKERFILE_NAMES or not DOCKERFILE_NAMES.isdisjoint(name.split(".")):
+        return DOCKERFILE
+    return None
+
+
 def is_dockerfile(path: str) -> bool:
     """A Dockerfile or Containerfile name, as pre-commit's identify tags them ``dockerfile``."""
-    name = path.rpartition("/")[2]
-    parts = name.split(".")
-    return not name.endswith(_NOT_DOCKERFILE_SUFFIXES) and any(p in DOCKERFILE_NAMES for p in parts)
+    return file_format(path) == DOCKERFILE
 
 
 def is_lintable(path: str) -> bool:
-    """What a directory walk takes: YAML files, Dockerfiles and Containerfiles."""
-    return path.lower().endswith(YAML_SUFFIXES) or is_dockerfile(path)
+    """What a directory walk takes: the files whose name says a format."""
+    return file_format(path) is not None
 
 
 def display_path(argument: str, cwd: Path) -> str:

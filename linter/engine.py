@@ -108,9 +108,11 @@ def _syntax_finding(path: str, line: int, column: int, message: str) -> Finding:
 
 def _read(
     entries: Sequence[discovery.SourceFile], formats: FormatOptions
-) -> tuple[list[SourceText], list[Finding]]:
+) -> tuple[list[SourceText], list[Finding], list[FileError]]:
+    """The files read and extracted, IMG000 findings, and the files skipped with the reason."""
     files: list[SourceText] = []
     findings: list[Finding] = []
+    skipped: list[FileError] = []
     for entry in entries:
         try:
             src = source.read(entry.path)
@@ -121,10 +123,12 @@ def _read(
         if result.syntax_error is not None:
             error = result.syntax_error
             findings.append(_syntax_finding(entry.display, error.line, error.column, error.message))
+        if result.skipped is not None:
+            skipped.append(FileError(entry.display, result.skipped))
         files.append(
             SourceText(entry.path, entry.display, src.text, src.encoding, result.occurrences)
         )
-    return files, findings
+    return files, findings, skipped
 
 
 def _registry_options(options: CheckOptions, on: set[str]) -> RegistryOptions:
@@ -255,9 +259,9 @@ def _collector_spares_what_lives() -> Iterator[None]:
 def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     config = options.config
     rules = selected_rules(config, options.select, options.ignore)
-    entries, problems = discovery.discover(paths or ["."], exclude=config.exclude, cwd=options.cwd)
+    entries, problems = discovery.discover(paths or ["."], exclude=config.excluded, cwd=options.cwd)
     formats = FormatOptions.from_config(config)
-    files, findings = _read(entries, formats)
+    files, findings, skipped = _read(entries, formats)
     findings = _suppress_file_findings(findings, files)
     if not any(r.id == "IMG000" for r in rules):
         findings = []
@@ -314,6 +318,7 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
         errors=tuple(errors),
         registry_problems=registry_problems,
         fixed_files=fixed,
+        skipped=tuple(skipped),
         verbose=options.verbose,
         root=str(options.cwd),
     )

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from linter.discovery import Excluder, SourceFile, discover, display_path, is_dockerfile
+from linter.discovery import (
+    Excluder,
+    SourceFile,
+    discover,
+    display_path,
+    file_format,
+    is_dockerfile,
+    is_lintable,
+)
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -94,6 +102,7 @@ def test_walk_without_git(tmp_path: Path) -> None:
             "node_modules/pkg/e.yaml",
             "vendor/f.yaml",
             "src/vendor/g.yaml",
+            "src/third_party/i.yaml",
             ".hidden/h.yaml",
         ],
     )
@@ -116,7 +125,9 @@ def test_walk_without_git(tmp_path: Path) -> None:
         ("dockerfile", False),
         ("app.dockerfile", False),
         ("Dockerfiles", False),
-        ("Dockerfile.dockerignore", False),
+        # identify tags it ``dockerfile``: pre-commit hands it over as one (it names no image).
+        ("Dockerfile.dockerignore", True),
+        (".dockerignore", False),
         ("Dockerfile.yaml", False),
         ("Dockerfile/x.txt", False),
     ],
@@ -127,9 +138,7 @@ def test_is_dockerfile(path: str, expected: bool) -> None:
 
 
 def test_walk_takes_dockerfiles(tmp_path: Path) -> None:
-    _tree(
-        tmp_path, ["Dockerfile", "b/app.Dockerfile", "c/Containerfile", "Dockerfile.dockerignore"]
-    )
+    _tree(tmp_path, ["Dockerfile", "b/app.Dockerfile", "c/Containerfile", ".dockerignore"])
     files, _ = discover(["."], cwd=tmp_path)
     assert _displays(files) == ["Dockerfile", "b/app.Dockerfile", "c/Containerfile"]
 
@@ -149,7 +158,8 @@ def test_walk_outside_the_working_directory(tmp_path: Path) -> None:
 
 def test_explicit_files_are_always_taken(tmp_path: Path) -> None:
     _tree(tmp_path, ["Containerfile", "vendor/x.yaml", "a.yaml"])
-    files, problems = discover(["Containerfile", "vendor/x.yaml", "missing.yaml"], cwd=tmp_path)
+    named = ["Containerfile", "vendor/x.yaml", "missing.yaml"]
+    files, problems = discover(named, exclude=(), cwd=tmp_path)
     assert _displays(files) == ["Containerfile", "vendor/x.yaml"]
     assert all(file.explicit for file in files)
     assert problems == [("missing.yaml", "no such file or directory")]
@@ -214,7 +224,7 @@ def test_git_work_tree_lists_tracked_and_unignored_files(tmp_path: Path) -> None
         tmp_path,
         [
             "tracked.yaml",
-            "vendor/tracked.yaml",
+            "deploy/tracked.yaml",
             "untracked.yaml",
             "ignored.yaml",
             "build/out.yaml",
@@ -224,14 +234,14 @@ def test_git_work_tree_lists_tracked_and_unignored_files(tmp_path: Path) -> None
     )
     (tmp_path / ".gitignore").write_text("ignored.yaml\nbuild/\n")
     _git(tmp_path, "init", "-q")
-    _git(tmp_path, "add", "tracked.yaml", "vendor/tracked.yaml", ".gitignore")
+    _git(tmp_path, "add", "tracked.yaml", "deploy/tracked.yaml", ".gitignore")
     (tmp_path / "tracked.yaml").write_text("changed: yes\n")
     files, problems = discover(["."], cwd=tmp_path)
     assert _displays(files) == [
+        "deploy/tracked.yaml",
         "sub/c.yml",
         "tracked.yaml",
         "untracked.yaml",
-        "vendor/tracked.yaml",
     ]
     assert problems == []
     sub, _ = discover(["sub"], cwd=tmp_path)
@@ -252,3 +262,63 @@ def test_no_paths_means_the_working_directory(tmp_path: Path) -> None:
     _tree(tmp_path, ["a.yaml"])
     files, _ = discover([], cwd=tmp_path)
     assert _displays(files) == ["a.yaml"]
+
+
+VENDORED = ["node_modules/p/a.yaml", "vendor/b.yaml", "x/vendor/c.yaml", "third_party/d/Dockerfile"]
+
+
+@pytest.mark.parametrize("with_git", [False, True])
+def test_default_excludes_are_the_same_in_walks_and_git_listings(
+    tmp_path: Path, with_git: bool
+) -> None:
+    if with_git and shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    _tree(tmp_path, ["a.yaml", "vendors/e.yaml", *VENDORED])
+    if with_git:
+        _git(tmp_path, "init", "-q")
+        _git(tmp_path, "add", ".")
+    files, _ = discover(["."], cwd=tmp_path)
+    assert _displays(files) == ["a.yaml", "vendors/e.yaml"]
+    # Named files too: pre-commit names vendored files when a commit updates them.
+    named, _ = discover(VENDORED, cwd=tmp_path)
+    assert named == []
+    # ``exclude`` replaces the defaults (as in ruff): an empty list scans everything.
+    everything, _ = discover(["."], exclude=[], cwd=tmp_path)
+    assert _displays(everything) == sorted(["a.yaml", "vendors/e.yaml", *VENDORED])
+
+
+#: Names as real repositories spell them, and the tricky ones.
+NAMES = [
+    "deploy.yaml",
+    "a.YML",
+    "x.yml",
+    "Dockerfile",
+    "Containerfile",
+    "Dockerfile.dev",
+    "app.Dockerfile",
+    "a.Containerfile.b",
+    "Dockerfile.dockerignore",
+    "app.Dockerfile.dockerignore",
+    ".dockerignore",
+    "Dockerfile.yaml",
+    "Dockerfile.j2",
+    "dockerfile",
+    "app.dockerfile",
+    "Dockerfiles",
+    "values.yaml.j2",
+    "README.md",
+    "main.py",
+    ".gitlab-ci.yml",
+    "compose.yaml",
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_formats_follow_identify(name: str) -> None:
+    """The hooks ask pre-commit for ``types_or: [yaml, dockerfile]``: each file it hands
+    over is read the way identify tags it, and a walk takes exactly those files."""
+    identify = pytest.importorskip("identify.identify")
+    tags = identify.tags_from_filename(name)
+    expected = "yaml" if "yaml" in tags else "dockerfile" if "dockerfile" in tags else None
+    assert file_format(name) == expected
+    assert is_lintable(name) is (expected is not None)

@@ -90,23 +90,23 @@ def test_templated_values_are_dynamic() -> None:
         ),
         (
             "x.yaml",
-            "a: [b\n",
+            "image: [b\n",
             SyntaxProblem(2, 1, "did not find expected ',' or ']' (while parsing a flow sequence)"),
         ),
         (
             "x.yaml",
-            "\ufeffa: b\n c: d\n",
+            "\ufeffimage: b\n c: d\n",
             SyntaxProblem(2, 3, "mapping values are not allowed in this context"),
         ),
         (
             "x.yaml",
-            "a:\r\n  - b\r\n c: d\r\n",
+            "a:\r\n  - image: b\r\n c: d\r\n",
             SyntaxProblem(3, 2, "did not find expected key (while parsing a block mapping)"),
         ),
         # `{{` only in a string does not make a broken file a template.
         (
             "x.yaml",
-            "a: '{{ x }}'\nb: [\n",
+            "image: '{{ x }}'\nb: [\n",
             SyntaxProblem(3, 1, "did not find expected node content (while parsing a flow node)"),
         ),
     ],
@@ -114,6 +114,36 @@ def test_templated_values_are_dynamic() -> None:
 def test_syntax_errors(name: str, text: str | None, problem: SyntaxProblem) -> None:
     result = extract(name, _fixture(name) if text is None else text)
     assert result == Extraction((), syntax_error=problem)
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "error"),
+    [
+        # An envsubst template: no image key, nothing of imagepin's to judge.
+        ("svc.yaml", "spec:\n  clusterIP: {SERVICE_IP_PREFIX}.16\n", False),
+        ("deploy.yaml", "spec:\n  x: {A}.1\n  containers:\n  - image: {REGISTRY}/app\n", True),
+        ("deploy.yaml", '{"image": "nginx", "a": {B}.1}\n', False),
+        ("deploy.yaml", '{\n  "image": "nginx", "a": {B}.1}\n', True),
+        ("a.yaml", "steps:\n- uses: docker://alpine:3.20\n  x: {A}.1\n", True),
+        ("k.yaml", "images:\n- name: a\n  newTag: {TAG}.1\n", True),
+        # Keys only some formats read as images.
+        (".gitlab-ci.yml", "job:\n  services: {A}.1\n", True),
+        ("other.yml", "job:\n  services: {A}.1\n", False),
+        # A file named on the command line whatever its name: never IMG000 without an image key.
+        ("README.md", "# Title\n\nkey: [unclosed\n", False),
+    ],
+)
+def test_a_file_that_does_not_parse_is_an_error_only_with_an_image_key(
+    path: str, text: str, error: bool
+) -> None:
+    result = extract(path, text)
+    assert result.occurrences == ()
+    assert (result.syntax_error is not None) is error
+    assert (result.skipped is not None) is not error
+    if not error:
+        assert result.skipped is not None
+        assert result.skipped.startswith("not YAML (line ")
+        assert result.skipped.endswith("and no image key in it")
 
 
 @pytest.mark.parametrize(

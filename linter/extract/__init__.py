@@ -101,7 +101,11 @@ def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
     except YamlSyntaxError as error:
         if classify.looks_templated(text, error.line):
             return _SKIPPED_TEMPLATE
-        return Extraction((), SyntaxProblem(error.line, error.column, error.message))
+        problem = SyntaxProblem(error.line, error.column, error.message)
+        if not classify.shows_image_key(text, in_file):
+            # Not ours to judge: an envsubst template, a file named on the command line.
+            return Extraction((), skipped=f"not YAML ({problem}), and no image key in it")
+        return Extraction((), problem)
     extractors = _EXTRACTORS
     if in_file == classify.HELM_VALUES:
         chart = helm_values.chart_beside(path, digest_in_tag=options.helm_digest_in_tag)

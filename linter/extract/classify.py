@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import cache
 from pathlib import PurePosixPath
 
 from linter.discovery import Excluder, is_dockerfile
@@ -46,6 +47,22 @@ COMPOSE_KEYS = frozenset(
 )
 _COMPOSE_FILE_NAME = re.compile(r"(?:docker-)?compose(?:[.-].*)?\.ya?ml", re.IGNORECASE)
 _TEMPLATE_DIRECTIVE_LINE = re.compile(r"^[ \t]*\{\{", re.MULTILINE)
+#: Keys whose value an extractor reads as an image, in any YAML format (docs/formats.md).
+IMAGE_KEYS = (
+    "image",
+    "newTag",
+    "newName",
+    "package",
+    "bundle",
+    "container",
+    "defaultBaseImage",
+    "baseImageOverrides",
+)
+#: More keys, where the file's name says its format.
+FORMAT_IMAGE_KEYS = {
+    GITLAB_CI: ("services",),
+    HELM_VALUES: ("repository", "tag"),
+}
 _HELM_VALUES_NAME = re.compile(r"values[^/]*\.ya?ml")
 CHART_FILE = "Chart.yaml"
 
@@ -108,6 +125,19 @@ def _only_compose_keys(document: Node) -> bool:
 def in_chart_templates(path: str, text: str) -> bool:
     """A file in a ``templates/`` directory that uses ``{{ }}``: a Helm chart template."""
     return "templates" in PurePosixPath(path).parts[:-1] and "{{" in text
+
+
+def shows_image_key(text: str, in_file: str | None) -> bool:
+    """Whether ``text`` has a line with a key whose value imagepin would read as an image
+    (``image:``, ``- image:``, ``"image":``), or a ``docker://`` image: a file that does
+    not parse is a finding (IMG000) only then."""
+    return "docker://" in text or _image_key_pattern(in_file).search(text) is not None
+
+
+@cache
+def _image_key_pattern(in_file: str | None) -> re.Pattern[str]:
+    keys = "|".join(IMAGE_KEYS + FORMAT_IMAGE_KEYS.get(in_file or "", ()))
+    return re.compile(rf"^\ufeff?[ \t]*(?:-[ \t]+)*[\"']?(?:{keys})[\"']?[ \t]*:", re.MULTILINE)
 
 
 def looks_templated(text: str, error_line: int) -> bool:

@@ -28,6 +28,9 @@ class Report:
     registry_problems: tuple[str, ...] = ()
     #: Files rewritten by ``fix``.
     fixed_files: tuple[str, ...] = ()
+    #: Files read but skipped without a finding, and why (a template; not YAML, and no
+    #: image key in it): named with ``-v``.
+    skipped: tuple[FileError, ...] = ()
     #: Show info-level findings (``-v``).
     verbose: bool = False
     #: The directory paths are relative to (for SARIF ``%SRCROOT%`` and links).

@@ -35,5 +35,6 @@ def render(report: Report) -> str:
         "errors": [{"path": e.path, "message": e.message} for e in report.errors],
         "registry_problems": list(report.registry_problems),
         "fixed_files": list(report.fixed_files),
+        "skipped": [{"path": s.path, "reason": s.message} for s in report.skipped],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

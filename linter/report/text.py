@@ -59,6 +59,8 @@ def _trailer(report: Report) -> list[str]:
     lines = [f"{_printable(e.path)}: {_printable(e.message)}" for e in report.errors]
     lines += [f"registry problem: {_printable(p)}" for p in report.registry_problems]
     lines += [f"fixed {_printable(path)}" for path in report.fixed_files]
+    if report.verbose:
+        lines += [f"{_printable(s.path)}: skipped: {_printable(s.message)}" for s in report.skipped]
     return lines
 
 
