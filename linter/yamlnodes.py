@@ -89,13 +89,17 @@ class TooComplex(YAMLError):
 
 
 class YamlSyntaxError(Exception):
-    """The text is not YAML: where the parser gave up (1-based) and why, on one line."""
+    """The text is not YAML: where the parser gave up (1-based) and why, on one line.
 
-    def __init__(self, line: int, column: int, message: str) -> None:
+    ``refused``: the text was refused for its shape (TooComplex), not its syntax.
+    """
+
+    def __init__(self, line: int, column: int, message: str, *, refused: bool = False) -> None:
         super().__init__(f"{line}:{column}: {message}")
         self.line = line
         self.column = column
         self.message = message
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,9 @@ class Parsed:
             self.documents = _compose(text[self._shift :])
         except YAMLError as exc:
             offset, message = _describe(exc)
-            raise YamlSyntaxError(*self.position(offset + self._shift), message) from None
+            position = self.position(offset + self._shift)
+            refused = isinstance(exc, TooComplex)
+            raise YamlSyntaxError(*position, message, refused=refused) from None
 
     def scalar(self, node: Node) -> ScalarText:
         text, style = self.text, getattr(node, "style", None)

@@ -122,7 +122,8 @@ def test_syntax_errors(name: str, text: str | None, problem: SyntaxProblem) -> N
         # An envsubst template: no image key, nothing of imagepin's to judge.
         ("svc.yaml", "spec:\n  clusterIP: {SERVICE_IP_PREFIX}.16\n", False),
         ("deploy.yaml", "spec:\n  x: {A}.1\n  containers:\n  - image: {REGISTRY}/app\n", True),
-        ("deploy.yaml", '{"image": "nginx", "a": {B}.1}\n', False),
+        ("deploy.yaml", '{"image": "nginx", "a": {B}.1}\n', True),
+        ("deploy.yaml", '{"images": "nginx", "a": {B}.1}\n', False),
         ("deploy.yaml", '{\n  "image": "nginx", "a": {B}.1}\n', True),
         ("a.yaml", "steps:\n- uses: docker://alpine:3.20\n  x: {A}.1\n", True),
         ("k.yaml", "images:\n- name: a\n  newTag: {TAG}.1\n", True),

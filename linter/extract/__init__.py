@@ -102,8 +102,9 @@ def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
         if classify.looks_templated(text, error.line):
             return _SKIPPED_TEMPLATE
         problem = SyntaxProblem(error.line, error.column, error.message)
-        if not classify.shows_image_key(text, in_file):
+        if not error.refused and not classify.shows_image_key(text, in_file):
             # Not ours to judge: an envsubst template, a file named on the command line.
+            # A file refused for its shape is always reported: it could hide images.
             return Extraction((), skipped=f"not YAML ({problem}), and no image key in it")
         return Extraction((), problem)
     extractors = _EXTRACTORS

@@ -128,16 +128,18 @@ def in_chart_templates(path: str, text: str) -> bool:
 
 
 def shows_image_key(text: str, in_file: str | None) -> bool:
-    """Whether ``text`` has a line with a key whose value imagepin would read as an image
-    (``image:``, ``- image:``, ``"image":``), or a ``docker://`` image: a file that does
-    not parse is a finding (IMG000) only then."""
+    """Whether ``text`` has a key whose value imagepin would read as an image, starting a
+    line (``image:``, ``- image:``) or in flow style (``{"image":``, ``, image:``), or a
+    ``docker://`` image: a file that does not parse is a finding (IMG000) only then."""
     return "docker://" in text or _image_key_pattern(in_file).search(text) is not None
 
 
 @cache
 def _image_key_pattern(in_file: str | None) -> re.Pattern[str]:
     keys = "|".join(IMAGE_KEYS + FORMAT_IMAGE_KEYS.get(in_file or "", ()))
-    return re.compile(rf"^\ufeff?[ \t]*(?:-[ \t]+)*[\"']?(?:{keys})[\"']?[ \t]*:", re.MULTILINE)
+    return re.compile(
+        rf"(?:^\ufeff?[ \t]*(?:-[ \t]+)*|[{{,][ \t]*)[\"']?(?:{keys})[\"']?[ \t]*:", re.MULTILINE
+    )
 
 
 def looks_templated(text: str, error_line: int) -> bool:
