@@ -139,7 +139,7 @@ class Parsed:
         if style in _BLOCK_STYLES:
             # A block scalar's end mark is at the start of the next line, past blank lines.
             end = start + len(text[start:end].rstrip(" \t\r\n"))
-            return ScalarText(node.value, start, end, None)
+            return ScalarText(node.value, start, end, _block_edit(text, start, end, node.value))
         inner = (start + 1, end - 1) if style in _QUOTE_STYLES else (start, end)
         verbatim = text[inner[0] : inner[1]] == node.value
         return ScalarText(node.value, start, end, Span(*inner) if verbatim else None)
@@ -151,6 +151,21 @@ class Parsed:
         line = bisect_right(self._line_starts, offset)
         column = offset - self._line_starts[line - 1] + 1
         return line, column - self._shift if line == 1 else column
+
+
+def _block_edit(text: str, start: int, end: int, value: str) -> Span | None:
+    """The characters of a block scalar (``>-`` or ``|-`` and one line of content) that
+    hold ``value`` exactly; None when its value is not that one line as written (more
+    lines, folding, a kept final line break)."""
+    header_end = text.find("\n", start, end)
+    if header_end < 0 or not value or "\n" in value:
+        return None
+    content = text[header_end + 1 : end]
+    first = len(content) - len(content.lstrip(" \t\r\n"))
+    line = content[first:]
+    if line != value:
+        return None
+    return Span(header_end + 1 + first, end)
 
 
 @contextlib.contextmanager

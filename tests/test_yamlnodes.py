@@ -40,7 +40,8 @@ def _value_of(parsed: Parsed, *keys: str) -> Any:
         ("a: one\n  two\n", "one\n  two", None),
         ('a: "one\n  two"\n', '"one\n  two"', None),
         ("a: |\n  nginx\n\n\nb: 1\n", "|\n  nginx", None),
-        ("a: >-\r\n  nginx\r\n", ">-\r\n  nginx", None),
+        ("a: >-\r\n  nginx\r\n", ">-\r\n  nginx", "nginx"),
+        ("a: >-\n  nginx\n  x\n", ">-\n  nginx\n  x", None),
         ("a: \tnginx\n", "nginx", "nginx"),
     ],
 )
