@@ -185,9 +185,14 @@ def test_the_whole_corpus_is_read(scanned: dict[str, Extraction]) -> None:
 
 def test_helm_templates_are_skipped(scanned: dict[str, Extraction]) -> None:
     skipped = sorted(path for path, result in scanned.items() if result.skipped)
-    # Every template that is not YAML, and only those (all under _templates/).
-    assert len(skipped) == 17
+    # Every template outside a chart's templates/ that is not YAML, and only those (all
+    # under _templates/); those in templates/ are read line by line.
+    assert len(skipped) == 3
     assert all(path.startswith("_templates/") for path in skipped)
+    templates = [p for p, r in scanned.items() if "helm-template" in r.kinds and not r.skipped]
+    assert len(templates) == 14
+    found = [o for path in templates for o in scanned[path].occurrences]
+    assert sum(o.dynamic is None for o in found) == 1  # microservices-demo's pinned redis
 
 
 def test_flux_helm_releases_and_kustomizations_name_no_image(

@@ -74,6 +74,14 @@ FORMAT_IMAGES: dict[str, Image] = {
             "xpkg.upbound.io/upbound/provider-aws-s3:v2.3.0",
             "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform:v0.8.2",
             "xpkg.crossplane.io/crossplane/changelogs-sidecar:v0.0.1",
+            # helm-templates
+            "docker.io/library/alpine:3.11",
+            "docker.io/stefanprodan/grpc_health_probe:v0.3.0",
+            "docker.io/giantswarm/tiny-tools:latest",
+            "docker.io/curlimages/curl:7.69.0",
+            "docker.io/library/busybox:latest",
+            "docker.io/bitnami/kubectl:latest",
+            "docker.io/library/redis:7.2",
         ]
     )
 }

@@ -18,12 +18,13 @@ from linter.extract import (
     compose,
     github_actions,
     gitlab_ci,
+    helm_templates,
     helm_values,
     kubernetes,
     kustomize,
     prefilter,
 )
-from linter.extract.occurrence import FileScan
+from linter.extract.occurrence import FileScan, TextScan
 from linter.extract.options import FormatOptions
 from linter.model import Occurrence
 from linter.yamlnodes import (
@@ -93,7 +94,8 @@ def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
 
         return Extraction(tuple(dockerfile.extract(path, text)), kinds=(classify.DOCKERFILE,))
     if classify.in_chart_templates(path, text):
-        return _SKIPPED_TEMPLATE
+        lines = helm_templates.extract(TextScan(path, text))
+        return Extraction(tuple(lines), kinds=(classify.HELM_TEMPLATE,))
     # CRDs, ConfigMaps and Secrets are most of the bytes and never hold an image.
     skipped = prefilter.skip_data_documents(text) if in_file is None else None
     try:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
 from linter.model import Form, KustomizeEntry, Occurrence, Span
-from linter.yamlnodes import Node, Parsed, ScalarText
+from linter.yamlnodes import BOM, Node, Parsed, ScalarText
 
 # What makes a reference unknowable before something else expands it (IMG006).
 _DYNAMIC = re.compile(
@@ -113,3 +114,35 @@ class FileScan:
             edit=scalar.edit,
             dynamic=dynamic_part(scalar.value),
         )
+
+
+class TextScan:
+    """One file read as lines of text rather than YAML (Dockerfiles, Helm templates, units):
+    its display path, its text, and where its lines start."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        #: A byte order mark is not on line 1's first column.
+        self._bom = 1 if text.startswith(BOM) else 0
+        self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def lines(self) -> list[tuple[int, str]]:
+        """``(offset, content)`` of every line, without its line ending (or the byte order mark)."""
+        found = []
+        for number, start in enumerate(self.line_starts):
+            start = max(start, self._bom)
+            end = self.line_starts[number + 1] - 1 if number + 1 < len(self.line_starts) else None
+            content = self.text[start:end]
+            found.append((start, content[:-1] if content.endswith("\r") else content))
+        return found
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of ``offset``, in characters, not counting a byte order mark."""
+        line = bisect_right(self.line_starts, offset)
+        column = offset - self.line_starts[line - 1] + 1
+        return line, column - self._bom if line == 1 else column
+
+    def occurrence(self, span: Span, **fields: Any) -> Occurrence:
+        """The Occurrence of ``text[span]``; ``fields`` as Occurrence's (image, yaml_path, …)."""
+        return located(self.path, self.text, span, self.position, **fields)
