@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 import sys
 from collections.abc import Mapping
@@ -13,6 +15,8 @@ from linter import safe_read
 from linter.discovery import DEFAULT_EXCLUDE
 
 DEFAULT_CACHE_TTL = 600
+#: ``fail-on``: the lowest level of finding that makes the exit code 1.
+FAIL_ON = ("error", "warning", "info", "never")
 
 
 class ConfigError(Exception):
@@ -22,7 +26,10 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Config:
     select: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    extend_ignore: tuple[str, ...] = ()
+    fail_on: str = "error"
     #: Replaces DEFAULT_EXCLUDE; ``extend_exclude`` adds to it (as ruff's keys).
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
@@ -46,6 +53,11 @@ class Config:
     source: str | None = None
     #: The directory relative paths in the config (keys, exclude globs) are relative to.
     root: str = "."
+    #: Key (``allowed-registries``) -> where its value comes from, when not the default:
+    #: the file, or the command-line option (``--show-settings``).
+    sources: Mapping[str, str] = field(default_factory=dict)
+    #: Problems worth a warning that did not stop the run (a configuration left unread).
+    warnings: tuple[str, ...] = ()
 
     @property
     def excluded(self) -> tuple[str, ...]:
@@ -55,13 +67,23 @@ class Config:
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+    def override(self, key: str, value: Any, source: str) -> Config:
+        """This configuration with ``key`` (``cache-ttl``) set to ``value`` by ``source``."""
+        return replace(self, **{_KEYS[key]: value}, sources={**self.sources, key: source})
 
+
+#: Key as written (``allowed-registries``) -> field name; the keys in the order of Config.
 _KEYS = {
-    f.name.replace("_", "-"): f.name for f in fields(Config) if f.name not in ("source", "root")
+    f.name.replace("_", "-"): f.name
+    for f in fields(Config)
+    if f.name not in ("source", "root", "sources", "warnings")
 }
+KEYS = tuple(_KEYS)
 _STRING_LISTS = {
     "select",
+    "extend_select",
     "ignore",
+    "extend_ignore",
     "exclude",
     "extend_exclude",
     "ignore_images",
@@ -73,12 +95,40 @@ _STRING_LISTS = {
 }
 
 
-def _string_list(where: str, value: Any) -> tuple[str, ...]:
+def kind_of(value: Any) -> str:
+    """What a TOML value is, in words: ``a string``, ``an integer``, ``a table``…"""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
     if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: expected a list of strings")
-    return tuple(value)
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date or time"
+
+
+def _string_list(where: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    problem = f"{where}: expected a list of strings, got {kind_of(value)}"
+    if isinstance(value, list):
+        wrong = next(v for v in value if not isinstance(v, str))
+        problem = f"{where}: expected a list of strings, got a list holding {kind_of(wrong)}"
+    elif isinstance(value, str):
+        # `select = "IMG001"`: what was meant is clear, and so is how to write it.
+        key = where.rpartition(": ")[2]
+        problem += f": write {key} = [{_toml_string(value)}]"
+    raise ConfigError(problem)
+
+
+def _toml_string(value: str) -> str:
+    # JSON's string escapes are valid TOML basic-string escapes.
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _convert(source: str, key: str, value: Any) -> Any:
@@ -88,22 +138,37 @@ def _convert(source: str, key: str, value: Any) -> Any:
         return _string_list(where, value)
     if name in ("require_signature", "helm_digest_in_tag"):
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true or false")
+            raise ConfigError(f"{where}: expected true or false, got {kind_of(value)}")
+        return value
+    if name == "fail_on":
+        if value not in FAIL_ON:
+            choices = ", ".join(FAIL_ON)
+            got = _toml_string(value) if isinstance(value, str) else kind_of(value)
+            raise ConfigError(f"{where}: expected one of {choices}, got {got}")
         return value
     if name == "platform":
         if not isinstance(value, str) or value.count("/") not in (1, 2):
-            raise ConfigError(f"{where}: expected OS/ARCH[/VARIANT]")
+            raise ConfigError(f'{where}: expected OS/ARCH[/VARIANT], e.g. "linux/amd64"')
         return value
     if name in ("max_age_days", "concurrency", "cache_ttl"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(f"{where}: expected a non-negative integer")
+            got = str(value) if isinstance(value, int) else kind_of(value)
+            raise ConfigError(f"{where}: expected a non-negative integer, got {got}")
         if name == "concurrency" and value == 0:
             raise ConfigError(f"{where}: must be at least 1")
         return value
-    # mirrors and per-file-ignores: tables of lists of strings
+    # mirrors and per-file-ignores: tables of arrays of strings
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: expected a table")
+        raise ConfigError(f"{where}: expected a table, got {kind_of(value)}")
     return {str(k): _string_list(f"{where}.{k}", v) for k, v in value.items()}
+
+
+def unknown_key(key: str) -> str:
+    """The message for a key imagepin does not know, with the key meant when it is clear."""
+    spelled = key.replace("_", "-").lower()
+    close = [spelled] if spelled in _KEYS else difflib.get_close_matches(spelled, KEYS, n=1)
+    hint = f": did you mean `{close[0]}`?" if close else " (see the README's Configuration)"
+    return f"unknown configuration key {key!r}{hint}"
 
 
 def from_mapping(data: Mapping[str, Any], source: str, root: str = ".") -> Config:
@@ -111,9 +176,9 @@ def from_mapping(data: Mapping[str, Any], source: str, root: str = ".") -> Confi
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in _KEYS:
-            raise ConfigError(f"{source}: unknown configuration key {key!r}")
+            raise ConfigError(f"{source}: {unknown_key(key)}")
         values[_KEYS[key]] = _convert(source, key, value)
-    return Config(**values, source=source, root=root)
+    return Config(**values, source=source, root=root, sources=dict.fromkeys(data, source))
 
 
 def load_file(path: Path) -> Config:
@@ -126,18 +191,18 @@ def load_file(path: Path) -> Config:
     try:
         document = tomllib.loads(safe_read.read_text(path))
     except safe_read.ReadError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+        raise ConfigError(f"{_display(path)}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{_display(path)}: invalid TOML: {exc}") from None
     except RecursionError:  # tomllib recurses once per level of nesting
-        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+        raise ConfigError(f"{_display(path)}: invalid TOML: nested too deeply") from None
     if path.name == "pyproject.toml":
         table = document.get("tool", {}).get("imagepin", {})
     else:
         table = document.get("tool", {}).get("imagepin", document)
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.imagepin] must be a table")
-    return from_mapping(table, str(path), root=str(path.parent))
+        raise ConfigError(f"{_display(path)}: [tool.imagepin] must be a table")
+    return from_mapping(table, _display(path), root=str(path.parent))
 
 
 def find(start: Path) -> Path | None:
@@ -145,30 +210,52 @@ def find(start: Path) -> Path | None:
 
     A configuration file that is there but cannot be read (a FIFO, a link to a device) is
     found, and its reading says why: a configuration never goes silently unread.
+
+    In one directory ``.imagepin.toml`` wins (as ruff's ``ruff.toml`` over
+    ``pyproject.toml``): a file named for the tool is the more deliberate choice.
     """
     directory = start.resolve()
     while True:
         candidate = directory / ".imagepin.toml"
         if os.path.lexists(candidate):
             return candidate
-        pyproject = directory / "pyproject.toml"
-        if os.path.lexists(pyproject) and _mentions_imagepin(pyproject):
-            return pyproject
+        if _has_table(directory / "pyproject.toml"):
+            return directory / "pyproject.toml"
         if (directory / ".git").exists() or directory.parent == directory:
             return None
         directory = directory.parent
 
 
-def _mentions_imagepin(pyproject: Path) -> bool:
+def _has_table(pyproject: Path) -> bool:
     """Whether ``pyproject`` has a ``[tool.imagepin]`` table."""
+    if not os.path.lexists(pyproject):
+        return False
     try:
         return b"[tool.imagepin" in safe_read.read_bytes(pyproject)
     except safe_read.ReadError as exc:
-        raise ConfigError(f"{pyproject}: cannot read: {exc}") from None
+        raise ConfigError(f"{_display(pyproject)}: cannot read: {exc}") from None
+
+
+def _display(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def load(explicit: str | None) -> Config:
     if explicit is not None:
         return load_file(Path(explicit))
     found = find(Path(os.getcwd()))
-    return load_file(found) if found is not None else Config()
+    if found is None:
+        return Config()
+    config = load_file(found)
+    shadowed = found.with_name("pyproject.toml")
+    if found.name == ".imagepin.toml" and _has_table(shadowed):
+        warning = (
+            f"{_display(shadowed)}: [tool.imagepin] is not read: {_display(found)} in the "
+            "same directory takes precedence; merge them into one"
+        )
+        config = replace(config, warnings=(*config.warnings, warning))
+    return config

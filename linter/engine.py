@@ -8,20 +8,20 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from linter import discovery, extract, source, suppress
+from linter import discovery, extract, selection, source, suppress
 from linter.config import Config, ConfigError
 from linter.extract.options import FormatOptions
 from linter.model import Finding, Occurrence, Resolution, SourceText
 from linter.pipeline import Pipeline
 from linter.reference import InvalidReference, Reference, parse
 from linter.report import FileError, Report
-from linter.rules import Rule, Subject, all_rules, lookup, yaml_syntax
+from linter.rules import Rule, Subject, yaml_syntax
 
 if TYPE_CHECKING:
     from linter.registry import RegistryOptions
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 class CheckOptions:
     config: Config = field(default_factory=Config)
     offline: bool = False
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
     verbose: bool = False
     fix: bool = False
     update: bool = False
@@ -52,23 +50,6 @@ class Outcome:
     report: Report
     #: Unified diffs of the changes (``fix --diff``), one per file.
     diffs: tuple[str, ...] = ()
-
-
-def selected_rules(config: Config, select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
-    """The rules to run: ``select`` (or all) minus ``ignore``; unknown names are a ConfigError."""
-
-    def resolve(keys: Iterable[str]) -> set[str]:
-        ids = set()
-        for key in keys:
-            try:
-                ids.add(lookup(key).id)
-            except KeyError:
-                raise ConfigError(f"unknown rule {key!r} (see `imagepin rules`)") from None
-        return ids
-
-    chosen = resolve(select or config.select) or {rule.id for rule in all_rules()}
-    chosen -= resolve(config.ignore) | resolve(ignore)
-    return [rule for rule in all_rules() if rule.id in chosen]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -97,7 +78,7 @@ def _per_file_ignored(config: Config, path: str) -> set[str]:
     ignored: set[str] = set()
     for pattern, rules in config.per_file_ignores.items():
         if PurePosixPath(path).match(pattern) or fnmatchcase(path, pattern):
-            ignored |= {lookup(rule).id for rule in rules}
+            ignored |= selection.expand(rules)
     return ignored
 
 
@@ -109,7 +90,8 @@ def _syntax_finding(path: str, line: int, column: int, message: str) -> Finding:
 def _read(
     entries: Sequence[discovery.SourceFile], formats: FormatOptions
 ) -> tuple[list[SourceText], list[Finding], list[FileError]]:
-    """The files read and extracted, IMG000 findings, and the files skipped with the reason."""
+    """The files read and extracted, IMG000 findings, and the files skipped with the reason:
+    those ``disable-file`` leaves out are read, not checked, and not counted as checked."""
     files: list[SourceText] = []
     findings: list[Finding] = []
     skipped: list[FileError] = []
@@ -118,6 +100,9 @@ def _read(
             src = source.read(entry.path)
         except source.SourceError as exc:
             findings.append(_syntax_finding(entry.display, 1, 1, f"cannot read: {exc}"))
+            continue
+        if suppress.disables_file(src.text):
+            skipped.append(FileError(entry.display, suppress.DISABLE_FILE))
             continue
         result = extract.extract(entry.display, src.text, formats)
         if result.syntax_error is not None:
@@ -258,7 +243,8 @@ def _collector_spares_what_lives() -> Iterator[None]:
 
 def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     config = options.config
-    rules = selected_rules(config, options.select, options.ignore)
+    rules = selection.selected(config)
+    selection.check_selectors(key for keys in config.per_file_ignores.values() for key in keys)
     entries, problems = discovery.discover(paths or ["."], exclude=config.excluded, cwd=options.cwd)
     formats = FormatOptions.from_config(config)
     files, findings, skipped = _read(entries, formats)

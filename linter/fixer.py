@@ -73,7 +73,8 @@ def edits_for(text: str, pin: Pin) -> list[Edit]:
 def _kustomize_edits(text: str, occurrence: Occurrence, digest: str) -> list[Edit]:
     entry = occurrence.kustomize
     if entry is None:
-        raise NotEditable(f"the entry for {occurrence.image!r} has no place for a digest")
+        hint = f"; {occurrence.fix_hint}" if occurrence.fix_hint else ""
+        raise NotEditable(f"the entry for {occurrence.image!r} has no place for a digest{hint}")
     if entry.digest is None:
         insertion = entry.insert_prefix + digest + entry.insert_suffix
         return [Edit(entry.insert_at, entry.insert_at, insertion)]

@@ -88,6 +88,8 @@ class Occurrence:
     dynamic: str | None = None
     #: Extra words for messages, e.g. "a variable can override this default".
     note: str | None = None
+    #: When fix cannot pin it: what would let it (the option to set).
+    fix_hint: str | None = None
 
 
 @dataclass(frozen=True)

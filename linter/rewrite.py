@@ -76,7 +76,7 @@ def fix_file(
         outcome.errors.append(FileError(file.display, f"not fixed: {result.error}"))
         return outcome
     outcome.errors += [
-        FileError(file.display, f"line {s.occurrence.line}: not fixed: {s.reason}")
+        FileError(file.display, f"not fixed: {s.reason}", s.occurrence.line, s.occurrence.column)
         for s in result.skipped
     ]
     if not result.changed:

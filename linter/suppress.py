@@ -37,6 +37,15 @@ def _keys(listed: str | None) -> frozenset[str]:
     )
 
 
+#: Why a file ``# imagepin: disable-file`` leaves out is skipped (Report.skipped).
+DISABLE_FILE = "disable-file"
+
+
+def disables_file(text: str) -> bool:
+    """Whether ``# imagepin: disable-file`` among the leading comments skips the file."""
+    return "disable-file" in text and parse(text).disabled
+
+
 def parse(text: str) -> Suppressions:
     if "imagepin:" not in text:
         return Suppressions()

@@ -153,8 +153,12 @@ def test_fix_offline_is_a_usage_error(tree: Path, capsys: pytest.CaptureFixture[
 def test_rules_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 13
-    assert lines[1].startswith("IMG001  unpinned-tag")
+    assert len(lines) == 14
+    assert lines[0].split() == ["ID", "NAME", "LEVEL", "FIXABLE", "ONLINE", "SUMMARY"]
+    assert lines[2].split()[:5] == ["IMG001", "unpinned-tag", "error", "yes", "no"]
+    assert lines[5].split()[:5] == ["IMG004", "not-found", "error", "no", "yes"]
+    assert lines[6].split()[:5] == ["IMG005", "stale-digest", "warning", "yes", "yes"]
+    assert lines[2][lines[0].index("FIXABLE") :].startswith("yes      no      An image")
     assert main(["rules", "latest-tag"]) == 0
     assert "**Why**" in capsys.readouterr().out
     assert main(["rules", "--format", "json"]) == 0

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from linter.config import Config, ConfigError, find, from_mapping, load_file
+from linter.config import Config, ConfigError, find, from_mapping, load, load_file
 
 
 def test_defaults() -> None:
@@ -18,7 +18,7 @@ def test_defaults() -> None:
     ("data", "field", "value"),
     [
         ({"select": ["IMG001"]}, "select", ("IMG001",)),
-        ({"ignore": "IMG002"}, "ignore", ("IMG002",)),
+        ({"ignore": ["IMG002"]}, "ignore", ("IMG002",)),
         ({"exclude": ["vendor/**"]}, "exclude", ("vendor/**",)),
         ({"ignore-images": ["docker.io/library/*"]}, "ignore_images", ("docker.io/library/*",)),
         ({"allowed-registries": ["ghcr.io/acme"]}, "allowed_registries", ("ghcr.io/acme",)),
@@ -59,6 +59,99 @@ def test_keys(data: dict[str, object], field: str, value: object) -> None:
 def test_invalid(data: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         from_mapping(data, "cfg.toml")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"allowed_registries": ["ghcr.io"]},
+            "cfg.toml: unknown configuration key 'allowed_registries': "
+            "did you mean `allowed-registries`?",
+        ),
+        ({"selct": []}, "cfg.toml: unknown configuration key 'selct': did you mean `select`?"),
+        (
+            {"Cache-TTL": 5},
+            "cfg.toml: unknown configuration key 'Cache-TTL': did you mean `cache-ttl`?",
+        ),
+        (
+            {"colour": "never"},
+            "cfg.toml: unknown configuration key 'colour' (see the README's Configuration)",
+        ),
+        (
+            {"select": "IMG001"},
+            'cfg.toml: select: expected a list of strings, got a string: write select = ["IMG001"]',
+        ),
+        (
+            {"extend-ignore": "IMG006"},
+            "cfg.toml: extend-ignore: expected a list of strings, got a string: "
+            'write extend-ignore = ["IMG006"]',
+        ),
+        ({"exclude": 3}, "cfg.toml: exclude: expected a list of strings, got an integer"),
+        (
+            {"ignore-images": ["a", True]},
+            "cfg.toml: ignore-images: expected a list of strings, got a list holding true",
+        ),
+        (
+            {"require-signature": "yes"},
+            "cfg.toml: require-signature: expected true or false, got a string",
+        ),
+        (
+            {"helm-digest-in-tag": 1},
+            "cfg.toml: helm-digest-in-tag: expected true or false, got an integer",
+        ),
+        (
+            {"concurrency": "8"},
+            "cfg.toml: concurrency: expected a non-negative integer, got a string",
+        ),
+        ({"max-age-days": -1}, "cfg.toml: max-age-days: expected a non-negative integer, got -1"),
+        ({"cache-ttl": 1.5}, "cfg.toml: cache-ttl: expected a non-negative integer, got a float"),
+        ({"platform": 64}, 'cfg.toml: platform: expected OS/ARCH[/VARIANT], e.g. "linux/amd64"'),
+        (
+            {"fail-on": "warn"},
+            'cfg.toml: fail-on: expected one of error, warning, info, never, got "warn"',
+        ),
+        (
+            {"fail-on": False},
+            "cfg.toml: fail-on: expected one of error, warning, info, never, got false",
+        ),
+        ({"mirrors": ["x"]}, "cfg.toml: mirrors: expected a table, got a list"),
+        (
+            {"per-file-ignores": {"a/*": "IMG001"}},
+            "cfg.toml: per-file-ignores.a/*: expected a list of strings, got a string: "
+            'write per-file-ignores.a/* = ["IMG001"]',
+        ),
+    ],
+)
+def test_every_key_is_checked_and_named_exactly(data: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        from_mapping(data, "cfg.toml")
+    assert str(raised.value) == message
+
+
+def test_sources_name_the_file_of_each_key() -> None:
+    config = from_mapping({"ignore": ["IMG006"], "fail-on": "warning"}, "ci.toml")
+    assert config.sources == {"ignore": "ci.toml", "fail-on": "ci.toml"}
+    overridden = config.override("fail-on", "never", "--fail-on")
+    assert (overridden.fail_on, overridden.sources["fail-on"]) == ("never", "--fail-on")
+    assert config.fail_on == "warning"
+
+
+def test_dotfile_wins_over_pyproject_in_one_directory_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[tool.imagepin]\nselect = ["IMG001"]\n')
+    (tmp_path / ".imagepin.toml").write_text('ignore = ["IMG002"]\n')
+    monkeypatch.chdir(tmp_path)
+    config = load(None)
+    assert (config.source, config.select, config.ignore) == (".imagepin.toml", (), ("IMG002",))
+    assert config.warnings == (
+        "pyproject.toml: [tool.imagepin] is not read: .imagepin.toml in the same directory "
+        "takes precedence; merge them into one",
+    )
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert load(None).warnings == ()
 
 
 def test_pyproject_and_dotfile(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from linter.extract.options import FormatOptions
     ("table", "expected"),
     [
         ({}, FormatOptions()),
-        ({"helm-values": "deploy/*.yaml"}, FormatOptions(helm_values=("deploy/*.yaml",))),
+        ({"helm-values": ["deploy/*.yaml"]}, FormatOptions(helm_values=("deploy/*.yaml",))),
         (
             {"helm-values": ["a/*.yaml", "b/values.yml"], "helm-digest-in-tag": True},
             FormatOptions(helm_values=("a/*.yaml", "b/values.yml"), helm_digest_in_tag=True),
@@ -25,6 +25,11 @@ def test_from_config(table: dict[str, object], expected: FormatOptions) -> None:
     ("table", "message"),
     [
         ({"helm-values": [1]}, "t.toml: helm-values: expected a list of strings"),
+        (
+            {"helm-values": "deploy/*.yaml"},
+            "t.toml: helm-values: expected a list of strings, got a string: "
+            'write helm-values = \\["deploy/\\*.yaml"\\]',
+        ),
         ({"helm-digest-in-tag": "yes"}, "t.toml: helm-digest-in-tag: expected true or false"),
     ],
 )

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ACTION = YAML(typ="safe").load((ROOT / "action.yml").read_text(encoding="utf-8"))
 STEPS = {step["name"]: step for step in ACTION["runs"]["steps"]}
 INPUTS = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
-_EXPRESSION = re.compile(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}")
+_EXPRESSION = re.compile(r"\$\{\{\s*(inputs\.[\w-]+|steps\.[\w-]+\.outputs\.[\w-]+)\s*\}\}")
 
 
 def test_inputs() -> None:
@@ -39,24 +39,55 @@ def test_inputs() -> None:
     assert INPUTS["sarif-file"].endswith(".sarif")
 
 
-def test_is_a_composite_of_bash_steps() -> None:
+def test_the_description_lists_every_format() -> None:
+    words = " ".join(ACTION["description"].split())
+    for name in (
+        "Kubernetes",
+        "custom resources",
+        "Docker Compose",
+        "Kustomize",
+        "Dockerfiles",
+        "Containerfiles",
+        "GitHub Actions",
+        "GitLab CI",
+        "Helm values",
+    ):
+        assert name in words
+
+
+def test_steps() -> None:
     assert ACTION["runs"]["using"] == "composite"
-    assert all(step["shell"] == "bash" for step in ACTION["runs"]["steps"])
     assert list(STEPS) == [
+        "Validate inputs",
+        "Cache pip downloads and registry answers",
         "Install imagepin",
         "Check images",
-        "Annotate and summarise",
-        "Write SARIF",
         "Comment on the pull request",
         "Gate",
     ]
+    scripts = [step for step in ACTION["runs"]["steps"] if "run" in step]
+    assert all(step["shell"] == "bash" for step in scripts)
     assert "pip install" in STEPS["Install imagepin"]["run"]
+    # One run writes the annotations, the JSON and the SARIF, and decides the exit status.
+    assert [s["name"] for s in scripts if "imagepin check" in s["run"]] == ["Check images"]
+    assert "--fail-on" in STEPS["Check images"]["run"]
+    assert "linter." not in " ".join(step.get("run", "") for step in scripts)
+
+
+def test_caches_pip_downloads_and_the_registry_cache_keyed_on_the_version() -> None:
+    cache = STEPS["Cache pip downloads and registry answers"]
+    assert cache["uses"].startswith("actions/cache@v")
+    paths = cache["with"]["path"].splitlines()
+    assert paths == ["${{ runner.temp }}/imagepin-pip", "${{ runner.temp }}/imagepin-cache"]
+    assert "${{ steps.inputs.outputs.version }}" in cache["with"]["key"]
+    assert 'PIP_CACHE_DIR="$RUNNER_TEMP/imagepin-pip"' in STEPS["Install imagepin"]["run"]
+    assert '--cache-dir "$RUNNER_TEMP/imagepin-cache"' in STEPS["Check images"]["run"]
 
 
 def test_inputs_never_reach_a_script_unquoted() -> None:
     """Expressions in ``run:`` are script injection; inputs go through ``env:``."""
     for step in ACTION["runs"]["steps"]:
-        assert "${{" not in step["run"], step["name"]
+        assert "${{" not in step.get("run", ""), step["name"]
 
 
 def test_the_comment_step_gets_the_token() -> None:
@@ -65,8 +96,23 @@ def test_the_comment_step_gets_the_token() -> None:
     assert "github.event.pull_request" in step["if"]
 
 
-def _expand(value: str, inputs: Mapping[str, str]) -> str:
-    return _EXPRESSION.sub(lambda m: inputs[m.group(1)], value)
+def _expand(value: str, inputs: Mapping[str, str], env: Mapping[str, str]) -> str:
+    """``${{ inputs.x }}``, and ``${{ steps.id.outputs.x }}`` from $GITHUB_OUTPUT."""
+
+    def value_of(match: re.Match[str]) -> str:
+        expression = match.group(1)
+        if expression.startswith("inputs."):
+            return inputs[expression.removeprefix("inputs.")]
+        return step_outputs(env).get(expression.rpartition(".")[2], "")
+
+    return _EXPRESSION.sub(value_of, value)
+
+
+def step_outputs(env: Mapping[str, str]) -> dict[str, str]:
+    """What the steps run so far wrote to $GITHUB_OUTPUT (one file in these tests)."""
+    path = Path(env["GITHUB_OUTPUT"])
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return dict(line.split("=", 1) for line in lines)
 
 
 def run_step(
@@ -74,7 +120,7 @@ def run_step(
 ) -> subprocess.CompletedProcess[str]:
     """Run one step's script the way the runner does (``bash --noprofile --norc -eo pipefail``)."""
     step = STEPS[name]
-    step_env = {key: _expand(str(value), inputs) for key, value in step.get("env", {}).items()}
+    step_env = {key: _expand(str(value), inputs, env) for key, value in step.get("env", {}).items()}
     return subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
         env={**env, **step_env},
@@ -128,17 +174,89 @@ def fake(repo: Path, runner: dict[str, str]) -> Iterator[FakeGitHub]:
         yield server
 
 
-@pytest.mark.parametrize(("fail_on", "status"), [("error", 1), ("warning", 1), ("never", 0)])
-def test_comment_and_gate_steps_on_a_json_report(
-    fake: FakeGitHub, repo: Path, runner: dict[str, str], fail_on: str, status: int
+@pytest.mark.parametrize(
+    ("inputs", "errors"),
+    [
+        (
+            {"fail-on": "warn"},
+            ["::error title=imagepin::input fail-on is 'warn': use error, warning, info or never"],
+        ),
+        (
+            {"comment": "yes", "suggestions": "1"},
+            [
+                "::error title=imagepin::input comment is 'yes': use true or false",
+                "::error title=imagepin::input suggestions is '1': use true or false",
+            ],
+        ),
+        (
+            {"paths": " \n "},
+            ["::error title=imagepin::input paths is empty: give files or directories, e.g. ."],
+        ),
+        (
+            {"sarif-file": "json=x"},
+            ["::error title=imagepin::input sarif-file is 'json=x': a file name cannot hold '='"],
+        ),
+    ],
+)
+def test_inputs_are_validated_first(
+    repo: Path, runner: dict[str, str], inputs: dict[str, str], errors: list[str]
+) -> None:
+    runner["GITHUB_ACTION_PATH"] = str(ROOT)
+    done = run_step("Validate inputs", {**INPUTS, **inputs}, runner, repo)
+    assert (done.returncode, done.stdout.splitlines()) == (2, errors)
+
+
+def test_valid_inputs_give_the_version_for_the_cache_key(
+    repo: Path, runner: dict[str, str]
+) -> None:
+    runner["GITHUB_ACTION_PATH"] = str(ROOT)
+    done = run_step("Validate inputs", {**INPUTS, "fail-on": "info"}, runner, repo)
+    assert (done.returncode, done.stdout) == (0, "")
+    from linter import __version__
+
+    assert step_outputs(runner) == {"version": __version__}
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "status"), [("error", 1), ("warning", 1), ("info", 1), ("never", 0)]
+)
+def test_check_and_gate_steps(
+    repo: Path, runner: dict[str, str], fail_on: str, status: int
+) -> None:
+    """One run writes the annotations, the JSON and the SARIF; the gate exits with its
+    status after the comment step, whatever it was."""
+    inputs = {**INPUTS, "fail-on": fail_on, "args": "--offline"}
+    checked = run_step("Check images", inputs, runner, repo)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.startswith("::error file=compose.yaml,")
+    report = json.loads((Path(runner["RUNNER_TEMP"]) / "imagepin.json").read_text())
+    assert len(report["findings"]) == 6
+    sarif = json.loads((repo / INPUTS["sarif-file"]).read_text(encoding="utf-8"))
+    assert len(sarif["runs"][0]["results"]) == 6
+    assert step_outputs(runner) == {"errors": "6", "warnings": "0", "status": str(status)}
+    gate = run_step("Gate", inputs, runner, repo)
+    assert gate.returncode == status
+    if status:
+        assert gate.stdout == (
+            f"::error title=imagepin::findings at fail-on level '{fail_on}' or above remain "
+            "(or files could not be linted)\n"
+        )
+
+
+def test_a_usage_error_stops_at_the_check_step(repo: Path, runner: dict[str, str]) -> None:
+    inputs = {**INPUTS, "args": "--offline --select IMG999"}
+    checked = run_step("Check images", inputs, runner, repo)
+    assert checked.returncode == 2
+    assert "unknown rule 'IMG999'" in checked.stderr
+
+
+def test_comment_step_on_a_json_report(
+    fake: FakeGitHub, repo: Path, runner: dict[str, str]
 ) -> None:
     shutil.copy(GOLDEN / "action" / "imagepin.json", Path(runner["RUNNER_TEMP"]) / "imagepin.json")
-    inputs = {**INPUTS, "suggestions": "true", "fail-on": fail_on, "token": fake.token}
+    inputs = {**INPUTS, "suggestions": "true", "token": fake.token}
     commented = run_step("Comment on the pull request", inputs, runner, repo)
     assert commented.returncode == 0, commented.stderr
-    gate = run_step("Gate", inputs, runner, repo)
-    assert gate.returncode == status, gate.stderr
-    assert Path(runner["GITHUB_OUTPUT"]).read_text(encoding="utf-8") == "errors=6\nwarnings=0\n"
     assert fake.problems == []
     (posted,) = fake.issue_comments
     assert posted["body"] == (GOLDEN / "action" / "comment.md").read_text(encoding="utf-8")
@@ -161,12 +279,7 @@ def test_all_steps_against_a_real_registry(
         (repo / other).unlink()
     fake.files = {"deploy/app.yaml": app_patch(repo)}
     inputs = {**INPUTS, "paths": "deploy", "suggestions": "true", "token": fake.token}
-    for name in (
-        "Check images",
-        "Annotate and summarise",
-        "Write SARIF",
-        "Comment on the pull request",
-    ):
+    for name in ("Check images", "Comment on the pull request"):
         done = run_step(name, inputs, runner, repo)
         assert done.returncode == 0, f"{name}: {done.stderr}"
     assert run_step("Gate", inputs, runner, repo).returncode == 1

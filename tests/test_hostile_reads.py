@@ -142,7 +142,8 @@ def test_a_configuration_file(kind: str, name: str, tmp_path: Path) -> None:
     make(repo / name, kind)
     done = run_imagepin(["check", "--offline", "pod.yaml"], cwd=repo)
     assert done.code == 2
-    assert done.err == f"imagepin: error: {repo / name}: cannot read: {REFUSED[kind]}" + (
+    # Named as found, relative to the working directory.
+    assert done.err == f"imagepin: error: {name}: cannot read: {REFUSED[kind]}" + (
         " (17179869184 bytes; the limit is 1048576)\n" if kind == "16g" else "\n"
     )
 

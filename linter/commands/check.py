@@ -12,21 +12,20 @@ from linter.commands.common import (
     add_command,
     add_config,
     add_display,
+    add_gate,
     add_offline,
-    add_output,
     add_paths,
     add_registry,
     add_selection,
     fail,
-    output_format,
+    settings,
     use_color,
-    write_output,
 )
-from linter.config import ConfigError, load
-from linter.model import Level
-from linter.report import FORMATS
+from linter.config import ConfigError
+from linter.report import FORMATS, Report
 
 if TYPE_CHECKING:
+    from linter.config import Config
     from linter.engine import CheckOptions
 
 
@@ -35,15 +34,30 @@ def add_parser(subparsers: Subparsers) -> None:
         subparsers,
         "check",
         "lint image references (the default command)",
-        ["imagepin check deploy/", "imagepin check --offline --format sarif -o imagepin.sarif ."],
+        [
+            "imagepin check deploy/",
+            "imagepin check --offline --select IMG00 --statistics .",
+            "imagepin check -o json=imagepin.json -o sarif=imagepin.sarif --format github .",
+        ],
         "Finds every image reference under PATH, flags the ones pinned by tag only, and "
         "(online) asks the registries whether tags and pins are current. Exits 1 when "
-        "error-level findings remain, 2 on usage or configuration errors.",
+        "findings at the --fail-on level remain, 2 on usage or configuration errors.",
     )
     _lint_options(check)
     add_offline(check)
     check.add_argument("--fix", action="store_true", help="rewrite files, as `imagepin fix` does")
     _fix_options(check)
+    show = check.add_argument_group("show instead of checking")
+    show.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the effective settings, each with the file (or option) it comes from",
+    )
+    show.add_argument(
+        "--show-files",
+        action="store_true",
+        help="print each file that would be scanned, with its format",
+    )
     check.set_defaults(func=run)
     fix = add_command(
         subparsers,
@@ -51,22 +65,41 @@ def add_parser(subparsers: Subparsers) -> None:
         "pin tag-only references to tag@digest in place",
         ["imagepin fix deploy/", "imagepin fix --diff .", "imagepin fix --update k8s/app.yaml"],
         "Resolves each tag-only reference and rewrites it as name:tag@sha256:…, changing "
-        "nothing else in the file. Exits 1 when it rewrote a file or error-level findings "
-        "remain (the pre-commit convention).",
+        "nothing else in the file. Exits 1 when it rewrote a file or findings at the "
+        "--fail-on level remain (the pre-commit convention).",
     )
     _lint_options(fix)
     _fix_options(fix)
-    fix.set_defaults(func=run, fix=True, offline=False)
+    fix.set_defaults(func=run, fix=True, offline=False, show_settings=False, show_files=False)
 
 
 def _lint_options(parser: argparse.ArgumentParser) -> None:
     add_paths(parser)
     add_config(parser)
     add_selection(parser)
-    parser.add_argument(
-        "--exit-zero", action="store_true", help="exit 0 even when error-level findings remain"
+    add_gate(parser)
+    group = parser.add_argument_group("output")
+    group.add_argument(
+        "--format",
+        choices=FORMATS,
+        metavar="{" + ",".join(FORMATS) + "}",
+        help="output format (default: text; github when GITHUB_ACTIONS=true and stdout "
+        "is no terminal)",
     )
-    add_output(parser, FORMATS, "text; github when GITHUB_ACTIONS=true and stdout is no terminal")
+    group.add_argument(
+        "--output",
+        "-o",
+        action="append",
+        default=[],
+        metavar="[FORMAT=]FILE",
+        help="write the --format report to FILE instead of stdout; FORMAT=FILE writes "
+        "that format's report there too (repeatable: one run, several reports)",
+    )
+    group.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the number of findings per rule instead of the findings (text or json)",
+    )
     add_display(parser)
     add_registry(parser)
 
@@ -85,32 +118,53 @@ def _fix_options(parser: argparse.ArgumentParser) -> None:
 
 
 def check_options(args: argparse.Namespace, *, fix: bool = False) -> CheckOptions:
-    """The engine's options from the command line and the configuration file."""
+    """The engine's options from the command line and the configuration."""
     from linter.engine import CheckOptions
 
-    config = load(args.config)
     return CheckOptions(
-        config=config,
+        config=settings(args),
         offline=args.offline,
-        select=tuple(args.select),
-        ignore=tuple(args.ignore),
         verbose=args.verbose > 0,
         fix=fix,
         update=getattr(args, "update", False),
         diff=getattr(args, "diff", False),
         no_cache=args.no_cache,
         cache_dir=args.cache_dir,
-        insecure=tuple(args.insecure_registry),
-        platform=args.platform or config.platform,
-        concurrency=args.concurrency,
     )
+
+
+def outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """(format, file) of each report to write; file None is stdout. ``-o FORMAT=FILE``
+    names its format; the --format report goes to the plain ``-o FILE``, else stdout."""
+    from linter.commands.common import output_format
+
+    named: list[tuple[str, str | None]] = []
+    plain: str | None = None
+    for value in args.output:
+        fmt, sep, path = value.partition("=")
+        if sep and fmt in FORMATS:
+            if not path:
+                raise ConfigError(f"-o {value}: give the file, e.g. -o {fmt}=report.{fmt}")
+            named.append((fmt, path))
+        elif plain is not None:
+            raise ConfigError(f"-o {plain} and -o {value}: name the format, e.g. -o json=FILE")
+        else:
+            plain = value
+    return [(output_format(args), plain), *named]
 
 
 def run(args: argparse.Namespace) -> int:
     from linter.engine import run_check
 
     try:
+        targets = outputs(args)
+        if args.statistics and targets[0][0] not in ("text", "json"):
+            return fail(f"--statistics prints text or json, not {targets[0][0]}")
         options = check_options(args, fix=bool(args.fix or args.diff))
+        if args.show_settings or args.show_files:
+            from linter.commands import show
+
+            return show.run(args, options.config)
         if options.fix and options.offline:
             return fail("fix needs the registries: it cannot run with --offline")
         with _progress(args, options):
@@ -118,23 +172,48 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return fail(str(exc))
     report = outcome.report
-    fmt = output_format(args)
     if outcome.diffs:
         _print_diffs(outcome.diffs, args)
-    if not (outcome.diffs and args.format is None):
-        from linter.report import render
-
-        color = use_color(args)
-        write_output(args, render(fmt, report, color=color, quiet=args.quiet))
-    if fmt == "github":
-        from linter.report.github import write_step_summary
-
-        write_step_summary(report)
-    errors = any(f.level >= Level.ERROR for f in report.findings)
-    changed = bool(report.fixed_files)
+    for index, (fmt, path) in enumerate(targets):
+        # With --diff the diff is the output, unless a format was asked for.
+        if index == 0 and path is None and outcome.diffs and args.format is None:
+            continue
+        _write(args, fmt, path, report, statistics=index == 0 and args.statistics)
     if args.exit_zero:
         return 0
-    return 1 if errors or changed or report.errors else 0
+    return 1 if report.fixed_files or fails(report, options.config) else 0
+
+
+def fails(report: Report, config: Config) -> bool:
+    """Whether what remains fails the run: findings at ``fail-on`` or above, or files
+    that could not be linted; never with ``fail-on = "never"``."""
+    from linter.model import Level
+
+    if config.fail_on == "never":
+        return False
+    threshold = Level.parse(config.fail_on)
+    return bool(report.errors) or any(f.level >= threshold for f in report.findings)
+
+
+def _write(
+    args: argparse.Namespace, fmt: str, path: str | None, report: Report, *, statistics: bool
+) -> None:
+    from linter.commands.common import write_text
+    from linter.report import render
+
+    color = path is None and fmt == "text" and use_color(args)
+    if statistics:
+        from linter.report import statistics as stats
+
+        text = stats.render(report, fmt)
+    else:
+        text = render(fmt, report, color=color, quiet=args.quiet)
+    write_text(path, text)
+    if fmt == "github":
+        from linter.report.github import write_step_outputs, write_step_summary
+
+        write_step_summary(report)
+        write_step_outputs(report)
 
 
 def _progress(args: argparse.Namespace, options: CheckOptions) -> AbstractContextManager[object]:

@@ -15,6 +15,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import TypeAlias
 
+from linter.config import FAIL_ON, Config, ConfigError, load
+
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
@@ -140,22 +142,90 @@ def add_lookup_options(
 
 
 def add_selection(parser: argparse.ArgumentParser) -> None:
-    """Which rules run and what the exit code means."""
+    """Which rules run (ruff's selectors: ids, prefixes such as IMG00, names, ALL)."""
     group = parser.add_argument_group("rules")
+    selectors = "rule ids, prefixes (IMG00), names or ALL, comma-separated; repeatable"
     group.add_argument(
         "--select",
         type=_csv,
-        default=[],
+        action="extend",
         metavar="RULES",
-        help="run only these rules: ids or names, comma-separated (default: all, or `select`)",
+        help=f"run only these rules, instead of `select` (default: ALL): {selectors}",
+    )
+    group.add_argument(
+        "--extend-select",
+        type=_csv,
+        action="extend",
+        metavar="RULES",
+        help=f"run these rules too, on top of `select`: {selectors}",
     )
     group.add_argument(
         "--ignore",
         type=_csv,
-        default=[],
+        action="extend",
         metavar="RULES",
-        help="skip these rules: ids or names, comma-separated",
+        help=f"skip these rules, on top of `ignore`: {selectors}",
     )
+    group.add_argument(
+        "--extend-ignore",
+        type=_csv,
+        action="extend",
+        metavar="RULES",
+        help="the same as --ignore (ruff's spelling)",
+    )
+
+
+def add_gate(parser: argparse.ArgumentParser) -> None:
+    """What makes the exit code 1."""
+    group = parser.add_argument_group("exit code")
+    group.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        help="exit 1 when findings at this level or above remain, or a file could not be "
+        "linted (default: `fail-on`, else error); never: only usage errors fail",
+    )
+    group.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 whatever was found or fixed (usage errors still exit 2)",
+    )
+
+
+#: Options that set a configuration key: (key, the option, whether it adds to the key).
+_OVERRIDES = (
+    ("select", "--select", False),
+    ("extend-select", "--extend-select", True),
+    ("ignore", "--ignore", True),
+    ("extend-ignore", "--extend-ignore", True),
+    ("fail-on", "--fail-on", False),
+    ("platform", "--platform", False),
+    ("insecure-registries", "--insecure-registry", True),
+    ("concurrency", "--concurrency", False),
+)
+
+
+def settings(args: argparse.Namespace) -> Config:
+    """The configuration (the file found, or ``--config``) with the command line's options
+    applied, each recorded as the source of its value; warnings about it are printed."""
+    config = load(getattr(args, "config", None))
+    for warning in config.warnings:
+        sys.stderr.write(f"imagepin: warning: {warning}\n")
+    for key, option, adds in _OVERRIDES:
+        value = getattr(args, option[2:].replace("-", "_"), None)
+        if value is None or value == []:
+            continue
+        source = option
+        if adds:
+            earlier = getattr(config, key.replace("-", "_"))
+            value = tuple(dict.fromkeys((*earlier, *value)))
+            if earlier:
+                source = f"{config.sources[key]} + {option}"
+        elif isinstance(value, list):
+            value = tuple(value)
+        config = config.override(key, value, source)
+    if config.concurrency < 1:
+        raise ConfigError(f"--concurrency must be at least 1, not {config.concurrency}")
+    return config
 
 
 def add_offline(parser: argparse.ArgumentParser) -> None:
@@ -175,17 +245,25 @@ def output_format(args: argparse.Namespace) -> str:
 
 
 def use_color(args: argparse.Namespace, stream: object = None) -> bool:
+    """Whether text for ``stream`` (stdout by default) is coloured: ``--color``, else on
+    a terminal without NO_COLOR."""
     if args.color == "always":
         return True
-    if args.color == "never" or os.environ.get("NO_COLOR") or args.output:
+    if args.color == "never" or os.environ.get("NO_COLOR"):
         return False
     target = stream if stream is not None else sys.stdout
     return bool(getattr(target, "isatty", lambda: False)())
 
 
 def write_output(args: argparse.Namespace, text: str) -> None:
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
+    """A command's output: to ``--output``, else stdout."""
+    write_text(args.output, text)
+
+
+def write_text(path: str | None, text: str) -> None:
+    """``text`` to the file ``path``, or to stdout when it is None."""
+    if path:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
     else:
         # A reader gone (`imagepin check | head -1`) takes what it did not read with it;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 
 from linter.commands.common import Subparsers, add_command, add_output, write_output
 from linter.rules import Rule, all_rules, lookup
@@ -23,12 +24,27 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def _describe(rule: Rule) -> str:
-    flags = ", ".join(
-        word for word, on in (("online", rule.online), ("fixable", rule.fixable)) if on
+#: The table's columns: heading, and the cell of a rule.
+_COLUMNS = (
+    ("ID", lambda rule: rule.id),
+    ("NAME", lambda rule: rule.name),
+    ("LEVEL", lambda rule: str(rule.level)),
+    ("FIXABLE", lambda rule: "yes" if rule.fixable else "no"),
+    ("ONLINE", lambda rule: "yes" if rule.online else "no"),
+    ("SUMMARY", lambda rule: rule.summary),
+)
+
+
+def table(rules: Sequence[Rule]) -> str:
+    """One row per rule; FIXABLE: `imagepin fix` pins it, ONLINE: it asks the registries."""
+    rows = [[heading for heading, _ in _COLUMNS]]
+    rows += [[cell(rule) for _, cell in _COLUMNS] for rule in rules]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS) - 1)]
+    return "".join(
+        "  ".join(text.ljust(width) for text, width in zip(row[:-1], widths, strict=True))
+        + f"  {row[-1]}\n"
+        for row in rows
     )
-    suffix = f" ({flags})" if flags else ""
-    return f"{rule.id}  {rule.name:<26} {rule.level!s:<8} {rule.summary}{suffix}\n"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,5 +75,5 @@ def run(args: argparse.Namespace) -> int:
     elif args.rule:
         write_output(args, f"{rule.id} {rule.name} ({rule.level})\n\n{rule.doc}")
     else:
-        write_output(args, "".join(_describe(r) for r in rules))
+        write_output(args, table(rules))
     return 0

@@ -21,7 +21,7 @@ to an override file), otherwise ``tag: "1.27@sha256:…"`` when
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from linter import source
@@ -197,7 +197,7 @@ def _split_image(
     if image is None:
         return
     place, how = _digest_place(scan, mapping, own, default, chart)
-    yield scan.occurrence(
+    occurrence = scan.occurrence(
         scan.parsed.scalar(reported[1]),
         image=image,
         yaml_path=path,
@@ -207,6 +207,13 @@ def _split_image(
         dynamic=dynamic or dynamic_part(image),
         note=f"read as {understood}; {how}",
     )
+    if place is None and not chart.digest_in_tag:
+        occurrence = replace(occurrence, fix_hint=DIGEST_IN_TAG_HINT)
+    yield occurrence
+
+
+#: What ``fix`` says when a chart has no digest field (the option that would let it pin).
+DIGEST_IN_TAG_HINT = "set `helm-digest-in-tag = true` to write the digest into the tag"
 
 
 def _compose(

@@ -51,7 +51,10 @@ def parse(document: Any, root: str = ".") -> Report:
             findings=tuple(_finding(item) for item in document["findings"]),
             files_scanned=int(document.get("files_scanned", 0)),
             images=int(document.get("images", 0)),
-            errors=tuple(FileError(e["path"], e["message"]) for e in document.get("errors", ())),
+            errors=tuple(
+                FileError(e["path"], e["message"], e.get("line"), e.get("column"))
+                for e in document.get("errors", ())
+            ),
             registry_problems=tuple(document.get("registry_problems", ())),
             fixed_files=tuple(document.get("fixed_files", ())),
             # The JSON holds what was chosen to be shown: show all of it.

@@ -16,6 +16,14 @@ class FileError:
 
     path: str
     message: str
+    #: Where in the file, for a problem at one place (an image fix could not pin).
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def where(self) -> str:
+        """``path:line:col``, as findings are located, or the path alone."""
+        return f"{self.path}:{self.line}:{self.column}" if self.line else self.path
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,7 @@ class Report:
     #: Files rewritten by ``fix``.
     fixed_files: tuple[str, ...] = ()
     #: Files read but skipped without a finding, and why (a template; not YAML, and no
-    #: image key in it): named with ``-v``.
+    #: image key in it; "disable-file": those are not counted in ``files_scanned``).
     skipped: tuple[FileError, ...] = ()
     #: Show info-level findings (``-v``).
     verbose: bool = False

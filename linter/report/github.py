@@ -11,7 +11,7 @@ import os
 from collections import Counter
 
 from linter.model import Finding, Level
-from linter.report import Report
+from linter.report import FileError, Report
 
 ANNOTATIONS_PER_LEVEL = 10
 #: A step may add at most 1 MiB to the job summary.
@@ -63,10 +63,16 @@ def _log_line(finding: Finding) -> str:
     return "  " + " ".join(text.split())
 
 
+def _place(error: FileError) -> dict[str, str | int]:
+    if error.line is None:
+        return {"file": error.path}
+    return {"file": error.path, "line": error.line, "col": error.column or 1}
+
+
 def _entries(report: Report) -> list[tuple[Level, str, str]]:
     """(level, annotation, log line) of everything to show, files not linted first."""
     entries = [
-        (Level.ERROR, command("error", e.message, file=e.path, title="imagepin"), "")
+        (Level.ERROR, command("error", e.message, **_place(e), title="imagepin"), "")
         for e in report.errors
     ]
     entries += [
@@ -115,3 +121,16 @@ def write_step_summary(report: Report) -> None:
     text = markdown.render(report, links=blob_links(), limit=SUMMARY_LIMIT)
     with open(path, "a", encoding="utf-8", newline="\n") as handle:
         handle.write(text + "\n")
+
+
+def write_step_outputs(report: Report) -> None:
+    """The step outputs ``errors`` and ``warnings`` (finding counts) in ``$GITHUB_OUTPUT``,
+    when Actions provides one: the action's outputs."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if not path:
+        return
+    levels = [finding.level for finding in report.findings]
+    with open(path, "a", encoding="utf-8", newline="\n") as handle:
+        handle.write(
+            f"errors={levels.count(Level.ERROR)}\nwarnings={levels.count(Level.WARNING)}\n"
+        )

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from linter.model import Finding
-from linter.report import Report
+from linter.report import FileError, Report
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -26,13 +26,18 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _error(error: FileError) -> dict[str, Any]:
+    located = {"line": error.line, "column": error.column} if error.line else {}
+    return {"path": error.path, **located, "message": error.message}
+
+
 def render(report: Report) -> str:
     document = {
         "version": 1,
         "findings": [finding_dict(f) for f in report.visible()],
         "files_scanned": report.files_scanned,
         "images": report.images,
-        "errors": [{"path": e.path, "message": e.message} for e in report.errors],
+        "errors": [_error(e) for e in report.errors],
         "registry_problems": list(report.registry_problems),
         "fixed_files": list(report.fixed_files),
         "skipped": [{"path": s.path, "reason": s.message} for s in report.skipped],

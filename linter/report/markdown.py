@@ -93,7 +93,7 @@ def verdict(report: Report) -> str:
 
 
 def _problems(report: Report) -> str:
-    items = [f"{code(e.path)}: {plain(e.message)}" for e in report.errors]
+    items = [f"{code(e.where)}: {plain(e.message)}" for e in report.errors]
     items += [f"registry: {plain(problem)}" for problem in report.registry_problems]
     if not items:
         return ""

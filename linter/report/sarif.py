@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from linter import __version__
 from linter.model import Finding, Level
-from linter.report import Report, fixes
+from linter.report import FileError, Report, fixes
 from linter.report.fingerprint import fingerprints
 from linter.rules import Rule, all_rules
 
@@ -149,12 +149,19 @@ def _result(
     return result
 
 
+def _error_location(error: FileError) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": _artifact(error.path)}
+    if error.line is not None:
+        location["region"] = {"startLine": error.line, "startColumn": error.column or 1}
+    return location
+
+
 def _notifications(report: Report) -> list[dict[str, Any]]:
     notes = [
         {
             "level": "error",
             "message": {"text": error.message},
-            "locations": [{"physicalLocation": {"artifactLocation": _artifact(error.path)}}],
+            "locations": [{"physicalLocation": _error_location(error)}],
         }
         for error in report.errors
     ]

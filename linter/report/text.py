@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from linter.model import Finding, Level
 from linter.report import Report
+from linter.suppress import DISABLE_FILE
 
 _STYLES = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.INFO: "cyan"}
 
@@ -50,13 +51,16 @@ def _summary(report: Report) -> str:
     if counts[Level.INFO] and not report.verbose:
         parts.append(f"{counts[Level.INFO]} info hidden (-v shows them)")
     text = "checked " + ", ".join(parts)
+    disabled = sum(1 for s in report.skipped if s.message == DISABLE_FILE)
+    if disabled:
+        text += f"; skipped {disabled} file{'s' * (disabled != 1)} (disable-file)"
     if report.fixed_files:
         text += f"; fixed {len(report.fixed_files)} file{'s' * (len(report.fixed_files) != 1)}"
     return text
 
 
 def _trailer(report: Report) -> list[str]:
-    lines = [f"{_printable(e.path)}: {_printable(e.message)}" for e in report.errors]
+    lines = [f"{_printable(e.where)}: {_printable(e.message)}" for e in report.errors]
     lines += [f"registry problem: {_printable(p)}" for p in report.registry_problems]
     lines += [f"fixed {_printable(path)}" for path in report.fixed_files]
     if report.verbose:
