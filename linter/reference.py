@@ -93,6 +93,11 @@ def quoted(text: str, limit: int = 100) -> str:
     return f"{quoted[:limit]}… ({len(text)} characters)"
 
 
+def is_tag(text: str) -> bool:
+    """``text`` is a valid tag (``[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}``)."""
+    return _TAG_RE.fullmatch(text) is not None
+
+
 def _suffix(tag: str | None, digest: str | None) -> str:
     return (f":{tag}" if tag is not None else "") + (f"@{digest}" if digest is not None else "")
 

@@ -140,29 +140,41 @@ def build_image(
     oci: bool = True,
     created: str = CREATED,
     labels: dict[str, str] | None = None,
+    settings: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    layers: int = 1,
+    annotations: dict[str, str] | None = None,
 ) -> Image:
-    """One platform image whose bytes depend only on the arguments."""
+    """One platform image whose bytes depend only on the arguments.
+
+    ``settings`` go into the config's ``config`` (Env, Entrypoint, …), ``extra`` at its
+    top (docker_version, history, …); ``annotations`` onto every layer's descriptor.
+    """
     os_name, architecture, *variant = platform.split("/")
-    raw, compressed = _layer(f"{seed} {platform}")
+    tars = [_layer(f"{seed} {platform}" + (f" {i}" if i else "")) for i in range(layers)]
     config: dict[str, Any] = {
         "architecture": architecture,
         "os": os_name,
         "created": created,
-        "config": {"Labels": labels if labels is not None else {"seed": seed}},
-        "rootfs": {"type": "layers", "diff_ids": [sha256(raw)]},
+        "config": {"Labels": labels if labels is not None else {"seed": seed}, **(settings or {})},
+        "rootfs": {"type": "layers", "diff_ids": [sha256(raw) for raw, _ in tars]},
+        **(extra or {}),
     }
     if variant:
         config["variant"] = variant[0]
     config_blob = Blob(OCI_CONFIG if oci else DOCKER_CONFIG, _json(config))
-    layer = Blob(OCI_LAYER if oci else DOCKER_LAYER, compressed)
+    blobs = [Blob(OCI_LAYER if oci else DOCKER_LAYER, compressed) for _, compressed in tars]
     media_type = OCI_MANIFEST if oci else DOCKER_MANIFEST
     manifest = {
         "schemaVersion": 2,
         "mediaType": media_type,
         "config": config_blob.descriptor(),
-        "layers": [layer.descriptor()],
+        "layers": [
+            {**blob.descriptor(), **({"annotations": annotations} if annotations else {})}
+            for blob in blobs
+        ],
     }
-    return Image(media_type, _json(manifest), (config_blob, layer), platform=platform)
+    return Image(media_type, _json(manifest), (config_blob, *blobs), platform=platform)
 
 
 def build_index(children: Sequence[Image], *, oci: bool = True, attestation: bool = False) -> Image:

@@ -22,7 +22,13 @@ def test_inspect(
     document = json.loads(capsys.readouterr().out)
     image = registry_catalog["app/multi:1.0"]
     child = image.child("linux/arm/v7")
-    layer = child.blobs[1]
+    config, layer = child.blobs
+    layer_json = {
+        "digest": layer.digest,
+        "size": len(layer.data),
+        "media_type": layer.media_type,
+        "annotations": None,
+    }
     assert document == {
         "name": f"{basic_tls_registry.host}/app/multi",
         "tag": "1.0",
@@ -43,11 +49,19 @@ def test_inspect(
             "platform": "linux/arm/v7",
             "digest": child.digest,
             "media_type": child.media_type,
+            "config_digest": config.digest,
             "created": "2024-05-01T12:00:00Z",
             "labels": {"seed": "multi"},
-            "layers": 1,
+            "layers": [layer_json],
             "size": len(layer.data),
+            # What the config does not set is null.
+            **dict.fromkeys(
+                ("docker_version", "env", "entrypoint", "cmd", "user", "working_dir"), None
+            ),
+            "exposed_ports": None,
         },
+        "tags": None,
+        "tags_complete": None,
         "signatures": {
             "state": "missing",
             "key": None,
@@ -64,4 +78,8 @@ def test_inspect_not_found_exits_1(
     assert main(["inspect", "--no-cache", ref]) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == f"imagepin: {ref}: not-found: {plain_registry.host}: app/multi:0.0 not found\n"
+    # Read by GET (the body is needed): the registry's error code comes with it.
+    assert err == (
+        f"imagepin: {ref}: not-found: {plain_registry.host}: app/multi:0.0 not found "
+        "(MANIFEST_UNKNOWN: manifest unknown)\n"
+    )

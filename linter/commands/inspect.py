@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     options = replace(options, signature_keys=tuple(keys))
     try:
-        details = inspect_sync(ref, options)
+        details, _ = inspect_sync(ref, options)
     except RegistryError as exc:
         sys.stderr.write(f"imagepin: {args.ref}: {exc.kind.value}: {exc.registry}: {exc.message}\n")
         return 1

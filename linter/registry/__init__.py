@@ -26,7 +26,7 @@ from linter.registry.errors import RegistryError
 from linter.registry.stats import RunStats
 
 if TYPE_CHECKING:
-    from linter.registry.details import ImageDetails
+    from linter.registry.details import ImageDetails, Wanted
     from linter.signatures import NamedKey
 
 __all__ = [
@@ -137,8 +137,12 @@ def resolve_sync(
     return resolve_with_stats(refs, options)[0]
 
 
-def inspect_sync(ref: Reference, options: RegistryOptions) -> ImageDetails:
-    """What ``imagepin inspect`` shows about one image; raises RegistryError."""
+def inspect_sync(
+    ref: Reference, options: RegistryOptions, wanted: Wanted | None = None
+) -> tuple[ImageDetails, RunStats]:
+    """What ``imagepin inspect`` shows about one image, and what the run did; raises
+    RegistryError."""
     from linter.registry.details import inspect
 
-    return asyncio.run(inspect(ref, options, RunStats()))
+    stats = RunStats()
+    return asyncio.run(inspect(ref, options, stats, wanted=wanted)), stats

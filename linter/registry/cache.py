@@ -309,12 +309,17 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _replace(path: Path, records: dict[str, Any]) -> None:
-    """Writes ``path`` through a temporary file and a rename: readers see old or new, whole."""
+    # One string and one write: json.dump to a file writes chunk by chunk, slower.
+    replace_file(path, json.dumps(records, separators=(",", ":")).encode())
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Writes ``path`` through a temporary file and a rename: readers see old or new, whole.
+    The file is its owner's only (mkstemp's mode)."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            # One string and one write: json.dump to a file writes chunk by chunk, slower.
-            handle.write(json.dumps(records, separators=(",", ":")))
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -1,14 +1,21 @@
 """``inspect``: what a remote image is, without pulling it (like ``skopeo inspect``).
 
-The top-level digest (the index, for a multi-platform tag), its platforms, and for
-one platform the image's creation time, labels, layer count and size, read from
-the platform manifest and its config blob — each body checked against its digest;
-and the signatures of the top-level digest, cosign ones verified with the keys of
+The top-level manifest (the index, for a multi-platform tag) and its platforms; for
+one platform its manifest and config blob: layers, creation time, labels,
+environment, entrypoint and the rest of the config; the repository's tags; and the
+signatures of the top-level digest, cosign ones verified with the keys of
 ``RegistryOptions.signature_keys`` (registry/signatures.py).
+
+Every manifest and blob is checked against its digest before anything from it is
+used, and kept byte for byte (``--raw``, ``--config-blob``). Only the parts asked
+for are read (:class:`Wanted`): ``--raw`` costs one request, and nothing is asked
+again that the cache already holds (docs/registry.md counts the requests).
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,10 +23,30 @@ from linter.model import ErrorKind, PlatformEntry, SignatureStatus
 from linter.reference import Reference
 from linter.registry import RegistryOptions
 from linter.registry.errors import RegistryError, display_host
-from linter.registry.manifests import INDEX_TYPES
+from linter.registry.manifests import (
+    Descriptor,
+    ImageConfig,
+    Manifest,
+    ManifestError,
+    digest_of,
+    parse,
+    parse_image_config,
+)
 from linter.registry.platforms import Platform, host_platform, is_attestation, select
 from linter.registry.resolver import ClientFactory, Resolver
 from linter.registry.stats import RunStats
+from linter.registry.tags import TagList
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What to read beyond the top-level manifest."""
+
+    #: The chosen platform's manifest and config blob.
+    image: bool = True
+    signatures: bool = True
+    #: The repository's tags, at most this many; None: not listed.
+    tags: int | None = None
 
 
 @dataclass(frozen=True)
@@ -27,10 +54,15 @@ class PlatformImage:
     platform: str
     digest: str
     media_type: str
-    created: str | None
-    labels: dict[str, str]
-    layers: int
-    size: int
+    config_digest: str
+    config: ImageConfig
+    layers: tuple[Descriptor, ...]
+    #: The config blob, byte for byte, checked against ``config_digest``.
+    config_blob: bytes
+
+    @property
+    def size(self) -> int:
+        return sum(layer.size for layer in self.layers)
 
 
 @dataclass(frozen=True)
@@ -38,11 +70,17 @@ class ImageDetails:
     reference: Reference
     digest: str
     media_type: str
+    #: The top-level manifest, byte for byte, checked against ``digest``.
+    manifest: bytes
     platforms: tuple[PlatformEntry, ...]
-    image: PlatformImage
-    signatures: SignatureStatus
+    #: None when not asked for (:class:`Wanted`).
+    image: PlatformImage | None
+    signatures: SignatureStatus | None
+    tags: TagList | None
 
     def to_json(self) -> dict[str, Any]:
+        """imagepin's own document; a part not asked for is null."""
+        signatures = self.signatures
         return {
             "name": self.reference.name,
             "tag": self.reference.effective_tag,
@@ -58,22 +96,91 @@ class ImageDetails:
                 }
                 for p in self.platforms
             ],
-            "image": {
-                "platform": self.image.platform,
-                "digest": self.image.digest,
-                "media_type": self.image.media_type,
-                "created": self.image.created,
-                "labels": self.image.labels,
-                "layers": self.image.layers,
-                "size": self.image.size,
-            },
-            "signatures": {
-                "state": self.signatures.state.value,
-                "key": self.signatures.key,
-                "reason": self.signatures.reason,
-                "found": [asdict(s) for s in self.signatures.signatures],
+            "image": None if self.image is None else _image_json(self.image),
+            "tags": None if self.tags is None else list(self.tags.tags),
+            "tags_complete": None if self.tags is None else self.tags.complete,
+            "signatures": None
+            if signatures is None
+            else {
+                "state": signatures.state.value,
+                "key": signatures.key,
+                "reason": signatures.reason,
+                "found": [asdict(s) for s in signatures.signatures],
             },
         }
+
+    def to_skopeo(self) -> dict[str, Any]:
+        """``skopeo inspect``'s document: its keys and shapes (null where Go prints null),
+        so existing ``jq`` filters keep working; ``LayersData`` as skopeo 1.10+ prints it."""
+        assert self.image is not None  # the skopeo document always describes an image
+        image, config = self.image, self.image.config
+        return {
+            "Name": self.reference.name,
+            "Digest": self.digest,
+            "RepoTags": [] if self.tags is None else list(self.tags.tags),
+            "Created": go_time(config.facts.created),
+            "DockerVersion": config.docker_version or "",
+            "Labels": config.facts.labels if config.has_labels else None,
+            "Architecture": config.facts.architecture,
+            "Os": config.facts.os,
+            "Layers": [layer.digest for layer in image.layers],
+            "LayersData": [
+                {
+                    "MIMEType": layer.media_type,
+                    "Digest": layer.digest,
+                    "Size": layer.size,
+                    "Annotations": layer.annotations,
+                }
+                for layer in image.layers
+            ],
+            "Env": None if config.env is None else list(config.env),
+        }
+
+
+def _image_json(image: PlatformImage) -> dict[str, Any]:
+    config = image.config
+    return {
+        "platform": image.platform,
+        "digest": image.digest,
+        "media_type": image.media_type,
+        "config_digest": image.config_digest,
+        "created": config.facts.created,
+        "docker_version": config.docker_version,
+        "labels": config.facts.labels,
+        "env": _listed(config.env),
+        "entrypoint": _listed(config.entrypoint),
+        "cmd": _listed(config.cmd),
+        "user": config.user,
+        "working_dir": config.working_dir,
+        "exposed_ports": _listed(config.exposed_ports),
+        "layers": [
+            {
+                "digest": layer.digest,
+                "size": layer.size,
+                "media_type": layer.media_type,
+                "annotations": layer.annotations,
+            }
+            for layer in image.layers
+        ],
+        "size": image.size,
+    }
+
+
+def _listed(values: tuple[str, ...] | None) -> list[str] | None:
+    return None if values is None else list(values)
+
+
+_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)")
+
+
+def go_time(created: str | None) -> str | None:
+    """``created`` as Go's ``time.Time`` prints it (skopeo): trailing zeros of the fraction
+    of a second dropped. Anything that is not RFC 3339 is left as it is."""
+    match = _RFC3339.fullmatch(created or "")
+    if match is None:
+        return created
+    fraction = (match[2] or "")[:9].rstrip("0")
+    return f"{match[1]}{'.' + fraction if fraction else ''}{match[3]}"
 
 
 def _choose(entries: tuple[PlatformEntry, ...], wanted: Platform | None) -> PlatformEntry | None:
@@ -86,47 +193,104 @@ def _choose(entries: tuple[PlatformEntry, ...], wanted: Platform | None) -> Plat
 
 
 async def inspect(
-    ref: Reference, options: RegistryOptions, stats: RunStats, client: ClientFactory | None = None
+    ref: Reference,
+    options: RegistryOptions,
+    stats: RunStats,
+    client: ClientFactory | None = None,
+    wanted: Wanted | None = None,
 ) -> ImageDetails:
+    """What ``ref`` is; raises RegistryError. A reference with a digest is inspected by
+    its digest (what runs), also when it has a tag."""
+    wanted = wanted or Wanted()
     resolver = Resolver(options, stats, client)
     registry = display_host(ref.api_host)
     try:
-        tag = ref.effective_tag
-        if tag is not None:
-            digest = (await resolver.tag(ref, tag)).digest
-        else:
-            assert ref.digest is not None
-            digest = ref.digest
-        top = await resolver.fetched(ref, digest)
-        platforms = top.children or ()
-        image_digest, image = digest, top
-        wanted = Platform.parse(options.platform) if options.platform else None
-        if top.media_type in INDEX_TYPES:
-            entry = _choose(platforms, wanted)
-            if entry is None:
-                raise RegistryError(
-                    ErrorKind.NOT_FOUND, f"{ref.path} has no {wanted or 'usable'} image", registry
-                )
-            image_digest, image = entry.digest, await resolver.fetched(ref, entry.digest)
-        if image.config is None or image.layers is None or image.size is None:
-            raise RegistryError(ErrorKind.INVALID, f"{image_digest} is not an image", registry)
-        facts = await resolver.image(ref, image.config)
-        signatures = await resolver.signatures(ref, digest, complete=True)
+        reference = ref.digest or ref.effective_tag
+        assert reference is not None  # a reference has a tag, a digest, or both
+        top = await resolver.manifest_body(ref, reference)
+        manifest = _manifest(top.body, top.facts.media_type, top.digest, registry)
+        image, signatures, tags = await asyncio.gather(
+            _platform_image(resolver, ref, top.digest, manifest, options, registry)
+            if wanted.image
+            else _nothing(),
+            resolver.signatures(ref, top.digest, complete=True)
+            if wanted.signatures
+            else _nothing(),
+            resolver.tag_list(ref, wanted.tags) if wanted.tags is not None else _nothing(),
+        )
         return ImageDetails(
             ref,
-            digest,
-            top.media_type,
-            platforms,
-            PlatformImage(
-                str(Platform(facts.os, facts.architecture, facts.variant)),
-                image_digest,
-                image.media_type,
-                facts.created,
-                facts.labels,
-                image.layers,
-                image.size,
-            ),
+            top.digest,
+            manifest.media_type,
+            top.body,
+            manifest.children,
+            image,
             signatures,
+            tags,
         )
     finally:
         await resolver.aclose()
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _platform_image(
+    resolver: Resolver,
+    ref: Reference,
+    digest: str,
+    manifest: Manifest,
+    options: RegistryOptions,
+    registry: str,
+) -> PlatformImage:
+    """The chosen platform's image manifest (``manifest`` itself when it is one) and config."""
+    if manifest.is_index:
+        wanted = Platform.parse(options.platform) if options.platform else None
+        entry = _choose(manifest.children, wanted)
+        if entry is None:
+            raise RegistryError(
+                ErrorKind.NOT_FOUND, f"{ref.path} has no {wanted or 'usable'} image", registry
+            )
+        child = await resolver.manifest_body(ref, entry.digest)
+        digest = child.digest
+        manifest = _manifest(child.body, child.facts.media_type, digest, registry)
+    if manifest.config is None or manifest.is_index:
+        raise RegistryError(ErrorKind.INVALID, f"{digest} is not an image", registry)
+    descriptor = manifest.config
+    blob = await resolver.blob(ref, descriptor.digest)
+    if len(blob) != descriptor.size:
+        raise RegistryError(
+            ErrorKind.INVALID,
+            f"{ref.path}@{descriptor.digest}: the config blob is {len(blob)} bytes, "
+            f"its descriptor says {descriptor.size}",
+            registry,
+        )
+    try:
+        config = parse_image_config(blob)
+    except ManifestError as exc:
+        raise RegistryError(
+            ErrorKind.INVALID, f"{ref.path}@{descriptor.digest}: {exc}", registry
+        ) from None
+    facts = config.facts
+    return PlatformImage(
+        str(Platform(facts.os, facts.architecture, facts.variant)),
+        digest,
+        manifest.media_type,
+        descriptor.digest,
+        config,
+        manifest.layers,
+        blob,
+    )
+
+
+def _manifest(body: bytes, content_type: str, digest: str, registry: str) -> Manifest:
+    """``body`` read as a manifest, once more checked against ``digest``."""
+    if digest_of(body, digest.partition(":")[0]) != digest:
+        raise RegistryError(
+            ErrorKind.INVALID, f"{digest}: the manifest does not match it", registry
+        )
+    try:
+        return parse(body, content_type)
+    except ManifestError as exc:
+        raise RegistryError(ErrorKind.INVALID, f"{digest}: {exc}", registry) from None

@@ -1,10 +1,11 @@
-"""Manifest media types, the Accept list, digests of raw bytes, reading index and image bodies."""
+"""Manifest media types, the Accept list, digests of raw bytes, reading index, image and
+config bodies."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from linter.model import PlatformEntry
@@ -36,6 +37,8 @@ class Descriptor:
     media_type: str
     digest: str
     size: int
+    #: A layer's annotations (``inspect`` shows them); None when the manifest has none.
+    annotations: dict[str, str] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,23 @@ class ImageFacts:
     os: str
     architecture: str
     variant: str | None
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    """All of an image config that ``inspect`` shows; None where the config does not say."""
+
+    facts: ImageFacts
+    #: False when the config has no ``Labels`` (or null): skopeo prints null then, not {}.
+    has_labels: bool
+    env: tuple[str, ...] | None
+    entrypoint: tuple[str, ...] | None
+    cmd: tuple[str, ...] | None
+    user: str | None
+    working_dir: str | None
+    #: ``80/tcp``, ``53/udp``: the keys of ``ExposedPorts``, sorted.
+    exposed_ports: tuple[str, ...] | None
+    docker_version: str | None
 
 
 @dataclass(frozen=True)
@@ -128,7 +148,13 @@ def _descriptor(item: Any) -> Descriptor:
     size = item.get("size")
     if digest is None or isinstance(size, bool) or not isinstance(size, int):
         raise ManifestError("descriptor without a valid digest and size")
-    return Descriptor(str(item.get("mediaType") or ""), digest, size)
+    annotations = item.get("annotations")
+    if not (
+        isinstance(annotations, dict)
+        and all(isinstance(value, str) for value in annotations.values())
+    ):
+        annotations = None  # what a Go client would refuse is only not shown
+    return Descriptor(str(item.get("mediaType") or ""), digest, size, annotations)
 
 
 def _children(document: dict[str, Any]) -> list[PlatformEntry]:
@@ -152,15 +178,45 @@ def _children(document: dict[str, Any]) -> list[PlatformEntry]:
 
 
 def parse_config(body: bytes) -> ImageFacts:
-    """The parts of an image config (image-spec ``config.md``) that ``inspect`` shows."""
+    """The parts of an image config (image-spec ``config.md``) that the policy reads."""
+    return _facts(*_config_document(body))
+
+
+def parse_image_config(body: bytes) -> ImageConfig:
+    """Everything ``inspect`` shows of an image config; a field of the wrong type is an error
+    (skopeo's Go decoder refuses it too)."""
+    document, inner = _config_document(body)
+    settings = inner or {}
+    ports = settings.get("ExposedPorts")
+    if not isinstance(ports, (dict, type(None))):
+        raise ManifestError("image config ExposedPorts is not an object")
+    return ImageConfig(
+        _facts(document, inner),
+        has_labels=settings.get("Labels") is not None,
+        env=_strings(settings, "Env"),
+        entrypoint=_strings(settings, "Entrypoint"),
+        cmd=_strings(settings, "Cmd"),
+        user=_string(settings, "User"),
+        working_dir=_string(settings, "WorkingDir"),
+        exposed_ports=None if ports is None else tuple(sorted(str(port) for port in ports)),
+        docker_version=_string(document, "docker_version"),
+    )
+
+
+def _config_document(body: bytes) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The config object and its ``config`` member (the container settings), if any."""
     try:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         document = None
     inner = document.get("config") if isinstance(document, dict) else None
-    labels = inner.get("Labels") if isinstance(inner, dict) else None
     if not isinstance(document, dict) or not isinstance(inner, (dict, type(None))):
         raise ManifestError("image config is not a JSON object of the expected shape")
+    return document, inner
+
+
+def _facts(document: dict[str, Any], inner: dict[str, Any] | None) -> ImageFacts:
+    labels = inner.get("Labels") if inner is not None else None
     if not isinstance(labels, (dict, type(None))):
         raise ManifestError("image config labels are not an object")
     created, variant = document.get("created"), document.get("variant")
@@ -171,3 +227,19 @@ def parse_config(body: bytes) -> ImageFacts:
         architecture=str(document.get("architecture") or "unknown"),
         variant=str(variant) if variant else None,
     )
+
+
+def _string(document: dict[str, Any], key: str) -> str | None:
+    value = document.get(key)
+    if not isinstance(value, (str, type(None))):
+        raise ManifestError(f"image config {key} is not a string")
+    return value
+
+
+def _strings(document: dict[str, Any], key: str) -> tuple[str, ...] | None:
+    value = document.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ManifestError(f"image config {key} is not a list of strings")
+    return tuple(value)

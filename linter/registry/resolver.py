@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from linter.model import ErrorKind, PlatformEntry, Resolution, SignatureState, SignatureStatus
 from linter.reference import Reference
 from linter.registry import RegistryOptions, policy, signatures
-from linter.registry.cache import Cache, ManifestFacts, TagFacts
+from linter.registry.bodies import BodyStore
+from linter.registry.cache import LAYOUT, Cache, ManifestFacts, TagFacts
 from linter.registry.client import ClientSettings, RegistryClient, Target
 from linter.registry.errors import RegistryError, display_host
 from linter.registry.manifests import (
@@ -33,12 +34,21 @@ from linter.registry.manifests import (
 )
 from linter.registry.platforms import Platform, select
 from linter.registry.stats import RunStats
+from linter.registry.tags import TagList, list_tags
 from linter.registry.tasks import Once
 from linter.signatures import fingerprint
 
 V = TypeVar("V")
 ClientFactory = Callable[[RunStats], RegistryClient]
 AnswerCallback = Callable[[Reference, Resolution], None]
+
+
+class Fetched(NamedTuple):
+    """A manifest read by GET: its digest (the body's hash), what it says, its exact bytes."""
+
+    digest: str
+    facts: ManifestFacts
+    body: bytes
 
 
 def default_client(options: RegistryOptions) -> ClientFactory:
@@ -74,6 +84,9 @@ class Resolver:
         self._options = options
         self._stats = stats
         self._cache = Cache(options.cache_dir, options.cache_ttl) if options.cache_dir else None
+        self._bodies = (
+            BodyStore(options.cache_dir / LAYOUT / "bodies") if options.cache_dir else None
+        )
         self._make_client = client or default_client(options)
         self._client: RegistryClient | None = None
         self._platform = Platform.parse(options.platform) if options.platform else None
@@ -82,6 +95,8 @@ class Resolver:
         self._fetched: Once[ManifestFacts] = Once()
         self._images: Once[ImageFacts] = Once()
         self._signatures: Once[SignatureStatus] = Once()
+        self._bodies_read: Once[Fetched] = Once()
+        self._blobs: Once[bytes] = Once()
         #: Manifest facts learnt this run (also when the persistent cache is off).
         self._known: dict[tuple[str, str], ManifestFacts] = {}
 
@@ -93,12 +108,22 @@ class Resolver:
         return self._client
 
     async def aclose(self) -> None:
-        for questions in (self._tags, self._exists, self._fetched, self._images, self._signatures):
+        for questions in (
+            self._tags,
+            self._exists,
+            self._fetched,
+            self._images,
+            self._signatures,
+            self._bodies_read,
+            self._blobs,
+        ):
             await questions.cancel()
         if self._client is not None:
             await self._client.aclose()
         if self._cache is not None:
             self._cache.flush()
+        if self._bodies is not None:
+            self._bodies.flush()
 
     async def resolve(self, ref: Reference) -> Resolution:
         try:
@@ -190,7 +215,7 @@ class Resolver:
                 return known
 
             async def ask(target: Target) -> ManifestFacts:
-                return (await self._get(ref, target, digest))[1]
+                return (await self._get(ref, target, digest)).facts
 
             return await self._via_mirrors(ref, ask)
 
@@ -199,25 +224,72 @@ class Resolver:
     async def children(self, ref: Reference, digest: str) -> tuple[PlatformEntry, ...]:
         return (await self.fetched(ref, digest)).children or ()
 
+    async def manifest_body(self, ref: Reference, reference: str) -> Fetched:
+        """A manifest by tag or digest with its exact bytes (``inspect``), checked against
+        its digest: from the body store when the repository is known to have it, else by
+        GET. A tag's digest comes from the cache while it is fresh; otherwise the tag is
+        read with one GET (not HEAD, then GET)."""
+        tag = checked_digest(reference) is None
+        if tag and self._cache is not None:
+            cached = self._cache.tag(ref.name, reference)
+            if cached is not None:
+                self._stats.cache_hits += 1
+                reference, tag = cached.digest, False
+
+        async def compute() -> Fetched:
+            known = None if tag else self._remembered(ref.name, reference)
+            stored = self._bodies.get(reference) if self._bodies and known else None
+            if known is not None and stored is not None:
+                return Fetched(reference, known, stored)
+            fetched = await self._via_mirrors(ref, lambda t: self._get(ref, t, reference))
+            if self._bodies is not None:
+                self._bodies.put(fetched.digest, fetched.body)
+            if tag and self._cache is not None:
+                facts = TagFacts(fetched.digest, fetched.facts.media_type)
+                self._cache.put_tag(ref.name, reference, facts)
+            return fetched
+
+        return await self._bodies_read.run((ref.name, reference), compute)
+
+    async def blob(self, ref: Reference, digest: str) -> bytes:
+        """A blob's exact bytes (an image config, for ``inspect``), checked against its
+        digest; from the body store when it holds them."""
+
+        async def compute() -> bytes:
+            stored = self._bodies.get(digest) if self._bodies is not None else None
+            if stored is not None:
+                self._stats.cache_hits += 1
+                return stored
+            body = await self._via_mirrors(ref, lambda target: self._blob(target, digest))
+            if self._bodies is not None:
+                self._bodies.put(digest, body)
+            return body
+
+        return await self._blobs.run(digest, compute)
+
+    async def _blob(self, target: Target, digest: str) -> bytes:
+        body = await self.client.blob(target, digest)
+        if digest_of(body, digest.split(":", 1)[0]) != digest:
+            raise RegistryError(
+                ErrorKind.INVALID,
+                f"{target.path}@{digest}: the blob received does not match its digest",
+                target.registry,
+            )
+        return body
+
+    async def tag_list(self, ref: Reference, limit: int) -> TagList:
+        """The repository's tags, at most ``limit`` (never cached: tags come and go)."""
+        return await self._via_mirrors(ref, lambda target: list_tags(self.client, target, limit))
+
     async def image(self, ref: Reference, config: str) -> ImageFacts:
         """What an image's config blob says, the blob checked against its digest."""
-
-        async def ask(target: Target) -> bytes:
-            body = await self.client.blob(target, config)
-            if digest_of(body, config.split(":", 1)[0]) != config:
-                raise RegistryError(
-                    ErrorKind.INVALID,
-                    f"{target.path}@{config}: the config blob does not match its digest",
-                    target.registry,
-                )
-            return body
 
         async def compute() -> ImageFacts:
             cached = self._cache.image(config) if self._cache is not None else None
             if cached is not None:
                 self._stats.cache_hits += 1
                 return cached
-            body = await self._via_mirrors(ref, ask)
+            body = await self._via_mirrors(ref, lambda target: self._blob(target, config))
             try:
                 facts = parse_config(body)
             except ManifestError as exc:
@@ -299,20 +371,18 @@ class Resolver:
         if response.is_success and digest is not None and kind in INDEX_TYPES | IMAGE_TYPES:
             return TagFacts(digest, kind)
         # No usable digest header (or no HEAD support): GET the body and hash it ourselves.
-        digest, facts = await self._get(ref, target, tag)
-        return TagFacts(digest, facts.media_type)
+        fetched = await self._get(ref, target, tag)
+        return TagFacts(fetched.digest, fetched.facts.media_type)
 
     async def _fetch_exists(self, ref: Reference, target: Target, digest: str) -> ManifestFacts:
         response = await self.client.manifest(target, digest, head=True)
         if not response.is_success:  # the registry does not do HEAD
-            return (await self._get(ref, target, digest))[1]
+            return (await self._get(ref, target, digest)).facts
         facts = ManifestFacts(media_type(response.headers.get("content-type")))
         self._remember(ref.name, digest, facts)
         return facts
 
-    async def _get(
-        self, ref: Reference, target: Target, reference: str
-    ) -> tuple[str, ManifestFacts]:
+    async def _get(self, ref: Reference, target: Target, reference: str) -> Fetched:
         """GET a manifest by tag or digest and check its hash: against the digest asked for,
         and against the registry's digest header, which is never believed over the body."""
         response = await self.client.manifest(target, reference, head=False)
@@ -348,7 +418,7 @@ class Resolver:
             size=None if manifest.is_index else sum(layer.size for layer in manifest.layers),
         )
         self._remember(ref.name, computed, facts)
-        return computed, facts
+        return Fetched(computed, facts, body)
 
 
 async def resolve_references(

@@ -19,7 +19,6 @@ keys, one found) unless every signature is wanted (``inspect``).
 from __future__ import annotations
 
 import json
-import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +26,7 @@ from linter.model import ErrorKind, Signature, SignatureState, SignatureStatus
 from linter.registry.client import RegistryClient, Target
 from linter.registry.errors import RegistryError, status_error
 from linter.registry.manifests import OCI_INDEX, checked_digest, digest_of
+from linter.registry.pages import next_page
 from linter.signatures import (
     COSIGN_ARTIFACT_TYPE,
     COSIGN_SIGNATURE_ANNOTATION,
@@ -144,7 +144,7 @@ class _Search:
                 # Not an index: a registry that answers unknown routes with 200, say.
                 return await self._referrers_tag() if page == 0 else found
             found += entries
-            link = _next_page(response.headers.get("link"))
+            link = next_page(response.headers.get("link"))
             if link is None:
                 break
             path = link
@@ -268,13 +268,3 @@ def _signed_layers(body: bytes) -> list[tuple[str, int, str]]:
         ):
             signed.append((checked, size, signature))
     return signed
-
-
-def _next_page(header: str | None) -> str | None:
-    """The path (and query) of a ``Link: <…>; rel="next"`` header, absolute URL or not."""
-    for part in (header or "").split(","):
-        target, _, params = part.partition(";")
-        if 'rel="next"' in params.replace(" ", "") or "rel=next" in params.replace(" ", ""):
-            url = urllib.parse.urlsplit(target.strip().strip("<>"))
-            return url.path + (f"?{url.query}" if url.query else "")
-    return None
