@@ -8,7 +8,8 @@ per body, ``<cache>/v2/bodies/<algorithm>/<hex>``, because every hook run reads
 
 The store is content-addressed: a body is hashed again each time it is read, and one
 that no longer matches its name (damaged, altered, truncated) is a miss, as is a file
-that is not a regular file or is larger than any answer the client accepts. Files are
+that is not a regular file or is larger than any answer the client accepts
+(linter.safe_read). Files are
 created readable by their owner only (a config holds the image's environment).
 Written at the end of the run (like ``entries.json``); then files older than
 ``MAX_AGE`` are removed, and the oldest beyond ``MAX_FILES`` or ``MAX_BYTES``.
@@ -17,12 +18,11 @@ Written at the end of the run (like ``entries.json``); then files older than
 from __future__ import annotations
 
 import contextlib
-import os
-import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from linter import safe_read
 from linter.reference import InvalidReference, validate_digest
 from linter.registry.cache import replace_file
 from linter.registry.manifests import digest_of
@@ -48,19 +48,9 @@ class BodyStore:
         if path is None:
             return None
         try:
-            # Never a link, never waiting on a FIFO: only a regular file we wrote.
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError:
+            body = safe_read.read_bytes(path, limit=MAX_BODY)
+        except safe_read.ReadError:
             return None
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BODY:
-                return None
-            body = os.read(fd, info.st_size + 1)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
         return body if digest_of(body, digest.partition(":")[0]) == digest else None
 
     def put(self, digest: str, body: bytes) -> None:
