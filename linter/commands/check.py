@@ -231,6 +231,9 @@ def _print_diffs(diffs: tuple[str, ...], args: argparse.Namespace) -> None:
         from rich.console import Console
         from rich.syntax import Syntax
 
-        Console(highlight=False).print(Syntax(text, "diff", theme="ansi_dark"), end="")
+        # Printed as text with soft wrapping: the terminal folds long lines (a pinned line is
+        # longer than most) and rich inserts no newline, so a copied diff still applies.
+        coloured = Syntax(text, "diff", theme="ansi_dark").highlight(text)
+        Console(highlight=False).print(coloured, end="", soft_wrap=True)
     else:
         sys.stdout.write(text)
