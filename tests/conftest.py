@@ -24,7 +24,8 @@ Without ``docker-registry`` (Debian package ``docker-registry``) these fixtures 
 with a clear message, or skip when ``IMAGEPIN_SKIP_REGISTRY_TESTS=1``.
 
 Under ``CI=true`` the run stops before any test when ``../shared`` is incomplete
-(tests/shared_data.py says what the suite reads from it).
+(tests/shared_data.py says what the suite reads from it), or when
+``IMAGEPIN_UPDATE_GOLDEN`` asks to rewrite the snapshots instead of checking them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hostile_server import HostileRegistry
 from registry_server import (
     Image,
     Registry,
@@ -45,14 +47,23 @@ from registry_server import (
     standard_catalog,
     write_docker_config,
 )
+from report_factory import UPDATE_GOLDEN
 from shared_data import missing, refusal, under_ci
 
 SKIP_VARIABLE = "IMAGEPIN_SKIP_REGISTRY_TESTS"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if under_ci() and (absent := missing()):
+    if not under_ci():
+        return
+    if absent := missing():
         raise pytest.UsageError(refusal(absent))
+    if os.environ.get(UPDATE_GOLDEN):
+        raise pytest.UsageError(
+            f"CI=true and {UPDATE_GOLDEN} is set: under CI the golden files are checked, "
+            f"never rewritten. Regenerate them locally, review the diff and record the "
+            f"review in tests/fixtures/SOURCES.md."
+        )
 
 
 def _unavailable(reason: str) -> None:
@@ -107,6 +118,14 @@ def basic_tls_registry(registry_farm: RegistryFarm, registry_catalog: dict[str, 
 @pytest.fixture(scope="session")
 def token_registry(registry_farm: RegistryFarm, registry_catalog: dict[str, Image]) -> Registry:
     return _setup(registry_farm, "token")
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Iterator[HostileRegistry]:
+    """A registry that misbehaves on purpose (tests/hostile_server.py), for one module."""
+    server = HostileRegistry.start()
+    yield server
+    server.stop()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Hand-built findings, occurrences and reports for the reporter and PR-bot tests.
 
-Also the golden-file check: ``IMAGEPIN_UPDATE_GOLDEN=1 pytest …`` rewrites the files.
+Also the golden-file check: ``IMAGEPIN_UPDATE_GOLDEN=1 pytest …`` rewrites the files
+(refused under CI; review the diff and tests/fixtures/SOURCES.md before committing).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from linter.report import FileError, Report
 from linter.rules import lookup
 
 GOLDEN = Path(__file__).parent / "golden"
+UPDATE_GOLDEN = "IMAGEPIN_UPDATE_GOLDEN"
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64
 DIGEST_C = "sha256:" + "c" * 64
@@ -159,8 +161,8 @@ def many_report(count: int) -> Report:
 
 def assert_golden(name: str, text: str) -> None:
     path = GOLDEN / name
-    if os.environ.get("IMAGEPIN_UPDATE_GOLDEN"):
+    if os.environ.get(UPDATE_GOLDEN):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text.encode("utf-8"))
-    assert path.is_file(), f"{path} is missing: run with IMAGEPIN_UPDATE_GOLDEN=1 to write it"
+    assert path.is_file(), f"{path} is missing: run with {UPDATE_GOLDEN}=1 to write it"
     assert text == path.read_bytes().decode("utf-8"), f"{name} differs from the golden file"

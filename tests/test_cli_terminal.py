@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -160,13 +159,6 @@ def test_control_characters_in_names_and_images_are_escaped(
         assert lines[0].startswith("evil\\x1b[2J\\r.yaml:6:12: IMG003 [invalid-reference] ")
         assert lines[0].endswith("'nginx\\x07:1\\x9b'")
         assert lines[1].startswith("evil\\x1b[2J\\r.yaml:8:12: IMG001 ")
-
-
-@pytest.fixture(scope="module")
-def hostile() -> Iterator[HostileRegistry]:
-    server = HostileRegistry.start()
-    yield server
-    server.stop()
 
 
 def test_ctrl_c_exits_130_with_one_line(

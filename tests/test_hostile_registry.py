@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -41,13 +41,6 @@ from linter.registry.retry import RetryPolicy
 
 #: Quick retries, so a table row costs seconds, not the production minutes.
 FAST = RetryPolicy(attempts=2, base=0.01, cap=0.02, retry_after_cap=0.05)
-
-
-@pytest.fixture(scope="module")
-def hostile() -> Iterator[HostileRegistry]:
-    server = HostileRegistry.start()
-    yield server
-    server.stop()
 
 
 def resolve(

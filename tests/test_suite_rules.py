@@ -35,18 +35,26 @@ def test_no_test_reads_a_clock_to_time_itself() -> None:
     assert found == [], "assert counts or messages instead:\n" + "\n".join(found)
 
 
-def _run_a_copy_of_the_suite(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
-    """pytest on a project with this conftest and one passing test, and no ../shared."""
+def _run_a_copy_of_the_suite(
+    tmp_path: Path, ci: str | None, *, shared: bool = False, **environ: str
+) -> subprocess.CompletedProcess[str]:
+    """pytest on a project with this conftest and one passing test; ``shared`` lays out a
+    ../shared beside it with what the suite reads (empty stand-ins)."""
     tests = tmp_path / "project" / "tests"
     tests.mkdir(parents=True)
-    for helper in ("conftest.py", "shared_data.py", "registry_server.py"):
+    helpers = ("conftest.py", "shared_data.py", "report_factory.py")
+    for helper in (*helpers, "registry_server.py", "hostile_server.py"):
         shutil.copy(TESTS / helper, tests / helper)
     (tests / "test_one.py").write_text("def test_one() -> None:\n    pass\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "CI"} | ({"CI": ci} if ci else {})
+    if shared:
+        (tmp_path / "shared" / "corpus").mkdir(parents=True)
+        (tmp_path / "shared" / "schemas").mkdir()
+        (tmp_path / "shared" / "schemas" / "sarif-schema-2.1.0.json").write_text("{}")
+    keep = {k: v for k, v in os.environ.items() if k not in ("CI", "IMAGEPIN_UPDATE_GOLDEN")}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         cwd=tests.parent,
-        env=env,
+        env=keep | ({"CI": ci} if ci else {}) | environ,
         capture_output=True,
         text=True,
         check=False,
@@ -67,3 +75,16 @@ def test_under_ci_a_missing_shared_checkout_stops_the_run(tmp_path: Path, ci: st
 def test_outside_ci_a_missing_shared_checkout_is_no_error(tmp_path: Path, ci: str | None) -> None:
     result = _run_a_copy_of_the_suite(tmp_path, ci)
     assert (result.returncode, result.stderr) == (0, ""), result.stdout
+
+
+def test_under_ci_with_shared_present_the_run_goes_on(tmp_path: Path) -> None:
+    result = _run_a_copy_of_the_suite(tmp_path, "true", shared=True)
+    assert (result.returncode, result.stderr) == (0, ""), result.stdout
+
+
+def test_under_ci_rewriting_the_golden_files_is_refused(tmp_path: Path) -> None:
+    result = _run_a_copy_of_the_suite(tmp_path, "true", shared=True, IMAGEPIN_UPDATE_GOLDEN="1")
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
+    assert line.startswith("ERROR: CI=true and IMAGEPIN_UPDATE_GOLDEN is set: ")
+    assert "checked, never rewritten" in line
