@@ -20,11 +20,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from linter.github.diff import right_lines
-
 BOT = {"login": "github-actions[bot]", "type": "Bot", "id": 41898282}
 NOT_ACCESSIBLE = "Resource not accessible by integration"
 OUTSIDE_DIFF = "Pull request review thread line must be part of the diff"
+SPLIT_ACROSS_HUNKS = "Pull request review thread start line must be in the same hunk as the line"
+_HUNK_HEADER = re.compile(r"@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 @dataclass
@@ -297,11 +297,54 @@ class FakeGitHub:
         if "start_line" in comment and comment["start_line"] >= comment.get("line", 0):
             return "start line must precede the end line"
         patch = self.files.get(comment.get("path", ""))
-        if patch is None or comment.get("line") not in right_lines(patch):
+        if patch is None:
             return OUTSIDE_DIFF
+        try:
+            hunks = commentable_lines(patch)
+        except ValueError as exc:  # a bad double in the test, not the product's fault
+            return f"the fake's patch for {comment['path']} is malformed: {exc}"
+        if comment.get("line") not in hunks:
+            return OUTSIDE_DIFF
+        if "start_line" in comment and hunks.get(comment["start_line"]) != hunks[comment["line"]]:
+            return SPLIT_ACROSS_HUNKS
         if not isinstance(comment.get("body"), str) or not comment["body"]:
             return "diff hunk can't be blank"
         return None
+
+
+def commentable_lines(patch: str) -> dict[int, int]:
+    """The new-file lines of ``patch`` (a PR file's patch) a review comment may take, each
+    with the index of its hunk. Written for the fake from the unified diff format, not
+    shared with the product: each hunk's body is counted against both sides of its
+    header, so a double whose patch does not add up is an error, never a guess."""
+    commentable: dict[int, int] = {}
+    hunk, number, old_left, new_left = -1, 0, 0, 0
+    for row in patch.split("\n"):
+        if row.startswith("\\"):  # "\ No newline at end of file" belongs to the line before
+            continue
+        if old_left == new_left == 0:
+            header = _HUNK_HEADER.match(row)
+            if header is None:
+                if row == "":  # the patch's last newline
+                    continue
+                raise ValueError(f"expected a hunk header, found {row!r}")
+            old_count, new_start, new_count = header.groups()
+            hunk, number = hunk + 1, int(new_start)
+            old_left, new_left = int(old_count or 1), int(new_count or 1)
+            continue
+        side = row[:1] or " "  # a blank context line that lost its space, as git apply allows
+        if side not in ("-", "+", " "):
+            raise ValueError(f"not a line of a unified diff: {row!r}")
+        old_left -= side != "+"
+        new_left -= side != "-"
+        if old_left < 0 or new_left < 0:
+            raise ValueError(f"hunk {hunk} is longer than its header says")
+        if side != "-":
+            commentable[number] = hunk
+            number += 1
+    if old_left or new_left:
+        raise ValueError(f"the patch ends inside hunk {hunk}")
+    return commentable
 
 
 @dataclass

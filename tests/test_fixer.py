@@ -22,7 +22,7 @@ from linter.fixer import (
     fix_text,
 )
 from linter.model import Edit, Form, KustomizeEntry, Occurrence, Span
-from linter.reference import InvalidReference, parse, pinned
+from linter.reference import InvalidReference, parse
 
 D1 = "sha256:" + "1" * 64
 D2 = "sha256:" + "2" * 64
@@ -260,13 +260,10 @@ def all_pins(path: str, text: str) -> list[Pin]:
     return pins
 
 
-def pin(image: str) -> str:
-    return pinned(image, digest_for(image))
-
-
-NGINX = pin("nginx")
-REDIS = pin("redis:7")
-APP = pin("ghcr.io/acme/app:1.0")
+# What a correct fix writes, spelled out: the tag (``latest`` for none), "@", and
+# digest_for's answer (sha256 of docker.io/library/nginx:latest, of …/redis:7).
+NGINX = "nginx:latest@sha256:86cee2c10898a48ff47a0626f8202a2408b5893aff5df58ae10d83166e6d7b0e"
+REDIS = "redis:7@sha256:a0ed741ac6ba1c5759e6d93b088e5e315e089f8a2a6a17a0c16f6456ff434700"
 K8S = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
 
 
@@ -446,7 +443,8 @@ def test_fix_text_refuses(pins: list[Pin], match: str) -> None:
 
 
 def _pinned_copy(occurrence: Occurrence) -> Occurrence:
-    return replace(occurrence, image=pinned(occurrence.image, D1))
+    assert occurrence.image == "nginx"
+    return replace(occurrence, image=f"nginx:latest@{D1}")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from test_fixer import all_pins, digest_for
 
 from linter.fixer import fix_text
-from linter.reference import pinned
 
 
 @dataclass(frozen=True)
@@ -23,10 +22,6 @@ class Slot:
 
     written: str
     fixed: str
-
-
-def image_slot(image: str) -> Slot:
-    return Slot(image, pinned(image, digest_for(image)))
 
 
 Part = str | Slot
@@ -58,15 +53,16 @@ STALE = "sha256:" + "5" * 64
 
 
 @st.composite
-def images(draw: st.DrawFn) -> str:
-    image = draw(st.sampled_from(NAMES))
-    tag = draw(st.sampled_from(TAGS))
-    if tag is not None:
-        image += ":" + tag
+def image_slots(draw: st.DrawFn) -> Slot:
+    """An image as written, and as a correct fix writes it: spelled out here (the tag,
+    ``latest`` when there is none, "@" and the digest), not taken from the product."""
+    name, tag = draw(st.sampled_from(NAMES)), draw(st.sampled_from(TAGS))
+    right = digest_for(f"{name}:{tag or 'latest'}")
+    written = name
     if tag is not None:
         # Unpinned, pinned right (the fix leaves it) or pinned stale (the fix moves it).
-        image += draw(st.sampled_from(("", "@" + digest_for(image), "@" + STALE)))
-    return image
+        written += ":" + tag + draw(st.sampled_from(("", "@" + right, "@" + STALE)))
+    return Slot(written, f"{name}:{tag or 'latest'}@{right}")
 
 
 @st.composite
@@ -74,7 +70,7 @@ def scalars(draw: st.DrawFn, style: Style) -> list[Part]:
     """An image scalar with its quoting and what follows it on the line."""
     quote = draw(st.sampled_from(("", "'", '"')))
     after = "" if style.flow else draw(st.sampled_from(("", "   ", " # pinned soon", "\t# x")))
-    return [quote, image_slot(draw(images())), quote + after]
+    return [quote, draw(image_slots()), quote + after]
 
 
 @st.composite
@@ -117,8 +113,8 @@ def compose(draw: st.DrawFn, style: Style) -> list[Part]:
     parts += [f"services:{eol}{i}web:{eol}{i * 2}<<: *base{eol}"]
     for index in range(draw(st.integers(0, 2))):
         parts += [f"{i}svc{index}:{eol}{i * 2}image: ", *draw(scalars(style)), eol]
-    default = draw(images())
-    parts += [f'{i}db:{eol}{i * 2}image: "${{DB_IMAGE:-', image_slot(default), '}"', eol]
+    default = draw(image_slots())
+    parts += [f'{i}db:{eol}{i * 2}image: "${{DB_IMAGE:-', default, '}"', eol]
     return parts
 
 

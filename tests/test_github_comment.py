@@ -30,7 +30,8 @@ def app_patch(repo: Path) -> str:
     """deploy/app.yaml changed lines 9-12 (the web and cache containers), not the init one."""
     lines = (repo / "deploy" / "app.yaml").read_text(encoding="utf-8").splitlines()
     shown = [" " + line for line in lines[7:12]]
-    return "@@ -8,4 +8,5 @@\n" + "\n".join(
+    # Old side: the context line and the removed one; new side: the context and four added.
+    return "@@ -8,2 +8,5 @@\n" + "\n".join(
         [*shown[:1], "-        - name: old", *["+" + s[1:] for s in shown[1:]]]
     )
 
