@@ -70,6 +70,14 @@ def unknown_command(word: str) -> str:
 
 
 def _run(argv: Sequence[str]) -> int:
+    """The command, with everything it prints scrubbed of known secrets (linter.redact)."""
+    from linter.redact import scrubbing_standard_streams
+
+    with scrubbing_standard_streams():
+        return _command(argv)
+
+
+def _command(argv: Sequence[str]) -> int:
     args_list = list(argv)
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
         first = args_list[0] if args_list else "-"
@@ -91,7 +99,10 @@ def _run(argv: Sequence[str]) -> int:
         return 130
     except Exception as exc:  # exit 2 with one line; the traceback only with -v
         if getattr(args, "verbose", False):
-            raise
+            import traceback
+
+            # Printed here, through the scrubbing stream, not by the interpreter after it.
+            traceback.print_exc()
         sys.stderr.write(f"imagepin: internal error: {type(exc).__name__}: {exc}\n")
         return 2
     return result

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from linter import discovery, extract, selection, source, suppress
 from linter.config import Config, ConfigError
 from linter.extract.options import FormatOptions
-from linter.model import Finding, Occurrence, Resolution, SourceText
+from linter.model import ErrorKind, Finding, Occurrence, Resolution, ResolveError, SourceText
 from linter.pipeline import Pipeline
 from linter.reference import InvalidReference, Reference, parse
 from linter.report import FileError, Report
@@ -87,6 +87,12 @@ def _syntax_finding(path: str, line: int, column: int, message: str) -> Finding:
     return Finding(path, line, column, line, column, rule.id, rule.name, rule.level, message, "")
 
 
+def _internal_error(exc: Exception) -> str:
+    from linter.registry.errors import one_line
+
+    return f"internal error: {one_line(exc)}"
+
+
 def _read(
     entries: Sequence[discovery.SourceFile], formats: FormatOptions
 ) -> tuple[list[SourceText], list[Finding], list[FileError]]:
@@ -104,7 +110,11 @@ def _read(
         if suppress.disables_file(src.text):
             skipped.append(FileError(entry.display, suppress.DISABLE_FILE))
             continue
-        result = extract.extract(entry.display, src.text, formats)
+        try:
+            result = extract.extract(entry.display, src.text, formats)
+        except Exception as exc:  # contained per file: the others are still read
+            findings.append(_syntax_finding(entry.display, 1, 1, _internal_error(exc)))
+            continue
         if result.syntax_error is not None:
             error = result.syntax_error
             findings.append(_syntax_finding(entry.display, error.line, error.column, error.message))
@@ -153,11 +163,26 @@ def _resolve(
     on: set[str],
     on_answer: Callable[[Reference, Resolution], None],
 ) -> tuple[dict[Reference, Resolution], tuple[str, ...]]:
+    """Every reference's answer, and the registries that failed (one line each).
+
+    Registry problems are answers (linter.registry never raises for them). Should
+    anything escape all the same, the references left without an answer get it as
+    their error: the run reports them and the files already fixed, never a traceback.
+    """
     if not refs:
         return {}, ()
     from linter import registry
 
-    answers, stats = registry.resolve_with_stats(refs, _registry_options(options, on), on_answer)
+    options_for_run = _registry_options(options, on)  # a ConfigError is the user's to fix
+    try:
+        answers, stats = registry.resolve_with_stats(refs, options_for_run, on_answer)
+    except Exception as exc:  # contained: each reference says why it has no answer
+        message = _internal_error(exc)
+        answers = {
+            ref: Resolution(ref, error=ResolveError(ErrorKind.INVALID, message, ref.domain))
+            for ref in refs
+        }
+        return answers, (message,)
     failed = sorted(stats.registries_failed.items())
     problems = tuple(f"{host}: {reason}" for host, reason in failed)
     return answers, problems
@@ -268,10 +293,20 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
         )
 
     def settle(index: int) -> tuple[list[Finding], FileFix | None]:
-        """One file's findings and, with fix, its fix: run as soon as its images are known."""
+        """One file's findings and, with fix, its fix: run as soon as its images are known.
+
+        A failure here is this file's error: the other files are still checked and
+        fixed, and the report lists every file written."""
         file = files[index]
-        found = _evaluate(file, rules, resolutions, config)
-        return found, fix(file, found) if fix is not None else None
+        try:
+            found = _evaluate(file, rules, resolutions, config)
+            return found, fix(file, found) if fix is not None else None
+        except Exception as exc:  # contained per file
+            from linter.rewrite import FileFix
+
+            failed = FileFix(file.display)
+            failed.errors.append(FileError(file.display, _internal_error(exc)))
+            return [], failed
 
     registry_problems: tuple[str, ...] = ()
     spared = _collector_spares_what_lives() if online else contextlib.nullcontext()
@@ -290,10 +325,11 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     errors = [FileError(path, reason) for path, reason in problems]
     fixed: tuple[str, ...] = ()
     diffs: tuple[str, ...] = ()
-    if fix is not None:
+    file_fixes = [fix for _, fix in settled if fix is not None]
+    if fix is not None or file_fixes:
         from linter import rewrite
 
-        result = rewrite.combine(findings, [fix for _, fix in settled if fix is not None])
+        result = rewrite.combine(findings, file_fixes)
         findings, fixed, diffs = result.findings, result.fixed_files, result.diffs
         errors += result.errors
     findings.sort(key=Finding.sort_key)
@@ -308,4 +344,4 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
         verbose=options.verbose,
         root=str(options.cwd),
     )
-    return Outcome(report, diffs)
+    return Outcome(report.redacted(), diffs)

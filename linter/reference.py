@@ -143,6 +143,7 @@ def parse(text: str) -> Reference:
         raise InvalidReference("a 64-character hex string is an image ID, not a reference")
     name, tag, digest = _split_reference(text)
     domain, path = _split_domain(name)
+    _check_port(domain, text)
     if path != path.lower():
         raise InvalidReference(f"repository name must be lowercase: {quoted(text)}")
     if len(path) > NAME_TOTAL_LENGTH_MAX:
@@ -152,6 +153,17 @@ def parse(text: str) -> Reference:
     if digest is not None:
         validate_digest(digest)
     return Reference(domain=domain, path=path, tag=tag, digest=digest)
+
+
+def _check_port(domain: str, text: str) -> None:
+    """A registry port a connection can use: the grammar takes any digits, a socket 1-65535."""
+    _, colon, port = domain.rpartition(":")
+    if not (colon and port.isdigit()):
+        return  # no port (an IPv6 literal's colons end before its "]")
+    number = port.lstrip("0")
+    # Its length first: int() refuses strings of more than 4,300 digits.
+    if len(number) > 5 or not 0 < int(number or "0") < 65536:
+        raise InvalidReference(f"registry port {quoted(port, 10)} is out of range: {quoted(text)}")
 
 
 def _split_reference(text: str) -> tuple[str, str | None, str | None]:

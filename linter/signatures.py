@@ -12,13 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from linter import safe_read
+from linter import safe_read, untrusted_json
 
 COSIGN_SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
 COSIGN_PAYLOAD_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json"
@@ -91,7 +90,7 @@ def _signature_matches(key: Any, signature: bytes, payload: bytes) -> bool:
 
 def _payload_claims(payload: bytes) -> tuple[str | None, str | None]:
     try:
-        document = json.loads(payload)
+        document = untrusted_json.loads(payload)
         critical = document["critical"]
         return (
             critical["image"]["docker-manifest-digest"],

@@ -58,6 +58,20 @@ BEHAVIOURS = {
     "realm-link-local-https": "Bearer realm https://169.254.169.254/token",
     "realm-decimal": "Bearer realm https://2852039166/token (169.254.169.254 in decimal)",
     "realm-public-http": "Bearer realm on plain HTTP on another host",
+    "realm-port": "Bearer realm on port 99999 (out of range)",
+    "token-deep": "Bearer challenge; the token endpoint answers JSON nested 100,000 levels deep",
+    "token-crlf": 'Bearer challenge; the token endpoint answers {"token": "abc\\r\\nX-Injected: 1"}',
+    "token-numbers": "Bearer challenge; a good token, expires_in a 500-digit integer, issued in year 1",
+    "token-nan": "Bearer challenge; a good token, expires_in NaN, issued_at in year 9999",
+    "token-wrong-types": "Bearer challenge; a good token with expires_in a string, issued_at a number",
+    "error-deep": "GET: 404 whose error body is JSON nested 100,000 levels deep",
+    "error-loud": "GET: 404 whose error code and message hold escape sequences and run 100 KB",
+    "index-deep": "GET: a body nested 100,000 levels deep (the HEAD has no digest)",
+    "index-wrong-types": "GET: an index whose sizes are 500-digit integers and whose platform "
+    "fields are lists and objects",
+    "retry-after-odd": "429 with Retry-After: ² (a digit to str.isdigit, not to float)",
+    "redirect-bad-port": "302 to port 99999 on loopback",
+    "length-huge": "GET: a Content-Length of 10**30",
 }
 
 
@@ -243,7 +257,16 @@ _REALMS = {
     "realm-link-local-https": "https://169.254.169.254/token",
     "realm-decimal": "https://2852039166/token",
     "realm-public-http": "http://auth.example/token",
+    "realm-port": "http://127.0.0.1:99999/token",
+    "token-deep": "SELF/token/token-deep",
+    "token-crlf": "SELF/token/token-crlf",
+    "token-numbers": "SELF/token/token-numbers",
+    "token-nan": "SELF/token/token-nan",
+    "token-wrong-types": "SELF/token/token-wrong-types",
 }
+#: What a token server answers that imagepin must refuse, or read past, unharmed.
+TOKEN_CRLF = "abc\r\nX-Injected: 1"
+DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
 def _answer(handler: Any, registry: HostileRegistry, request: _Request) -> None:
@@ -370,6 +393,71 @@ def _token_slow(handler: Any, registry: HostileRegistry, request: _Request) -> N
     handler.drip(b'{"token": "' + b"a" * 99_989)
 
 
+def _token_json(document: Any) -> Answer:
+    """A token endpoint that answers ``document`` (bytes as they are, else as JSON)."""
+
+    def answer(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+        body = document if isinstance(document, bytes) else json.dumps(document).encode()
+        handler.reply("200 OK", {"Content-Type": "application/json"}, body, request=request)
+
+    return answer
+
+
+def _error(body: bytes) -> Answer:
+    """HEAD: a manifest without a digest header (so a GET follows); GET: 404 with ``body``."""
+
+    def answer(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+        if request.method == "HEAD":
+            handler.reply("200 OK", _manifest_headers(digest=False), request=request)
+            return
+        handler.reply("404 Not Found", {"Content-Type": "application/json"}, body, request=request)
+
+    return answer
+
+
+LOUD_ERROR = json.dumps(
+    {
+        "errors": [
+            {"code": "\x1b[31mMANIFEST_UNKNOWN", "message": "\x1b]0;pwned\x07" + "x" * 100_000}
+        ]
+    }
+).encode()
+
+
+def _without_digest(body: bytes) -> Answer:
+    """HEAD: a manifest type without a digest header; GET: ``body``."""
+
+    def answer(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+        headers = _manifest_headers(digest=False)
+        handler.reply("200 OK", headers, body if request.method == "GET" else b"", request=request)
+
+    return answer
+
+
+ODD_INDEX = (
+    b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": ['
+    b'{"mediaType": 5, "digest": "' + IMAGE.digest.encode() + b'", "size": ' + b"9" * 500 + b","
+    b' "platform": {"os": ["linux"], "architecture": {"a": 1}, "variant": 7}}]}'
+)
+
+
+def _odd_retry_after(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    handler.reply("429 Too Many Requests", {"Retry-After": "\u00b2"}, request=request)
+
+
+def _redirect_bad_port(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    handler.reply(
+        "302 Found", {"Location": f"http://127.0.0.1:99999{request.path}"}, request=request
+    )
+
+
+def _length_huge(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+    handler.head("200 OK", {**_manifest_headers(digest=False), "Content-Length": str(10**30)})
+    if request.method == "GET":
+        handler._write(IMAGE.manifest)
+        raise _Closed
+
+
 Answer = Callable[[Any, HostileRegistry, _Request], None]
 _ANSWERS: dict[str, Answer] = {
     "ok": _ok,
@@ -389,9 +477,28 @@ _ANSWERS: dict[str, Answer] = {
     "rate-limited": _rate_limited,
     "server-error": _server_error,
     **dict.fromkeys(_REALMS, _ok),
+    "error-deep": _error(b'{"errors": ' + DEEP + b"}"),
+    "error-loud": _error(LOUD_ERROR),
+    "index-deep": _without_digest(DEEP),
+    "index-wrong-types": _without_digest(ODD_INDEX),
+    "retry-after-odd": _odd_retry_after,
+    "redirect-bad-port": _redirect_bad_port,
+    "length-huge": _length_huge,
 }
 _TOKEN_ANSWERS: dict[str, Answer] = {
     "token-garbage": _token_garbage,
     "token-huge": _token_huge,
     "token-slow": _token_slow,
+    "token-deep": _token_json(DEEP),
+    "token-crlf": _token_json({"token": TOKEN_CRLF}),
+    # Numbers json.dumps would not write: the bodies are spelled out.
+    "token-numbers": _token_json(
+        b'{"token": "good-token-1", "expires_in": ' + b"9" * 500 + b', "issued_at": "0001-01-01"}'
+    ),
+    "token-nan": _token_json(
+        b'{"token": "good-token-2", "expires_in": NaN, "issued_at": "9999-12-31T23:59:59Z"}'
+    ),
+    "token-wrong-types": _token_json(
+        {"token": "good-token-3", "expires_in": "3600", "issued_at": 5}
+    ),
 }

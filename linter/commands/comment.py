@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 
+from linter import redact
 from linter.commands.common import (
     Subparsers,
     add_command,
@@ -109,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     from linter.extract.options import FormatOptions
     from linter.github import context, report_file
 
+    redact.remember(os.environ.get(args.token_env) or "")
     try:
         pull = context.from_environment(
             os.environ, repository=args.repo, number=args.pr, api_url=args.api_url

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TypeAlias
 
 from linter.config import FAIL_ON, Config, ConfigError, load
+from linter.redact import scrub
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -263,8 +264,9 @@ def write_output(args: argparse.Namespace, text: str) -> None:
 def write_text(path: str | None, text: str) -> None:
     """``text`` to the file ``path``, or to stdout when it is None."""
     if path:
+        # Standard output is scrubbed by the command line (linter.cli); a file here.
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            handle.write(scrub(text))
     else:
         # A reader gone (`imagepin check | head -1`) takes what it did not read with it;
         # the exit code still tells what the run found.

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from linter import safe_read
+from linter import safe_read, untrusted_json
 from linter.github.client import DEFAULT_API_URL
 
 #: GitHub caps webhook payloads at 25 MB.
@@ -40,11 +39,9 @@ def _load_event(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
     try:
-        event = json.loads(safe_read.read_text(path, limit=MAX_EVENT))
+        event = untrusted_json.loads(safe_read.read_text(path, limit=MAX_EVENT))
     except (safe_read.ReadError, ValueError) as exc:
         raise ContextError(f"cannot read the event payload {path}: {exc}") from None
-    except RecursionError:
-        raise ContextError(f"cannot read the event payload {path}: nested too deeply") from None
     return event if isinstance(event, dict) else {}
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from linter.github import review, sticky
 from linter.github.client import GitHubClient, GitHubError
 from linter.github.context import PullRequest
+from linter.redact import scrub
 from linter.report import Report, fixes, markdown
 
 
@@ -42,7 +43,7 @@ def head_sha(client: GitHubClient, pull: PullRequest) -> str:
 def publish(client: GitHubClient, pull: PullRequest, report: Report, options: Options) -> Outcome:
     """Upsert the sticky comment and post new suggestions; raise ReadOnlyToken when forbidden."""
     sha = head_sha(client, pull)
-    body = markdown.render(report, links=pull.blob_links(sha))
+    body = scrub(markdown.render(report, links=pull.blob_links(sha)))
     clean = is_clean(report)
     action = sticky.upsert(
         client, pull, markdown.MARKER, body, clean=clean, delete=options.delete_when_clean

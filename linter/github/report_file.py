@@ -6,12 +6,11 @@ again with the occurrence the extractor finds at its line, column and image.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from linter import safe_read
+from linter import safe_read, untrusted_json
 from linter.extract import DEFAULT_OPTIONS, extract
 from linter.extract.options import FormatOptions
 from linter.model import Finding, Level, Occurrence
@@ -85,14 +84,12 @@ def attach_occurrences(report: Report, formats: FormatOptions = DEFAULT_OPTIONS)
 def parse_file(path: str, root: str = ".") -> Report:
     """The Report in the JSON file at ``path``, without occurrences."""
     try:
-        document = json.loads(safe_read.read_text(path, limit=MAX_REPORT))
+        document = untrusted_json.loads(safe_read.read_text(path, limit=MAX_REPORT))
     except (safe_read.ReadError, ValueError) as exc:
         raise ReportFileError(f"cannot read {path}: {exc}") from None
-    except RecursionError:
-        raise ReportFileError(f"cannot read {path}: nested too deeply") from None
     return parse(document, root)
 
 
 def load(path: str, root: str = ".", formats: FormatOptions = DEFAULT_OPTIONS) -> Report:
     """Read a JSON report and re-attach occurrences so fixes can be suggested."""
-    return attach_occurrences(parse_file(path, root), formats)
+    return attach_occurrences(parse_file(path, root), formats).redacted()

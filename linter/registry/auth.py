@@ -44,6 +44,9 @@ def check_realm(realm: str, authority: str, insecure: Collection[str]) -> None:
     except httpx.InvalidURL:
         raise RegistryError(ErrorKind.AUTH, f"invalid token realm {realm!r}", registry) from None
     host = url.host.lower()
+    if url.port is not None and not 0 < url.port < 65536:
+        message = f"refusing token realm {realm}: port {url.port} is out of range"
+        raise RegistryError(ErrorKind.AUTH, message, registry)
     registry_host, _ = tls.split_authority(authority)
     if tls.is_link_local(host) and not tls.listed(authority, insecure):
         raise RegistryError(

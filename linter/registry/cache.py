@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from linter import safe_read
+from linter import safe_read, untrusted_json
 from linter.model import PlatformEntry, Signature, SignatureState, SignatureStatus
 from linter.registry.manifests import ImageFacts
 
@@ -269,8 +269,8 @@ def _load(path: Path) -> dict[str, Any]:
     """The records in ``path``; none when it is missing, unreadable, too large or damaged
     (the next flush then writes a good file)."""
     try:
-        records = json.loads(safe_read.read_bytes(path, limit=MAX_FILE))
-    except (safe_read.ReadError, ValueError, RecursionError):
+        records = untrusted_json.loads(safe_read.read_bytes(path, limit=MAX_FILE))
+    except (safe_read.ReadError, ValueError):
         return {}
     return records if isinstance(records, dict) else {}
 

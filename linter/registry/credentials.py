@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import os
 import re
 import shutil
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from linter import safe_read
+from linter import redact, safe_read, untrusted_json
 
 #: The key Docker uses for Docker Hub in config.json and towards credential helpers.
 HUB_KEY = "https://index.docker.io/v1/"
@@ -82,28 +81,81 @@ def _normalize_key(key: str) -> str:
     return "index.docker.io" if _is_hub(stripped) else stripped
 
 
-def _decode(entry: Any, source: str) -> Credentials | None:
+#: The fields of an ``auths`` entry that hold secrets.
+SECRET_FIELDS = ("password", "auth", "identitytoken", "registrytoken")
+#: Longer than any real token (a Docker Hub JWT is ~2 KB; proxies refuse 8 KB header lines).
+MAX_SECRET = 16 * 1024
+
+
+def unusable(value: str, *, header: bool) -> str | None:
+    """Why ``value`` (a secret) cannot be sent, in words that never quote it; None when it can.
+
+    ``header``: it goes as is into an ``Authorization`` header (a registry token, a
+    token server's token), which takes visible ASCII only. Anything else is encoded
+    on its way (Basic's base64, a form body), but a control character is a mistake
+    there too (a password pasted with its line break) that would only earn a 401.
+    """
+    if len(value) > MAX_SECRET:
+        return f"is {len(value)} characters long (the limit is {MAX_SECRET})"
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        return "holds a control character (a line break, a tab or the like)"
+    if header and not (value.isascii() and value.isprintable() and " " not in value):
+        return "holds a character an HTTP header cannot carry (a space or non-ASCII)"
+    return None
+
+
+def _string(entry: Mapping[str, Any], name: str, where: str) -> str:
+    """The text of field ``name``, checked; "" when it is absent or empty."""
+    value = entry.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise CredentialError(f"{where}: {name!r} is not a string")
+    return value
+
+
+def _checked(value: str, name: str, where: str, *, header: bool = False) -> str:
+    problem = unusable(value, header=header)
+    if problem is not None:
+        raise CredentialError(f"{where}: {name!r} {problem}; not used")
+    return value
+
+
+def _decode(entry: Any, source: str, key: str) -> Credentials | None:
+    """The credentials of ``auths[key]`` in ``source``; CredentialError naming the file and
+    the key (never a value) when a field is not a string or could not be sent."""
     if not isinstance(entry, dict):
         return None
-    username, password = str(entry.get("username") or ""), str(entry.get("password") or "")
-    auth = entry.get("auth")
-    if isinstance(auth, str) and auth:
+    where = f"{source}: auths[{key!r}]"
+    username, password = _string(entry, "username", where), _string(entry, "password", where)
+    auth = _string(entry, "auth", where)
+    if auth:
         try:
             username, sep, password = base64.b64decode(auth, validate=False).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            raise CredentialError(
-                f"{source}: an 'auth' value is not base64 'user:password'"
-            ) from None
+            sep = ""
         if not sep:
-            raise CredentialError(f"{source}: an 'auth' value is not base64 'user:password'")
+            raise CredentialError(f"{where}: 'auth' is not base64 'user:password'")
+        redact.remember_basic(username, password)
     found = Credentials(
-        username=username,
-        password=password,
-        identity_token=str(entry.get("identitytoken") or ""),
-        registry_token=str(entry.get("registrytoken") or ""),
+        username=_checked(username, "username", where),
+        password=_checked(password, "auth" if auth else "password", where),
+        identity_token=_checked(_string(entry, "identitytoken", where), "identitytoken", where),
+        registry_token=_checked(
+            _string(entry, "registrytoken", where), "registrytoken", where, header=True
+        ),
         source=source,
     )
     return None if found.anonymous else found
+
+
+def _remember_secrets(document: Mapping[str, Any]) -> None:
+    """Every secret a credential file holds is scrubbed from output (linter.redact), used
+    or not, valid or not."""
+    auths = document.get("auths")
+    for entry in auths.values() if isinstance(auths, dict) else ():
+        if isinstance(entry, dict):
+            redact.remember(*(v for k in SECRET_FIELDS if isinstance(v := entry.get(k), str)))
 
 
 def _auths_candidates(host: str, path: str) -> Iterator[str]:
@@ -165,10 +217,15 @@ async def run_helper(helper: str, key: str, timeout: float = 10.0) -> Credential
             return None
         raise CredentialError(f"credential helper {program} failed (exit {process.returncode})")
     try:
-        answer = json.loads(out)
-        username, secret = str(answer.get("Username") or ""), str(answer.get("Secret") or "")
-    except (ValueError, AttributeError):
-        raise CredentialError(f"credential helper {program} printed something not JSON") from None
+        answer = untrusted_json.loads(out)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise CredentialError(f"credential helper {program} printed something not a JSON object")
+    where = f"credential helper {program}"
+    username, secret = _string(answer, "Username", where), _string(answer, "Secret", where)
+    redact.remember(secret)
+    username, secret = _checked(username, "Username", where), _checked(secret, "Secret", where)
     if username == TOKEN_USERNAME:
         return Credentials(username=username, identity_token=secret, source=program)
     return Credentials(username=username, password=secret, source=program) if secret else None
@@ -182,31 +239,34 @@ class CredentialStore:
     ) -> None:
         self._environ = dict(os.environ if environ is None else environ)
         self._helper = helper
-        self._sources: tuple[_Source, ...] | None = None
+        self._sources: tuple[_Source | CredentialError, ...] | None = None
         self._helper_calls: dict[tuple[str, str], asyncio.Task[Credentials | None]] = {}
 
-    def _load(self) -> tuple[_Source, ...]:
+    def _load(self) -> tuple[_Source | CredentialError, ...]:
+        """The credential sources in order; one that cannot be used is its error, raised
+        by the lookups that get that far (a registry found in an earlier source is not
+        hurt by a broken later one)."""
         if self._sources is None:
-            sources = []
+            sources: list[_Source | CredentialError] = []
             inline = self._environ.get("DOCKER_AUTH_CONFIG")
             if inline:
-                sources.append(
-                    _Source("DOCKER_AUTH_CONFIG", _json(inline, "DOCKER_AUTH_CONFIG"), True)
-                )
+                sources.append(_source("DOCKER_AUTH_CONFIG", inline, docker=True))
             for path, docker in default_files(self._environ):
                 try:
                     text = safe_read.read_text(path)
                 except safe_read.ReadError as exc:
-                    if exc.missing:
-                        continue
-                    raise CredentialError(f"{path}: cannot read: {exc}") from None
-                sources.append(_Source(str(path), _json(text, str(path)), docker))
+                    if not exc.missing:
+                        sources.append(CredentialError(f"{path}: cannot read: {exc}"))
+                    continue
+                sources.append(_source(str(path), text, docker=docker))
             self._sources = tuple(sources)
         return self._sources
 
     async def lookup(self, host: str, path: str = "") -> Credentials:
         """Credentials for repository ``path`` on ``host`` (``host[:port]``); ANONYMOUS if none."""
         for source in self._load():
+            if isinstance(source, CredentialError):
+                raise source
             found = await self._from_source(source, host, path)
             if found is not None:
                 return found
@@ -228,13 +288,13 @@ class CredentialStore:
             return None
         for key in _auths_candidates(host, path):
             if key in auths:
-                found = _decode(auths[key], source.path)
+                found = _decode(auths[key], source.path, key)
                 if found is not None:
                     return found
         wanted = _normalize_key(host)
         for key, entry in auths.items():
             if "://" in key and _normalize_key(key) == wanted:
-                found = _decode(entry, source.path)
+                found = _decode(entry, source.path, key)
                 if found is not None:
                     return found
         return None
@@ -247,11 +307,13 @@ class CredentialStore:
         return await asyncio.shield(task)
 
 
-def _json(text: str, where: str) -> Mapping[str, Any]:
+def _source(where: str, text: str, *, docker: bool) -> _Source | CredentialError:
+    """A credential file's content as a source, or why it cannot be one."""
     try:
-        document = json.loads(text)
-    except ValueError:
-        raise CredentialError(f"{where}: not valid JSON") from None
+        document = untrusted_json.loads(text)
+    except ValueError as exc:
+        return CredentialError(f"{where}: not valid JSON ({exc})")
     if not isinstance(document, dict):
-        raise CredentialError(f"{where}: not a JSON object")
-    return document
+        return CredentialError(f"{where}: not a JSON object")
+    _remember_secrets(document)
+    return _Source(where, document, docker)

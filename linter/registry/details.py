@@ -22,7 +22,7 @@ from typing import Any
 from linter.model import ErrorKind, PlatformEntry, SignatureStatus
 from linter.reference import Reference
 from linter.registry import RegistryOptions
-from linter.registry.errors import RegistryError, display_host
+from linter.registry.errors import RegistryError, display_host, unexpected
 from linter.registry.manifests import (
     Descriptor,
     ImageConfig,
@@ -228,6 +228,10 @@ async def inspect(
             signatures,
             tags,
         )
+    except RegistryError:
+        raise
+    except Exception as exc:  # a hostile answer is an error about this image, as in resolve
+        raise unexpected(exc, registry) from None
     finally:
         await resolver.aclose()
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from linter import untrusted_json
 from linter.model import ErrorKind, ResolveError
 from linter.reference import DOCKER_HUB_API_HOST
 
@@ -27,22 +26,47 @@ class RegistryError(Exception):
         return ResolveError(self.kind, self.message, self.registry)
 
 
+def one_line(exc: BaseException) -> str:
+    """``TypeName: what it says``, on one line and cut to QUOTED characters."""
+    text = " ".join(str(exc).split())
+    return type(exc).__name__ + (f": {quoted(text)}" if text else "")
+
+
+def unexpected(exc: Exception, registry: str) -> RegistryError:
+    """An exception no check foresaw, met while talking to ``registry``, as an INVALID error:
+    the run goes on."""
+    return RegistryError(ErrorKind.INVALID, f"unexpected answer ({one_line(exc)})", registry)
+
+
 def display_host(authority: str) -> str:
     """The registry name people know: Docker Hub's API host is shown as docker.io."""
     return "docker.io" if authority == DOCKER_HUB_API_HOST else authority
 
 
+#: A registry's own words are quoted up to this many characters.
+QUOTED = 200
+
+
+def quoted(text: str) -> str:
+    """Text a registry chose, fit to quote in a one-line message: at most QUOTED characters
+    (the output formats escape control characters)."""
+    return text if len(text) <= QUOTED else text[: QUOTED - 1] + "…"
+
+
 def error_detail(body: bytes) -> tuple[str, str] | None:
-    """The first ``(code, message)`` of an OCI error body, or None when it is not one."""
+    """The first ``(code, message)`` of an OCI error body, or None when it is not one.
+
+    Only strings are taken (a code or message of another type reads as absent)."""
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        document = untrusted_json.loads(body)
+    except ValueError:
         return None
     errors = document.get("errors") if isinstance(document, dict) else None
     if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
         return None
     code, message = errors[0].get("code"), errors[0].get("message")
-    return (str(code) if code else "UNKNOWN", str(message) if message else "")
+    code = quoted(code) if isinstance(code, str) and code else "UNKNOWN"
+    return code, quoted(message) if isinstance(message, str) else ""
 
 
 def status_error(status: int, body: bytes, registry: str, what: str) -> RegistryError:

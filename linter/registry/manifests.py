@@ -4,10 +4,10 @@ config bodies."""
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from linter import untrusted_json
 from linter.model import PlatformEntry
 from linter.reference import InvalidReference, validate_digest
 
@@ -106,8 +106,8 @@ def digest_of(body: bytes, algorithm: str = "sha256") -> str:
 def parse(body: bytes, content_type: str | None) -> Manifest:
     """Read a manifest body; the body's own ``mediaType`` wins over a vague Content-Type."""
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        document = untrusted_json.loads(body)
+    except ValueError as exc:
         raise ManifestError(f"manifest is not JSON: {exc}") from None
     if not isinstance(document, dict):
         raise ManifestError("manifest is not a JSON object")
@@ -154,7 +154,7 @@ def _descriptor(item: Any) -> Descriptor:
         and all(isinstance(value, str) for value in annotations.values())
     ):
         annotations = None  # what a Go client would refuse is only not shown
-    return Descriptor(str(item.get("mediaType") or ""), digest, size, annotations)
+    return Descriptor(_text(item, "mediaType") or "", digest, size, annotations)
 
 
 def _children(document: dict[str, Any]) -> list[PlatformEntry]:
@@ -167,14 +167,21 @@ def _children(document: dict[str, Any]) -> list[PlatformEntry]:
         platform = item.get("platform") if isinstance(item.get("platform"), dict) else {}
         entries.append(
             PlatformEntry(
-                os=str(platform.get("os") or "unknown"),
-                architecture=str(platform.get("architecture") or "unknown"),
-                variant=str(platform["variant"]) if platform.get("variant") else None,
+                os=_text(platform, "os") or "unknown",
+                architecture=_text(platform, "architecture") or "unknown",
+                variant=_text(platform, "variant"),
                 digest=descriptor.digest,
                 media_type=descriptor.media_type,
             )
         )
     return entries
+
+
+def _text(document: dict[str, Any], key: str) -> str | None:
+    """A string field; None when it is absent, empty or of another type (a registry's
+    list or number is not read as its Python spelling)."""
+    value = document.get(key)
+    return value if isinstance(value, str) and value else None
 
 
 def parse_config(body: bytes) -> ImageFacts:
@@ -206,8 +213,8 @@ def parse_image_config(body: bytes) -> ImageConfig:
 def _config_document(body: bytes) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The config object and its ``config`` member (the container settings), if any."""
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        document = untrusted_json.loads(body)
+    except ValueError:
         document = None
     inner = document.get("config") if isinstance(document, dict) else None
     if not isinstance(document, dict) or not isinstance(inner, (dict, type(None))):
@@ -219,13 +226,13 @@ def _facts(document: dict[str, Any], inner: dict[str, Any] | None) -> ImageFacts
     labels = inner.get("Labels") if inner is not None else None
     if not isinstance(labels, (dict, type(None))):
         raise ManifestError("image config labels are not an object")
-    created, variant = document.get("created"), document.get("variant")
     return ImageFacts(
-        created=str(created) if created else None,
-        labels={str(k): str(v) for k, v in (labels or {}).items()},
-        os=str(document.get("os") or "unknown"),
-        architecture=str(document.get("architecture") or "unknown"),
-        variant=str(variant) if variant else None,
+        created=_text(document, "created"),
+        # Labels are strings (image-spec); a value of another type is not one.
+        labels={k: v for k, v in (labels or {}).items() if isinstance(v, str)},
+        os=_text(document, "os") or "unknown",
+        architecture=_text(document, "architecture") or "unknown",
+        variant=_text(document, "variant"),
     )
 
 

@@ -19,7 +19,7 @@ from linter.registry import RegistryOptions, policy, signatures
 from linter.registry.bodies import BodyStore
 from linter.registry.cache import LAYOUT, Cache, ManifestFacts, TagFacts
 from linter.registry.client import ClientSettings, RegistryClient, Target
-from linter.registry.errors import RegistryError, display_host
+from linter.registry.errors import RegistryError, display_host, unexpected
 from linter.registry.manifests import (
     IMAGE_TYPES,
     INDEX_TYPES,
@@ -126,11 +126,21 @@ class Resolver:
             self._bodies.flush()
 
     async def resolve(self, ref: Reference) -> Resolution:
+        """What the registries say about ``ref``; never raises (but for cancellation).
+
+        Whatever a registry or a token server sends costs this reference an error, never
+        the run: an exception other than RegistryError (an answer no check foresaw
+        sent a library somewhere unexpected) is this reference's INVALID error.
+        """
         try:
             return await policy.with_facts(self, await self._resolve(ref), self._options)
         except RegistryError as exc:
             self._stats.record_failure(exc.kind, exc.registry, exc.message)
             return Resolution(ref, error=exc.to_resolve_error())
+        except Exception as exc:  # contained: this reference's error, said in its message
+            error = unexpected(exc, display_host(ref.api_host))
+            self._stats.record_failure(error.kind, error.registry, error.message)
+            return Resolution(ref, error=error.to_resolve_error())
 
     async def _resolve(self, ref: Reference) -> Resolution:
         tag = ref.effective_tag

@@ -18,10 +18,10 @@ keys, one found) unless every signature is wanted (``inspect``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from linter import untrusted_json
 from linter.model import ErrorKind, Signature, SignatureState, SignatureStatus
 from linter.registry.client import RegistryClient, Target
 from linter.registry.errors import RegistryError, status_error
@@ -222,7 +222,7 @@ class _Search:
 
 def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
-        document = json.loads(body)
+        document = untrusted_json.loads(body)
     except ValueError:  # UnicodeDecodeError included
         return None
     return document if isinstance(document, dict) else None

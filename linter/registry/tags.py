@@ -11,10 +11,10 @@ so does a page that links back to one already read.
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from dataclasses import dataclass
 
+from linter import untrusted_json
 from linter.model import ErrorKind
 from linter.reference import is_tag, quoted
 from linter.registry.client import RegistryClient, Target
@@ -66,8 +66,8 @@ async def list_tags(client: RegistryClient, target: Target, limit: int) -> TagLi
 def _page(body: bytes, target: Target) -> list[str]:
     """The tags of one page; RegistryError(INVALID) when it is not a tag list."""
     try:
-        document = json.loads(body)
-    except ValueError:  # UnicodeDecodeError included
+        document = untrusted_json.loads(body)
+    except ValueError:  # UnicodeDecodeError and nesting too deep included
         document = None
     tags = document.get("tags", ()) if isinstance(document, dict) else None
     if tags is None and isinstance(document, dict):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,13 +22,17 @@ from datetime import datetime
 
 import httpx
 
+from linter import redact, untrusted_json
 from linter.model import ErrorKind
-from linter.registry.credentials import Credentials
+from linter.registry.credentials import Credentials, unusable
 from linter.registry.errors import RegistryError, error_detail
 from linter.registry.stats import RunStats
 from linter.registry.tasks import cancel_pending
 
 MIN_LIFETIME = 60.0
+#: A token is asked again after a day whatever it says (a year of ``expires_in`` is a typo
+#: or a lie; a token revoked meanwhile would otherwise be used for the whole run anyway).
+MAX_LIFETIME = 86400.0
 #: Refresh a little early so a token does not expire on its way to the registry.
 SAFETY_MARGIN = 5.0
 CLIENT_ID = "imagepin"
@@ -69,26 +72,44 @@ def basic_header(username: str, password: str) -> str:
 
 
 def parse_token(body: bytes, now: float) -> Token:
-    """Read a token response: ``token`` or ``access_token``, ``expires_in``, ``issued_at``."""
+    """Read a token response: ``token`` or ``access_token``, ``expires_in``, ``issued_at``.
+
+    The token is remembered as a secret (linter.redact) before anything else, and refused
+    (ValueError, in words that never quote it) when a header could not carry it. Fields
+    of the wrong type or out of range are ignored: the token lives MIN_LIFETIME.
+    """
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("token response is not JSON") from None
+        document = untrusted_json.loads(body)
+    except ValueError as exc:
+        raise ValueError(f"token response is not JSON ({exc})") from None
     if not isinstance(document, dict):
         raise ValueError("token response is not a JSON object")
     value = document.get("token") or document.get("access_token")
     if not isinstance(value, str) or not value:
         raise ValueError("token response has neither 'token' nor 'access_token'")
-    expires_in = document.get("expires_in")
-    lifetime = float(expires_in) if isinstance(expires_in, (int, float)) else MIN_LIFETIME
+    redact.remember(value)
+    problem = unusable(value, header=True)
+    if problem is not None:
+        raise ValueError(f"the token it granted {problem}; not used")
+    lifetime = _lifetime(document.get("expires_in"))
     start = now
     issued = document.get("issued_at")
     if isinstance(issued, str):
         # A token issued a while ago expires earlier; one "issued" in the future does not
         # extend its life (clock skew).
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, OverflowError, OSError):
             start = min(now, datetime.fromisoformat(issued.replace("Z", "+00:00")).timestamp())
-    return Token(value, start + max(lifetime, MIN_LIFETIME))
+    return Token(value, start + lifetime)
+
+
+def _lifetime(expires_in: object) -> float:
+    """``expires_in`` within [MIN_LIFETIME, MAX_LIFETIME]; MIN_LIFETIME when it is not a
+    number. Compared before any float(): float() of a huge integer raises."""
+    if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)):
+        return MIN_LIFETIME
+    if expires_in != expires_in:  # NaN
+        return MIN_LIFETIME
+    return float(max(MIN_LIFETIME, min(expires_in, MAX_LIFETIME)))
 
 
 class TokenService:

@@ -5,9 +5,10 @@ Only reporters and the CLI print; a reporter returns text and the CLI writes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from linter.model import Finding, Level
+from linter.redact import scrub
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,20 @@ class Report:
     #: The directory paths are relative to (for SARIF ``%SRCROOT%`` and links).
     root: str = "."
     extra: dict[str, str] = field(default_factory=dict)
+
+    def redacted(self) -> Report:
+        """The report with every known secret taken out of its messages (linter.redact)."""
+        findings = tuple(
+            f if (m := scrub(f.message)) == f.message else replace(f, message=m)
+            for f in self.findings
+        )
+        return replace(
+            self,
+            findings=findings,
+            errors=tuple(FileError(e.path, scrub(e.message)) for e in self.errors),
+            registry_problems=tuple(scrub(problem) for problem in self.registry_problems),
+            extra={key: scrub(value) for key, value in self.extra.items()},
+        )
 
     def visible(self) -> tuple[Finding, ...]:
         """Findings to show: info ones only with -v."""

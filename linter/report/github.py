@@ -11,6 +11,7 @@ import os
 from collections import Counter
 
 from linter.model import Finding, Level
+from linter.redact import scrub
 from linter.report import FileError, Report
 
 ANNOTATIONS_PER_LEVEL = 10
@@ -120,7 +121,7 @@ def write_step_summary(report: Report) -> None:
 
     text = markdown.render(report, links=blob_links(), limit=SUMMARY_LIMIT)
     with open(path, "a", encoding="utf-8", newline="\n") as handle:
-        handle.write(text + "\n")
+        handle.write(scrub(text) + "\n")
 
 
 def write_step_outputs(report: Report) -> None:

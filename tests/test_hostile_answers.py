@@ -1,0 +1,94 @@
+"""Whatever a registry or a token server sends costs that image an IMG011 or IMG004, never the
+run: the report is printed, the exit code is 1, nothing is pinned to an answer that was refused.
+
+Each row is one image on tests/hostile_server.py, checked by ``imagepin check`` in its
+own process under a 2 GiB address-space limit and a timeout (tests/hostile_process.py):
+out-of-range ports, JSON nested 100,000 levels deep (a RecursionError in a parser),
+numbers no float holds, fields of the wrong type, header values no parser expects.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hostile_process import run_imagepin
+from hostile_server import BEHAVIOURS, IMAGE, HostileRegistry
+
+POD = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: c\n    image: {image}\n"
+
+#: behaviour -> (rule, words in its message); rule None: the image resolves and is pinned.
+ANSWERS: dict[str, tuple[str | None, str]] = {
+    "realm-port": (
+        "IMG011",
+        "refusing token realm http://127.0.0.1:99999/token: port 99999 is out of range",
+    ),
+    "token-deep": ("IMG011", "token response is not JSON (nested too deeply)"),
+    "token-crlf": ("IMG011", "the token it granted holds a control character"),
+    "token-numbers": (None, ""),
+    "token-nan": (None, ""),
+    "token-wrong-types": (None, ""),
+    "error-deep": ("IMG004", "error-deep:1.0 not found"),
+    "error-loud": (
+        "IMG004",
+        "error-loud:1.0 not found (\x1b[31mMANIFEST_UNKNOWN: \x1b]0;pwned\x07xxx",
+    ),
+    "index-deep": ("IMG011", "manifest is not JSON: nested too deeply"),
+    "index-wrong-types": (None, ""),
+    "retry-after-odd": ("IMG011", "HTTP 429 for retry-after-odd:1.0"),
+    "redirect-bad-port": ("IMG011", "unexpected answer (OverflowError"),
+    "length-huge": ("IMG011", "bad Content-Length"),
+}
+
+
+def check(registry: HostileRegistry, behaviour: str, tmp_path: Path, *args: str) -> Any:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pod.yaml").write_text(POD.format(image=registry.ref(behaviour)))
+    done = run_imagepin(["check", "--no-cache", "--format", "json", *args, "pod.yaml"], cwd=repo)
+    assert (done.code, done.err) == (1, "")
+    return json.loads(done.out)
+
+
+@pytest.mark.parametrize("behaviour", sorted(ANSWERS))
+def test_an_answer_costs_its_image_never_the_run(
+    hostile: HostileRegistry, behaviour: str, tmp_path: Path
+) -> None:
+    assert behaviour in BEHAVIOURS
+    rule, words = ANSWERS[behaviour]
+    document = check(hostile, behaviour, tmp_path)
+    findings = {f["rule"]: f for f in document["findings"]}
+    if rule is None:
+        assert set(findings) == {"IMG001"}
+        assert findings["IMG001"]["suggestion"].split("@")[0] == hostile.ref(behaviour)
+        return
+    assert set(findings) == {"IMG001", rule}
+    assert findings["IMG001"]["suggestion"] is None
+    message = findings[rule]["message"]
+    assert words in message, message
+    # A registry's own words are quoted, cut short, never whole.
+    assert len(message) < 400
+
+
+def test_a_token_with_a_line_break_is_never_sent_or_shown(
+    hostile: HostileRegistry, tmp_path: Path
+) -> None:
+    before = len(hostile.seen)
+    document = check(hostile, "token-crlf", tmp_path)
+    assert "X-Injected" not in json.dumps(document)
+    sent = hostile.seen[before:]
+    assert sent and all("x-injected" not in seen.headers for seen in sent)
+    assert all("abc" not in seen.headers.get("authorization", "") for seen in sent)
+
+
+def test_an_index_of_the_wrong_types_lists_unknown_platforms(
+    hostile: HostileRegistry, tmp_path: Path
+) -> None:
+    """Its platforms are neither pinned to nor shown as the Python spelling of a list."""
+    document = check(hostile, "index-wrong-types", tmp_path, "--platform", "linux/amd64")
+    (unreachable,) = [f for f in document["findings"] if f["rule"] != "IMG001"]
+    assert unreachable["rule"] == "IMG004"
+    assert "index-wrong-types:1.0 has no linux/amd64 image" in unreachable["message"]
+    assert IMAGE.digest not in json.dumps(document)
