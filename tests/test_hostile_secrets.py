@@ -130,8 +130,8 @@ def test_a_credential_file_nested_too_deep_fails_only_the_registries_that_reach_
     repo = tmp_path / "repo"
     repo.mkdir()
     private = token_registry.ref("private/app", "1.0")
-    hostile = hostile.ref("token-numbers")
-    (repo / "pod.yaml").write_text(pod(private, hostile))
+    numbers = hostile.ref("token-numbers")
+    (repo / "pod.yaml").write_text(pod(private, numbers))
     config = tmp_path / "docker" / "config.json"
     config.parent.mkdir()
     config.write_text('{"auths": ' + "[" * 100_000 + "]" * 100_000 + "}")
@@ -142,7 +142,7 @@ def test_a_credential_file_nested_too_deep_fails_only_the_registries_that_reach_
     pinned = {f["image"]: f["suggestion"] for f in findings if f["rule"] == "IMG001"}
     assert pinned[private] is not None and pinned[private].startswith(private + "@sha256:")
     (broken,) = [f for f in findings if f["rule"] == "IMG011"]
-    assert broken["image"] == hostile
+    assert broken["image"] == numbers
     assert f"{config}: not valid JSON (nested too deeply)" in broken["message"]
 
 

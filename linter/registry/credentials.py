@@ -219,9 +219,9 @@ async def run_helper(helper: str, key: str, timeout: float = 10.0) -> Credential
     try:
         answer = untrusted_json.loads(out)
     except ValueError:
-        answer = None
+        raise CredentialError(f"credential helper {program} printed something not JSON") from None
     if not isinstance(answer, dict):
-        raise CredentialError(f"credential helper {program} printed something not a JSON object")
+        raise CredentialError(f"credential helper {program} printed JSON that is not an object")
     where = f"credential helper {program}"
     username, secret = _string(answer, "Username", where), _string(answer, "Secret", where)
     redact.remember(secret)
