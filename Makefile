@@ -8,7 +8,7 @@
 VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
 
-.PHONY: test deps lint unit
+.PHONY: test deps lint unit coverage
 
 test: deps lint unit
 
@@ -33,3 +33,11 @@ lint:
 # In parallel, one worker per core (pytest-xdist); each worker starts its own registries.
 unit:
 	$(PYTHON) -m pytest -q -p no:cacheprovider -n auto
+
+# The suite under coverage, every imagepin subprocess included ([tool.coverage] in
+# pyproject.toml); docs/coverage.md has the last figures.
+coverage: deps
+	rm -rf .coverage-data
+	$(PYTHON) -m coverage run -m pytest -q -p no:cacheprovider -n auto
+	$(PYTHON) -m coverage combine -q
+	$(PYTHON) -m coverage report

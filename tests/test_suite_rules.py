@@ -88,3 +88,37 @@ def test_under_ci_rewriting_the_golden_files_is_refused(tmp_path: Path) -> None:
     (line,) = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
     assert line.startswith("ERROR: CI=true and IMAGEPIN_UPDATE_GOLDEN is set: ")
     assert "checked, never rewritten" in line
+
+
+def test_coverage_counts_what_runs_in_a_subprocess(tmp_path: Path) -> None:
+    """The command's process ends with os._exit (cli._leave): coverage's own patch for it
+    (``patch = ["subprocess", "_exit"]`` in pyproject.toml) saves the data first, so a
+    test that runs imagepin as a process counts towards the figures in docs/coverage.md."""
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - {name: a, image: nginx:1.27}\n"
+    )
+    (tmp_path / "spawn.py").write_text(
+        "import subprocess, sys\n"
+        "subprocess.run([sys.executable, '-m', 'linter', 'check', '--offline', 'pod.yaml'])\n"
+    )
+    data = tmp_path / "data" / "coverage"
+    coverage = [sys.executable, "-m", "coverage"]
+    config = f"--rcfile={TESTS.parent / 'pyproject.toml'}"
+    run = subprocess.run(
+        [*coverage, "run", config, f"--data-file={data}", "spawn.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    subprocess.run([*coverage, "combine", config, f"--data-file={data}", "-q"], check=True)
+    report = subprocess.run(
+        [*coverage, "report", config, f"--data-file={data}", "--include=*/linter/cli.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # spawn.py imports nothing of linter: every line counted ran in the subprocess.
+    (row,) = [line for line in report.stdout.splitlines() if "cli.py" in line]
+    assert float(row.split()[-1].rstrip("%")) > 50, report.stdout
