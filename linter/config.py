@@ -171,13 +171,32 @@ def unknown_key(key: str) -> str:
     return f"unknown configuration key {key!r}{hint}"
 
 
+#: Keys whose strings select rules: each must name one (ConfigError naming file and key).
+_RULE_LISTS = frozenset({"select", "extend_select", "ignore", "extend_ignore"})
+
+
+def _check_rules(where: str, name: str, value: Any) -> None:
+    """ConfigError, naming the file and the key, for a rule selector that names no rule."""
+    if name not in _RULE_LISTS and name != "per_file_ignores":
+        return
+    from linter.selection import check_selectors  # the rules import this module
+
+    lists = value.items() if name == "per_file_ignores" else [("", value)]
+    for pattern, selectors in lists:
+        try:
+            check_selectors(selectors)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}{'.' + pattern if pattern else ''}: {exc}") from None
+
+
 def from_mapping(data: Mapping[str, Any], source: str, root: str = ".") -> Config:
-    """Build a Config from a parsed table; unknown keys are an error naming the key."""
+    """Build a Config from a parsed table; unknown keys and rules are errors naming the key."""
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in _KEYS:
             raise ConfigError(f"{source}: {unknown_key(key)}")
         values[_KEYS[key]] = _convert(source, key, value)
+        _check_rules(f"{source}: {key}", _KEYS[key], values[_KEYS[key]])
     return Config(**values, source=source, root=root, sources=dict.fromkeys(data, source))
 
 
@@ -196,10 +215,10 @@ def load_file(path: Path) -> Config:
         raise ConfigError(f"{_display(path)}: invalid TOML: {exc}") from None
     except RecursionError:  # tomllib recurses once per level of nesting
         raise ConfigError(f"{_display(path)}: invalid TOML: nested too deeply") from None
-    if path.name == "pyproject.toml":
-        table = document.get("tool", {}).get("imagepin", {})
-    else:
-        table = document.get("tool", {}).get("imagepin", document)
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{_display(path)}: [tool] must be a table")
+    table = tool.get("imagepin", {} if path.name == "pyproject.toml" else document)
     if not isinstance(table, dict):
         raise ConfigError(f"{_display(path)}: [tool.imagepin] must be a table")
     return from_mapping(table, _display(path), root=str(path.parent))

@@ -71,7 +71,13 @@ def _reference_of(occ: Occurrence, config: Config) -> tuple[Reference | None, st
     ref, invalid = _parse_reference(occ.image) if occ.dynamic is None else (None, None)
     if ref is not None and _ignored_image(ref, config.ignore_images):
         return None
+    if occ.invalid is not None:  # the reference parses; what reads the field refuses it
+        return None, occ.invalid
     return ref, invalid
+
+
+def _suppressions(display: str, text: str) -> suppress.Suppressions:
+    return suppress.parse(text, dockerfile=discovery.is_dockerfile(display))
 
 
 def _per_file_ignored(config: Config, path: str) -> set[str]:
@@ -197,7 +203,7 @@ def _evaluate(
     if not file.occurrences:
         return []
     findings: list[Finding] = []
-    suppressions = suppress.parse(file.text)
+    suppressions = _suppressions(file.display, file.text)
     skip = _per_file_ignored(config, file.display)
     for occ in file.occurrences:
         named = _reference_of(occ, config)
@@ -238,7 +244,7 @@ def _suppress_file_findings(findings: list[Finding], files: Sequence[SourceText]
         finding
         for finding in findings
         if finding.path not in texts
-        or not suppress.parse(texts[finding.path]).suppresses(
+        or not _suppressions(finding.path, texts[finding.path]).suppresses(
             finding.line, finding.rule, finding.name
         )
     ]

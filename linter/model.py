@@ -90,6 +90,9 @@ class Occurrence:
     note: str | None = None
     #: When fix cannot pin it: what would let it (the option to set).
     fix_hint: str | None = None
+    #: Why the tool that reads this field refuses it although ``image`` parses (kustomize
+    #: takes no number as ``newTag``): reported as an invalid reference (IMG003).
+    invalid: str | None = None
 
 
 @dataclass(frozen=True)

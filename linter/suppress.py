@@ -2,15 +2,23 @@
 
 ``# imagepin: ignore`` or ``# imagepin: ignore[IMG001,latest-tag]`` at the end
 of a line, or alone on the line above; ``# imagepin: disable-file`` among the
-file's leading comments.
+file's leading comments (after a ``%YAML`` directive too).
+
+A line is what ends at ``\\n``, as everywhere in imagepin (findings, SARIF
+regions, annotations, diff hunks): never ``str.splitlines``, which also breaks at
+U+0085, U+2028 and U+2029 that YAML keeps inside a quoted scalar. A directive
+counts only in a real comment: a ``#`` inside a quoted string or a block scalar's
+lines is content (linter.yamlnodes.content_spans). A comment alone above a
+Dockerfile instruction covers the instruction's continuation lines too.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
-_DIRECTIVE = re.compile(r"(?:^|\s)#\s*imagepin:\s*(disable-file|ignore)(?:\[([^\]]*)\])?")
+_DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*imagepin:\s*(disable-file|ignore)(?:\[([^\]]*)\])?")
 ALL = frozenset({"*"})
 
 
@@ -46,24 +54,79 @@ def disables_file(text: str) -> bool:
     return "disable-file" in text and parse(text).disabled
 
 
-def parse(text: str) -> Suppressions:
+def _leading(stripped: str) -> bool:
+    """A line that may come before ``disable-file``: a comment, blank, a document start
+    (with a comment after it), a YAML directive (``%YAML 1.2``, ``%TAG``)."""
+    return (
+        not stripped
+        or stripped.startswith(("#", "%"))
+        or stripped == "---"
+        or stripped.startswith(("--- #", "---\t#"))
+    )
+
+
+def parse(text: str, *, dockerfile: bool = False) -> Suppressions:
+    """The suppressions ``text`` makes; ``dockerfile``: it is a Dockerfile (not YAML)."""
     if "imagepin:" not in text:
         return Suppressions()
-    lines: dict[int, frozenset[str]] = {}
-    leading = True
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        stripped = line.strip()
-        is_comment = stripped.startswith("#") or stripped in ("", "---")
-        match = _DIRECTIVE.search(line)
-        if match is not None:
-            if match.group(1) == "disable-file":
-                if leading:
-                    return Suppressions(disabled=True)
-            else:
-                keys = _keys(match.group(2))
-                # A comment alone on its line covers the next line; otherwise its own line.
-                target = number + 1 if stripped.startswith("#") else number
-                previous = lines.get(target, frozenset())
-                lines[target] = ALL if ALL in (keys, previous) else keys | previous
-        leading = leading and is_comment
-    return Suppressions(lines=lines)
+    lines = text.removeprefix("\ufeff").split("\n")
+    found = [
+        (number, line, match)
+        for number, line in enumerate(lines, start=1)
+        if "imagepin:" in line
+        for match in _DIRECTIVE.finditer(line)
+    ]
+    if not found:
+        return Suppressions()
+    comments = _Comments(text, lines, dockerfile)
+    targets: dict[int, frozenset[str]] = {}
+    for number, line, match in found:
+        if not comments.real(number, match.start()):
+            continue
+        if match.group(1) == "disable-file":
+            if all(_leading(before.strip()) for before in lines[: number - 1]):
+                return Suppressions(disabled=True)
+            continue
+        keys = _keys(match.group(2))
+        # A comment alone on its line covers the next statement; otherwise its own line.
+        alone = line.lstrip().startswith("#")
+        for target in comments.covered(number + 1) if alone else (number,):
+            previous = targets.get(target, frozenset())
+            targets[target] = ALL if ALL in (keys, previous) else keys | previous
+    return Suppressions(lines=targets)
+
+
+class _Comments:
+    """Which ``#`` start real comments, and which lines a comment alone covers."""
+
+    def __init__(self, text: str, lines: list[str], dockerfile: bool) -> None:
+        self._lines = lines
+        # Offsets into ``text``: the first line starts after a byte order mark.
+        self._starts = [len(text) - len(text.removeprefix("\ufeff"))]
+        for line in lines[:-1]:
+            self._starts.append(self._starts[-1] + len(line) + 1)
+        self._dockerfile = dockerfile
+        self._ends: dict[int, int] = {}
+        self._content: list[tuple[int, int]] = []
+        if dockerfile:
+            from linter.extract.dockerfile import instruction_ends
+
+            self._ends = instruction_ends(text)
+        else:
+            from linter.yamlnodes import content_spans
+
+            self._content = content_spans(text)
+        self._content_starts = [start for start, _ in self._content]
+
+    def real(self, number: int, column: int) -> bool:
+        """Whether the ``#`` at 0-based ``column`` of line ``number`` starts a comment."""
+        offset = self._starts[number - 1] + column
+        index = bisect_right(self._content_starts, offset) - 1
+        return index < 0 or not self._content[index][0] <= offset < self._content[index][1]
+
+    def covered(self, number: int) -> range:
+        """The lines a comment alone just above line ``number`` covers: the next line that
+        is not a comment, and a Dockerfile instruction's continuation lines after it."""
+        while number <= len(self._lines) and self._lines[number - 1].lstrip().startswith("#"):
+            number += 1
+        return range(number, self._ends.get(number, number) + 1)

@@ -15,6 +15,7 @@ NEL and U+2028.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import re
 import warnings
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, Event
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, Event, ScalarEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from linter.model import Span
@@ -56,6 +57,8 @@ _QUOTE_STYLES = ("'", '"')
 #: Deeper documents are refused before composing: libyaml's composer recurses in C once
 #: per level and overflows the stack (a crash, not an exception) near 25,000 levels.
 MAX_DEPTH = 1000
+#: Comments are told from content with the pure parser's events only up to this size.
+PURE_EVENTS_MAX = 1024 * 1024
 #: ``entries`` recurses once per level of merges within merges.
 MAX_MERGE_DEPTH = 100
 #: Entries ``<<`` merges may copy in one file: through aliases a few lines can merge one
@@ -236,23 +239,96 @@ def _compose_c(body: str) -> list[Node]:
     return documents
 
 
-def _compose_pure(body: str) -> list[Node]:
+def _pure_yaml() -> Any:
+    """ruamel's pure-Python YAML 1.2 loader, with tabs read as YAML 1.2 reads them."""
     from ruamel.yaml import YAML
 
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Scanner = _pure_scanner()
+    return yaml
+
+
+def _compose_pure(body: str) -> list[Node]:
+    yaml = _pure_yaml()
     with warnings.catch_warnings():
         # The pure composer warns (and carries on) about redefined anchors.
         warnings.simplefilter("ignore")
         try:
-            return list(YAML(typ="safe", pure=True).compose_all(body))
+            return list(yaml.compose_all(body))
         except RecursionError:  # it recurses per nesting level, in Python
             raise TooComplex(0, "nested too deeply for the YAML 1.2 parser") from None
 
 
+@functools.cache
+def _pure_scanner() -> type:
+    """ruamel's pure scanner, taking tabs where YAML 1.2 (and libyaml) take them.
+
+    In block context it refuses any tab between tokens: ``name: a<TAB># note`` fails
+    ("found character '\\t' that cannot start any token"), so a file that also needs
+    the pure parser (a flow mapping libyaml refuses) was IMG000 for both. A tab is
+    separation after something on its line, and before a comment or a line's end;
+    only as indentation is it refused, as before.
+    """
+    from ruamel.yaml.scanner import Scanner
+
+    class TabScanner(Scanner):
+        def scan_to_next_token(self) -> Any:
+            found = super().scan_to_next_token()
+            while self._separating_tab():
+                while self.reader.peek() in " \t":
+                    self.reader.forward()
+                found = super().scan_to_next_token()
+            return found
+
+        def _separating_tab(self) -> bool:
+            reader = self.reader
+            if reader.peek() != "\t":
+                return False
+            if reader.buffer[reader.pointer - reader.column : reader.pointer].strip(" \t"):
+                return True
+            ahead = 0
+            while reader.peek(ahead) in " \t":
+                ahead += 1
+            return bool(reader.peek(ahead) in "#\0\r\n\x85\u2028\u2029")
+
+    return TabScanner
+
+
+def content_spans(text: str) -> list[tuple[int, int]]:
+    """Where a ``#`` in ``text`` is content, not a comment: inside a quoted scalar, or in a
+    block scalar's lines (after its indicator's line), as offsets into ``text``.
+
+    Read from libyaml's events, or the YAML 1.2 parser's where libyaml stops (on texts
+    up to PURE_EVENTS_MAX: the pure parser is some fifty times slower); past a syntax
+    error nothing is known to be content.
+    """
+    shift = 1 if text.startswith(BOM) else 0
+    body = text[shift:]
+    partial: list[tuple[int, int]] | None = None
+    attempts = [_events(body)]
+    if len(body) <= PURE_EVENTS_MAX:
+        attempts.append(_pure_yaml().parse(body))
+    for events in attempts:
+        spans: list[tuple[int, int]] = []
+        try:
+            for event in events:
+                style = getattr(event, "style", None) if isinstance(event, ScalarEvent) else None
+                if style in _QUOTE_STYLES:
+                    spans.append((event.start_mark.index + shift, event.end_mark.index + shift))
+                elif style in _BLOCK_STYLES and (
+                    first := body.find("\n", event.start_mark.index) + 1
+                ):
+                    spans.append((first + shift, event.end_mark.index + shift))
+        except (YAMLError, RecursionError):
+            partial = spans if partial is None else partial  # libyaml's: it got as far
+            continue
+        return spans
+    return partial or []
+
+
 def _events(body: str) -> Iterator[Event]:
     if CParser is None:
-        from ruamel.yaml import YAML
-
-        yield from YAML(typ="safe", pure=True).parse(body)
+        yield from _pure_yaml().parse(body)
         return
     parser = CParser(body)
     try:

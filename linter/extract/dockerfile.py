@@ -341,6 +341,20 @@ def _substitute(match: re.Match[str], arguments: Mapping[str, Argument]) -> str 
     return word if is_set else ""
 
 
+def instruction_ends(text: str) -> dict[int, int]:
+    """For each instruction written over several lines (continuations), its first line ->
+    its last line, 1-based: a suppression comment above it covers them all."""
+    lines = _physical_lines(text)
+    starts = [offset for offset, _ in lines]
+    ends = {}
+    for instruction in _instructions(lines, _escape(lines)):
+        pieces = instruction.line.pieces
+        first, last = bisect_right(starts, pieces[0][1]), bisect_right(starts, pieces[-1][1])
+        if last > first:
+            ends[first] = last
+    return ends
+
+
 def _physical_lines(text: str) -> list[tuple[int, str]]:
     """``(offset, content)`` of every line, without its line ending (or the byte order mark)."""
     lines = []

@@ -21,6 +21,7 @@ from linter.yamlnodes import (
     is_null,
     is_scalar,
     is_sequence,
+    is_string,
     string,
     values,
 )
@@ -66,14 +67,32 @@ def _entry(scan: FileScan, entry: Node, path: str) -> Occurrence | None:
         form=Form.KUSTOMIZE,
         kustomize=_digest_place(scan, entry, fields.get("digest")),
         dynamic=dynamic_part(image),
+        invalid=_refused(fields),
     )
 
 
 def _text(node: Node) -> str | None:
-    """A field's text as kustomize reads it (``newTag: 1.20`` is ``"1.20"``); None when unset."""
+    """A field's text as written (``newTag: 1.20`` is ``"1.20"``); None when unset."""
     if not is_scalar(node) or is_null(node):
         return None
     return node.value or None
+
+
+def _refused(fields: dict[str | None, tuple[Node, Node]]) -> str | None:
+    """Why kustomize refuses the entry: a field YAML reads as a number or a boolean
+    (``newTag: 1.20`` is the number 1.2; "cannot unmarshal number into ... of type string")."""
+    for key in ("newName", "newTag", "digest"):
+        node = fields.get(key, (None, None))[1]
+        if node is not None and is_scalar(node) and not is_null(node) and not is_string(node):
+            kind = "a boolean" if node.value.lower() in _BOOLEANS else "a number"
+            value = node.value
+            return (
+                f'kustomize reads {key}: {value} as {kind} and refuses it; write {key}: "{value}"'
+            )
+    return None
+
+
+_BOOLEANS = frozenset({"true", "false", "yes", "no", "on", "off"})
 
 
 def _digest_place(

@@ -87,6 +87,7 @@ class FileScan:
         kustomize: KustomizeEntry | None = None,
         dynamic: str | None = None,
         note: str | None = None,
+        invalid: str | None = None,
     ) -> Occurrence:
         return located(
             self.path,
@@ -101,6 +102,7 @@ class FileScan:
             kustomize=kustomize,
             dynamic=dynamic,
             note=note,
+            invalid=invalid,
         )
 
     def image_scalar(self, node: Node, *, yaml_path: str, context: str) -> Occurrence:
