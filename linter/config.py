@@ -1,4 +1,4 @@
-"""Configuration: ``[tool.imagepin]`` in pyproject.toml or ``.imagepin.toml`` (PRODUCT.md §7)."""
+"""Configuration: ``[tool.imagepin]`` in pyproject.toml or ``.imagepin.toml`` (README)."""
 
 from __future__ import annotations
 

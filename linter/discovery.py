@@ -5,7 +5,7 @@ and untracked ones git does not ignore), and walked otherwise (skipping
 ``.git``); either way the same names are taken (FORMATS) and the same
 ``exclude`` globs apply, by default DEFAULT_EXCLUDE. Files named on the command
 line are taken whatever their name, as pre-commit passes them, unless excluded
-(PRODUCT.md §2, docs/formats.md).
+(docs/formats.md).
 """
 
 from __future__ import annotations

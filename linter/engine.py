@@ -25,6 +25,7 @@ from linter.rules import Rule, Subject, yaml_syntax
 
 if TYPE_CHECKING:
     from linter.registry import RegistryOptions
+    from linter.registry.trace import Tracer
     from linter.rewrite import FileFix
 
 
@@ -40,6 +41,8 @@ class CheckOptions:
     no_cache: bool = False
     cache_dir: str | None = None
     insecure: tuple[str, ...] = ()
+    #: Told about registry exchanges and cache answers (linter.registry.trace).
+    tracer: Tracer | None = None
     platform: str | None = None
     concurrency: int | None = None
     cwd: Path = field(default_factory=Path.cwd)
@@ -160,6 +163,7 @@ def _registry_options(options: CheckOptions, on: set[str]) -> RegistryOptions:
         need_created=config.max_age_days is not None and "IMG012" in on,
         need_signatures=need_signatures,
         signature_keys=tuple(keys),
+        tracer=options.tracer,
     )
 
 

@@ -1,4 +1,4 @@
-"""Inline suppression comments (PRODUCT.md §3).
+"""Inline suppression comments (README "Rules").
 
 ``# imagepin: ignore`` or ``# imagepin: ignore[IMG001,latest-tag]`` at the end
 of a line, or alone on the line above; ``# imagepin: disable-file`` among the

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from manifests import pod
 
 from linter.cli import main
 
@@ -25,10 +26,6 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return tmp_path / "repo"
-
-
-def pod(image: str) -> str:
-    return f"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: {image}\n"
 
 
 def out_err(capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:

@@ -182,7 +182,11 @@ def test_warm_cache_makes_no_request(
     assert main(["resolve", "-v", "--cache-dir", cache, *refs]) == 0
     second = capsys.readouterr()
     assert second.out == first.out
-    assert second.err == "imagepin: 0 requests, 0 token requests, 2 cache hits\n"
+    # -v says which answers came from the cache, and how old they are.
+    said = [f"imagepin: {ref}: digest from the cache" for ref in refs]
+    lines = second.err.splitlines()
+    assert sorted(line.partition(", stored ")[0] for line in lines[:2]) == sorted(said)
+    assert lines[2:] == ["imagepin: 0 requests, 0 token requests, 2 cache hits"]
     assert token_registry.requests(mark) == []
 
 

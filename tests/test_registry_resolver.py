@@ -1,4 +1,4 @@
-"""What a Resolution says, per kind of reference (PRODUCT.md §5), against an in-process fake."""
+"""What a Resolution says, per kind of reference, against an in-process fake."""
 
 from __future__ import annotations
 

@@ -48,8 +48,9 @@ def test_truncation_stays_under_the_limit_and_says_how_many_were_cut(limit: int)
     shown = body.count("| [`apps/")
     assert len(body.encode("utf-8")) <= limit
     assert 0 < shown < 1_000
-    assert f"✂️ {1_000 - shown:,} more findings not shown" in body
-    assert body.endswith("</details>\n" + markdown._cut_note(1_000 - shown, limit))
+    assert f"✂️ {1_000 - shown:,} more images not shown" in body
+    tail = markdown._cut_note(1_000 - shown, limit) + markdown._fix_note(report.findings)
+    assert body.endswith("</details>\n" + tail)
 
 
 def test_no_truncation_note_when_everything_fits() -> None:
@@ -133,3 +134,61 @@ def test_info_findings_need_verbose() -> None:
 def test_absolute_paths_are_not_linked() -> None:
     report = Report((finding("/etc/app.yaml", 1, 1),), 1, 1)
     assert "](" not in markdown.render(report, links=LINKS)
+
+
+REAL = "sha256:1a2b3c4d" + "5e" * 28
+
+
+def test_one_row_per_reference_with_every_finding_about_it() -> None:
+    pinned = f"ghcr.io/other/app:1.0@{REAL}"
+    report = Report(
+        findings=(
+            finding("a.yaml", 3, 9, "IMG001", "evil.io/app:1", suggestion=f"evil.io/app:1@{REAL}"),
+            finding("a.yaml", 3, 9, "IMG007", "evil.io/app:1", message="outside allowed"),
+            finding("a.yaml", 5, 9, "IMG005", pinned, suggestion=pinned.replace("1a2b", "9f8e")),
+        ),
+        files_scanned=1,
+        images=2,
+    )
+    body = markdown.render(report)
+    rows = [line for line in body.splitlines() if line.startswith("| `a.yaml")]
+    assert rows == [
+        "| `a.yaml:3` | `evil.io/app:1` | ❌ **IMG001** unpinned-tag: image 'evil.io/app:1' "
+        "breaks unpinned-tag<br>❌ **IMG007** untrusted-registry: outside allowed "
+        "| `evil.io/app:1@sha256:1a2b3c4d…` |",
+        "| `a.yaml:5` | `ghcr.io/other/app:1.0@sha256:1a2b3c4d…` | ⚠️ **IMG005** stale-digest: "
+        "image 'ghcr.io/other/app:1.0@\u200bsha256:1a2b3c4d…' breaks stale-digest "
+        "| `ghcr.io/other/app:1.0@sha256:9f8e3c4d…` |",
+    ]
+    assert body.endswith("To pin them, run:\n\n```sh\nimagepin fix --update a.yaml\n```\n")
+
+
+@pytest.mark.parametrize(
+    ("paths", "command"),
+    [
+        (["b.yaml", "a.yaml", "b.yaml"], "imagepin fix a.yaml b.yaml"),
+        (["odd dir/x.yaml", "it's.yaml"], "imagepin fix 'it'\"'\"'s.yaml' 'odd dir/x.yaml'"),
+        (
+            [f"apps/{i:02}/x.yaml" for i in range(15)] + [f"base/{i}.yaml" for i in range(10)],
+            "imagepin fix " + " ".join(f"apps/{i:02}" for i in range(15)) + " base",
+        ),
+        ([f"{i}.yaml" for i in range(21)] + ["deep/er/x.yaml"], "imagepin fix ."),
+    ],
+)
+def test_the_fix_command_names_the_files(paths: list[str], command: str) -> None:
+    findings = [finding(p, 1, 1, "IMG001", suggestion=f"nginx:1.27@{REAL}") for p in paths]
+    assert markdown.fix_command(findings) == command
+
+
+def test_no_fix_command_without_a_pin_to_write() -> None:
+    findings = [finding("a.yaml", 1, 1, "IMG003"), finding("a.yaml", 2, 1, "IMG001")]
+    assert markdown.fix_command(findings) is None
+    assert "imagepin fix" not in markdown.render(Report(tuple(findings), 1, 2))
+
+
+def test_long_problem_lists_are_folded() -> None:
+    errors = tuple(
+        FileError(f"f{i}.yaml", "unreadable") for i in range(markdown.COLLAPSE_AFTER + 1)
+    )
+    body = markdown.render(Report((), 30, 0, errors=errors))
+    assert "<details>\n<summary>11 files and registries not checked</summary>" in body

@@ -19,6 +19,7 @@ from linter.commands.common import (
     add_selection,
     fail,
     settings,
+    tracer,
     use_color,
 )
 from linter.config import ConfigError
@@ -130,6 +131,7 @@ def check_options(args: argparse.Namespace, *, fix: bool = False) -> CheckOption
         diff=getattr(args, "diff", False),
         no_cache=args.no_cache,
         cache_dir=args.cache_dir,
+        tracer=tracer(args),
     )
 
 

@@ -23,9 +23,10 @@ from linter.commands.common import (
     add_registry,
     add_selection,
     fail,
+    settings,
     write_output,
 )
-from linter.config import ConfigError, load
+from linter.config import ConfigError
 from linter.report import Report
 
 
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
             os.environ, repository=args.repo, number=args.pr, api_url=args.api_url
         )
         if args.from_json:
-            formats = FormatOptions.from_config(load(args.config))
+            formats = FormatOptions.from_config(settings(args))
             report = report_file.load(args.from_json, formats=formats)
         else:
             report = check_report(args)

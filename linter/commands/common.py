@@ -13,10 +13,14 @@ import os
 import sys
 import textwrap
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from linter.config import FAIL_ON, Config, ConfigError, load
 from linter.redact import scrub
+from linter.report.text import printable
+
+if TYPE_CHECKING:
+    from linter.registry.trace import Tracer
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -83,7 +87,14 @@ def add_display(parser: argparse.ArgumentParser, *, quiet: bool = True, color: b
         "--verbose",
         action="count",
         default=0,
-        help="say more: info findings, request counts; a traceback on internal errors",
+        help="say more: info findings, answers taken from the cache and their age, request "
+        "counts, a traceback on internal errors; -vv: --trace",
+    )
+    group.add_argument(
+        "--trace",
+        action="store_true",
+        help="print each registry exchange (method, URL, status, time), cache answer and "
+        "credential source, never a secret: the same as -vv",
     )
     if quiet:
         group.add_argument(
@@ -117,6 +128,12 @@ def add_registry(parser: argparse.ArgumentParser, *, concurrency: bool = True) -
         "--no-cache",
         action="store_true",
         help="neither read nor write the persistent cache of registry answers",
+    )
+    group.add_argument(
+        "--refresh",
+        action="store_true",
+        help="ask the registries again instead of using cached tag -> digest answers "
+        "(for this run; the cache is updated)",
     )
     group.add_argument(
         "--cache-dir",
@@ -226,6 +243,9 @@ def settings(args: argparse.Namespace) -> Config:
         config = config.override(key, value, source)
     if config.concurrency < 1:
         raise ConfigError(f"--concurrency must be at least 1, not {config.concurrency}")
+    if getattr(args, "refresh", False):
+        # Answers older than 0 seconds are not used: every tag is asked again.
+        config = config.override("cache-ttl", 0, "--refresh")
     return config
 
 
@@ -235,6 +255,34 @@ def add_offline(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="never use the network: static rules only (pinning, syntax, allowed registries)",
     )
+
+
+def tracer(args: argparse.Namespace) -> Tracer | None:
+    """What to print of the registry traffic: with ``-v`` the answers taken from the cache,
+    with ``-vv`` or ``--trace`` every exchange too (linter.registry.trace); on stderr."""
+    level = 2 if getattr(args, "trace", False) else getattr(args, "verbose", 0)
+    if level < 1:
+        return None
+    from linter.registry import trace
+
+    said: set[str] = set()
+
+    def tell(event: trace.Event) -> None:
+        if level >= 2:
+            line = f"trace: {trace.describe(event)}"
+        elif isinstance(event, trace.CacheAnswer) and event.age is not None:
+            line = (
+                f"{event.reference}: digest from the cache, stored {trace.age(event.age)} ago "
+                "(--refresh asks the registry again)"
+            )
+        else:
+            return
+        # A registry's credentials are looked up for every request: said once.
+        if line not in said or not isinstance(event, trace.CredentialsFound):
+            said.add(line)
+            sys.stderr.write(f"imagepin: {printable(line)}\n")
+
+    return tell
 
 
 def output_format(args: argparse.Namespace) -> str:

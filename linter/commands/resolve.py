@@ -6,13 +6,23 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from linter.commands.common import Subparsers, add_command, add_lookup_options, fail, write_output
-from linter.config import ConfigError, load
+from linter import registry
+from linter.commands.common import (
+    Subparsers,
+    add_command,
+    add_lookup_options,
+    fail,
+    settings,
+    tracer,
+    write_output,
+)
+from linter.config import ConfigError
 from linter.model import Resolution
 from linter.reference import InvalidReference, Reference, parse
-from linter.registry import RegistryOptions, RunStats, resolve_with_stats
+from linter.registry import RegistryOptions, RunStats
 
 
 class UsageError(Exception):
@@ -40,18 +50,17 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def registry_options(args: argparse.Namespace) -> RegistryOptions:
-    """The registry options of a command: configuration, then command-line values."""
+    """The registry options of a command: the configuration with the command line's
+    options applied (linter.commands.common.settings)."""
     try:
-        return RegistryOptions.from_config(
-            load(getattr(args, "config", None)),
+        options = RegistryOptions.from_config(
+            settings(args),
             no_cache=getattr(args, "no_cache", False),
             cache_dir=getattr(args, "cache_dir", None),
-            insecure=tuple(getattr(args, "insecure_registry", None) or ()),
-            platform=getattr(args, "platform", None),
-            concurrency=getattr(args, "concurrency", None),
         )
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    return replace(options, tracer=tracer(args))
 
 
 def parse_references(texts: Sequence[str]) -> list[Reference]:
@@ -114,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
         options = registry_options(args)
     except UsageError as exc:
         return fail(str(exc))
-    answers, stats = resolve_with_stats(refs, options)
+    # Looked up when called (not bound at import): a test that replaces it replaces it here.
+    answers, stats = registry.resolve_with_stats(refs, options)
     failed = False
     lines, documents = [], []
     for text, ref in zip(args.refs, refs, strict=True):

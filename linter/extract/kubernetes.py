@@ -1,6 +1,6 @@
 """Kubernetes manifests: the containers of every pod spec, and custom resources' ``image:`` fields.
 
-Built-in workloads are read where their pod spec is (PRODUCT.md §4); any other
+Built-in workloads are read where their pod spec is (docs/formats.md); any other
 kind is searched whole for ``image:`` strings, which finds pod templates
 embedded in custom resources (Argo Rollouts, Knative) and their own image
 fields (Tekton steps, Argo Workflows, the Prometheus operator). Never images:

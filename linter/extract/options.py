@@ -1,4 +1,4 @@
-"""What the configuration says about reading formats (PRODUCT.md §7: ``helm-values``, …)."""
+"""What the configuration says about reading formats (``helm-values``, ``helm-digest-in-tag``)."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from linter.registry.stats import RunStats
 
 if TYPE_CHECKING:
     from linter.registry.details import ImageDetails, Wanted
+    from linter.registry.trace import Tracer
     from linter.signatures import NamedKey
 
 __all__ = [
@@ -63,6 +64,8 @@ class RegistryOptions:
     #: Seconds per request, and for the whole run.
     timeout: float = 10.0
     deadline: float = 120.0
+    #: Told about each registry exchange and cache answer (``-v``, ``--trace``).
+    tracer: Tracer | None = field(default=None, compare=False)
 
     @classmethod
     def from_config(
@@ -117,7 +120,7 @@ async def resolve_all(
     from linter.registry.resolver import resolve_references
 
     if stats is None:
-        stats = RunStats()
+        stats = RunStats(tracer=options.tracer)
     return await resolve_references(refs, options, stats, on_answer=on_answer)
 
 
@@ -127,7 +130,7 @@ def resolve_with_stats(
     on_answer: Callable[[Reference, Resolution], None] | None = None,
 ) -> tuple[dict[Reference, Resolution], RunStats]:
     """The one ``asyncio.run`` of a resolution run, with what the run did."""
-    stats = RunStats()
+    stats = RunStats(tracer=options.tracer)
     return asyncio.run(resolve_all(refs, options, stats, on_answer)), stats
 
 
@@ -144,5 +147,5 @@ def inspect_sync(
     RegistryError."""
     from linter.registry.details import inspect
 
-    stats = RunStats()
+    stats = RunStats(tracer=options.tracer)
     return asyncio.run(inspect(ref, options, stats, wanted=wanted)), stats

@@ -26,7 +26,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,6 +54,8 @@ class TagFacts:
 
     digest: str
     media_type: str
+    #: Seconds since it was asked, when it comes from the cache.
+    age: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class Cache:
         digest, media_type = record.get("digest"), record.get("media_type")
         if not isinstance(digest, str) or not isinstance(media_type, str):
             return None
-        return TagFacts(digest, media_type)
+        return TagFacts(digest, media_type, age=self._clock() - record["stored"])
 
     def put_tag(self, name: str, tag: str, facts: TagFacts) -> None:
         self._write(

@@ -15,6 +15,7 @@ never loads it.
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 import ssl
 import time
@@ -61,12 +62,35 @@ class ClientSettings:
 
 
 def _describe(exc: httpx.RequestError) -> str:
+    """What went wrong, by kind (docs/registry.md "Errors"): a timeout, DNS, a refused or
+    reset connection, TLS, or the error's own first line."""
     import httpx
 
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out ({type(exc).__name__})"
+    lookup = _cause(exc, socket.gaierror)
+    if lookup is not None:
+        return f"DNS: cannot resolve the host name ({lookup.strerror or lookup})"
+    certificate = _cause(exc, ssl.SSLCertVerificationError)
+    if certificate is not None:
+        return f"TLS: the certificate does not verify: {certificate.verify_message.rstrip('.')}"
+    handshake = _ssl_cause(exc)
+    if handshake is not None:
+        return f"TLS: the handshake failed: {getattr(handshake, 'reason', None) or handshake}"
+    failed = _cause(exc, OSError)
+    if failed is not None and failed.errno in _CONNECTION_ERRORS:
+        return _CONNECTION_ERRORS[failed.errno]
     text = str(exc) or type(exc).__name__
     return text.splitlines()[0][:200]
+
+
+#: errno -> what it means for reaching a registry.
+_CONNECTION_ERRORS = {
+    errno.ECONNREFUSED: "connection refused (nothing listens on that port)",
+    errno.ECONNRESET: "connection reset by the server",
+    errno.EHOSTUNREACH: "host unreachable (no route to it)",
+    errno.ENETUNREACH: "network unreachable (no route to it)",
+}
 
 
 class RegistryClient:
@@ -101,7 +125,10 @@ class RegistryClient:
         )
         self._tokens = TokenService(self._send_retrying, stats)
         self._auth = RegistryAuth(
-            credentials or CredentialStore(), self._tokens, settings.insecure, self._answered
+            credentials or CredentialStore(tracer=stats.tracer),
+            self._tokens,
+            settings.insecure,
+            self._answered,
         )
         self._schemes: dict[str, str] = {}
         #: Set when the host's first request has an answer (or has failed).

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from linter import redact, safe_read, untrusted_json
+from linter.registry.trace import CredentialsFound, Tracer
 
 #: The key Docker uses for Docker Hub in config.json and towards credential helpers.
 HUB_KEY = "https://index.docker.io/v1/"
@@ -235,10 +236,14 @@ class CredentialStore:
     """Looks credentials up once per (host, repository) and runs each helper once per key."""
 
     def __init__(
-        self, environ: Mapping[str, str] | None = None, helper: HelperRunner = run_helper
+        self,
+        environ: Mapping[str, str] | None = None,
+        helper: HelperRunner = run_helper,
+        tracer: Tracer | None = None,
     ) -> None:
         self._environ = dict(os.environ if environ is None else environ)
         self._helper = helper
+        self._tracer = tracer
         self._sources: tuple[_Source | CredentialError, ...] | None = None
         self._helper_calls: dict[tuple[str, str], asyncio.Task[Credentials | None]] = {}
 
@@ -264,13 +269,17 @@ class CredentialStore:
 
     async def lookup(self, host: str, path: str = "") -> Credentials:
         """Credentials for repository ``path`` on ``host`` (``host[:port]``); ANONYMOUS if none."""
+        found = None
         for source in self._load():
             if isinstance(source, CredentialError):
                 raise source
             found = await self._from_source(source, host, path)
             if found is not None:
-                return found
-        return ANONYMOUS
+                break
+        found = found or ANONYMOUS
+        if self._tracer is not None:
+            self._tracer(CredentialsFound(f"{host}/{path}" if path else host, found.source))
+        return found
 
     async def _from_source(self, source: _Source, host: str, path: str) -> Credentials | None:
         document = source.document

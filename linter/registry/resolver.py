@@ -15,7 +15,7 @@ from typing import NamedTuple, TypeVar
 
 from linter.model import ErrorKind, PlatformEntry, Resolution, SignatureState, SignatureStatus
 from linter.reference import Reference
-from linter.registry import RegistryOptions, policy, signatures
+from linter.registry import RegistryOptions, policy, signatures, trace
 from linter.registry.bodies import BodyStore
 from linter.registry.cache import LAYOUT, Cache, ManifestFacts, TagFacts
 from linter.registry.client import ClientSettings, RegistryClient, Target
@@ -190,6 +190,9 @@ class Resolver:
         async def compute() -> TagFacts:
             if self._cache is not None:
                 cached = self._cache.tag(ref.name, tag)
+                if self._stats.tracer is not None:
+                    answer = (cached.digest, cached.age) if cached else (None, None)
+                    self._stats.tracer(trace.CacheAnswer(f"{ref.name}:{tag}", *answer))
                 if cached is not None:
                     self._stats.cache_hits += 1
                     return cached

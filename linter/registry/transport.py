@@ -17,7 +17,7 @@ from types import TracebackType
 import httpcore
 import httpx
 
-from linter.registry import limits, netio, tls
+from linter.registry import limits, netio, tls, trace
 from linter.registry.stats import RunStats
 
 #: (scheme, host[:port]) -> the transport for that origin.
@@ -133,7 +133,10 @@ class RoutingTransport(httpx.AsyncBaseTransport):
         # The host's slot first: waiting for a busy host must not hold a global slot.
         async with host_slots, self._global:
             self._stats.requests += 1
-            return await limits.exchange(transport, request)
+            exchange = limits.exchange(transport, request)
+            if self._stats.tracer is None:
+                return await exchange
+            return await trace.timed(self._stats.tracer, request, exchange)
 
     async def aclose(self) -> None:
         for transport in self._transports.values():

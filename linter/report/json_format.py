@@ -1,4 +1,4 @@
-"""``--format json``: one document, PRODUCT.md §8."""
+"""``--format json``: one document (version 1; docs/ci.md and the README describe it)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,9 @@ saying how many were cut.
 
 from __future__ import annotations
 
+import posixpath
 import re
+import shlex
 from collections import Counter
 from collections.abc import Sequence
 from urllib.parse import quote
@@ -28,6 +30,9 @@ _ICONS = {Level.ERROR: "❌", Level.WARNING: "⚠️", Level.INFO: "ℹ️"}
 _TABLE_HEAD = "| Location | Image | Finding | Pinned reference |\n| --- | --- | --- | --- |\n"
 _PUNCTUATION = re.compile(r"([\\`*_\[\]<>|~#])")
 _MENTION = re.compile(r"@(?=\w)")
+_DIGEST = re.compile(r"\b(sha256|sha512):([0-9a-f]{8})[0-9a-f]{56}(?:[0-9a-f]{64})?\b")
+#: ``imagepin fix`` names at most this many files; beyond, their directories.
+FILES_LISTED = 20
 
 
 def plain(value: str) -> str:
@@ -58,17 +63,63 @@ def _location(finding: Finding, links: str | None) -> str:
     return f"[{label}]({links}{quote(finding.path)}#L{finding.line})"
 
 
-def _row(finding: Finding, links: str | None) -> str:
-    finding_cell = (
-        f"{_ICONS[finding.level]} **{finding.rule}** {finding.name}: {plain(finding.message)}"
+def short_digests(text: str) -> str:
+    """``sha256:`` and ``sha512:`` digests cut to their first 8 hex digits and ``…``:
+    tables stay readable; the review suggestions keep the full digest."""
+    return _DIGEST.sub(lambda m: f"{m.group(1)}:{m.group(2)}…", text)
+
+
+def _row(findings: Sequence[Finding], links: str | None) -> str:
+    """One row for one reference, with every finding about it."""
+    first = findings[0]
+    found = "<br>".join(
+        f"{_ICONS[f.level]} **{f.rule}** {f.name}: {plain(short_digests(f.message))}"
+        for f in findings
     )
+    suggestion = next((f.suggestion for f in findings if f.suggestion), "")
     cells = (
-        _location(finding, links),
-        code(finding.image),
-        finding_cell,
-        code(finding.suggestion or ""),
+        _location(first, links),
+        code(short_digests(first.image)),
+        found,
+        code(short_digests(suggestion)),
     )
     return "| " + " | ".join(cells) + " |\n"
+
+
+def _by_reference(findings: Sequence[Finding]) -> list[list[Finding]]:
+    """The findings grouped by the reference they are about (its place and image), in order."""
+    groups: dict[tuple[str, int, int, str], list[Finding]] = {}
+    for finding in findings:
+        key = (finding.path, finding.line, finding.column, finding.image)
+        groups.setdefault(key, []).append(finding)
+    return list(groups.values())
+
+
+def fix_command(findings: Sequence[Finding]) -> str | None:
+    """The ``imagepin fix`` command that pins what ``findings`` suggest (None: nothing
+    to pin): their files, or their directories when there are more than FILES_LISTED."""
+    from linter.rewrite import PIN_RULES, UPDATE_RULES
+
+    fixable = [f for f in findings if f.suggestion and f.rule in PIN_RULES | UPDATE_RULES]
+    if not fixable:
+        return None
+    paths = sorted({f.path for f in fixable})
+    if len(paths) > FILES_LISTED:
+        directories = sorted({posixpath.dirname(path) or "." for path in paths})
+        paths = (
+            ["."]
+            if "." in directories
+            else [d for d in directories if not any(d.startswith(f"{o}/") for o in directories)]
+        )
+    update = " --update" if any(f.rule in UPDATE_RULES for f in fixable) else ""
+    return f"imagepin fix{update} " + " ".join(shlex.quote(path) for path in paths)
+
+
+def _fix_note(findings: Sequence[Finding]) -> str:
+    command = fix_command(findings)
+    if command is None:
+        return ""
+    return f"\nTo pin them, run:\n\n```sh\n{command}\n```\n"
 
 
 def verdict(report: Report) -> str:
@@ -100,6 +151,9 @@ def _problems(report: Report) -> str:
     lines = [f"- {item}\n" for item in items[:PROBLEMS_SHOWN]]
     if len(items) > PROBLEMS_SHOWN:
         lines.append(f"- … and {len(items) - PROBLEMS_SHOWN:,} more\n")
+    if len(items) > COLLAPSE_AFTER:
+        summary = f"<summary>{len(items):,} files and registries not checked</summary>"
+        return f"\n<details>\n{summary}\n\n" + "".join(lines) + "\n</details>\n"
     return "\n**Not checked**\n\n" + "".join(lines)
 
 
@@ -111,7 +165,7 @@ def _fixed(report: Report) -> str:
 
 def _cut_note(cut: int, limit: int) -> str:
     return (
-        f"\n✂️ {_plural(cut, 'more finding')} not shown (GitHub limits this text to "
+        f"\n✂️ {_plural(cut, 'more image')} not shown (GitHub limits this text to "
         f"{limit:,} characters); `imagepin check` lists them all.\n"
     )
 
@@ -119,7 +173,7 @@ def _cut_note(cut: int, limit: int) -> str:
 def _table(rows: Sequence[str], total: int, note: str) -> str:
     table = _TABLE_HEAD + "".join(rows)
     if total > COLLAPSE_AFTER:
-        summary = f"<summary>{_plural(total, 'finding')}</summary>"
+        summary = f"<summary>{_plural(total, 'image')} with findings</summary>"
         table = f"<details>\n{summary}\n\n{table}\n</details>\n"
     return "\n" + table + note
 
@@ -132,12 +186,14 @@ def render(report: Report, *, links: str | None = None, limit: int = COMMENT_LIM
     """The report as GitHub-flavoured Markdown of at most ``limit`` UTF-8 bytes.
 
     ``links`` is the base URL of blob links, e.g. ``https://github.com/o/r/blob/SHA/``;
-    without it locations are shown as text.
+    without it locations are shown as text. One row per reference (all its findings),
+    digests shortened; long tables are folded; the last lines give the ``imagepin fix``
+    command that pins what the table lists.
     """
     head = f"{MARKER}\n### imagepin\n\n{verdict(report)}\n"
-    tail = _problems(report) + _fixed(report)
     findings = report.visible()
-    rows = [_row(f, links) for f in findings]
+    tail = _problems(report) + _fixed(report) + _fix_note(findings)
+    rows = [_row(group, links) for group in _by_reference(findings)]
     body = head + (_table(rows, len(rows), "") if rows else "") + tail
     if _size(body) <= limit:
         return body

@@ -6,36 +6,66 @@ hook's fast path stays cheap.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from linter.model import Finding, Level
 from linter.report import Report
+from linter.rules import unreachable_registry
 from linter.suppress import DISABLE_FILE
 
 _STYLES = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.INFO: "cyan"}
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """File names and images may hold control characters: never let them reach the terminal."""
     if text.isprintable():
         return text
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
-def _lines(finding: Finding, verbose: bool) -> list[tuple[str, str]]:
-    """(text, style) pieces of one finding."""
-    where = f"{_printable(finding.path)}:{finding.line}:{finding.column}: "
+def _lines(finding: Finding, verbose: bool, group: Sequence[Finding] = ()) -> list[tuple[str, str]]:
+    """(text, style) pieces of one finding, or of the IMG011 findings in ``group`` (the
+    same registry failing the same way) on one line with their count."""
+    where = f"{printable(finding.path)}:{finding.line}:{finding.column}: "
+    message = finding.message
+    if len(group) > 1:
+        message = f"{unreachable_registry.problem(finding)}; {len(group)} images were not checked"
+        message += "" if verbose else " (-v lists them)"
     pieces = [
         (where, "bold"),
         (f"{finding.rule} ", _STYLES[finding.level]),
         (f"[{finding.name}] ", "dim"),
-        (_printable(finding.message), ""),
+        (printable(message), ""),
     ]
+    if len(group) > 1 and verbose:
+        for member in group:
+            at = f"{printable(member.path)}:{member.line}:{member.column}: "
+            pieces += [("\n    ", ""), (at, "dim"), (printable(repr(member.image)), "")]
+        return pieces
     if finding.suggestion:
-        pieces += [("\n    pin: ", "dim"), (_printable(finding.suggestion), "green")]
+        pieces += [("\n    pin: ", "dim"), (printable(finding.suggestion), "green")]
     note = finding.occurrence.note if finding.occurrence else None
     if verbose and note:
         # How the image was read (e.g. Helm's split fields), for -v.
-        pieces += [("\n    ", ""), (_printable(note), "dim")]
+        pieces += [("\n    ", ""), (printable(note), "dim")]
     return pieces
+
+
+def _grouped(findings: Sequence[Finding]) -> list[tuple[Finding, list[Finding]]]:
+    """Each finding with the group it stands for: IMG011 findings of one registry that
+    failed one way are one entry, at the first one's place; others stand alone."""
+    entries: list[tuple[Finding, list[Finding]]] = []
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        key = unreachable_registry.problem(finding)
+        if key is None:
+            entries.append((finding, [finding]))
+        elif key in groups:
+            groups[key].append(finding)
+        else:
+            groups[key] = [finding]
+            entries.append((finding, groups[key]))
+    return entries
 
 
 def _summary(report: Report) -> str:
@@ -59,21 +89,26 @@ def _summary(report: Report) -> str:
     return text
 
 
-def _trailer(report: Report) -> list[str]:
-    lines = [f"{_printable(e.where)}: {_printable(e.message)}" for e in report.errors]
-    lines += [f"registry problem: {_printable(p)}" for p in report.registry_problems]
-    lines += [f"fixed {_printable(path)}" for path in report.fixed_files]
+def _trailer(report: Report, shown: set[str]) -> list[str]:
+    """Files not linted, registry problems no IMG011 line already states, files fixed."""
+    lines = [f"{printable(e.where)}: {printable(e.message)}" for e in report.errors]
+    lines += [
+        f"registry problem: {printable(p)}" for p in report.registry_problems if p not in shown
+    ]
+    lines += [f"fixed {printable(path)}" for path in report.fixed_files]
     if report.verbose:
-        lines += [f"{_printable(s.path)}: skipped: {_printable(s.message)}" for s in report.skipped]
+        lines += [f"{printable(s.path)}: skipped: {printable(s.message)}" for s in report.skipped]
     return lines
 
 
 def render(report: Report, *, color: bool = False, quiet: bool = False) -> str:
-    findings = report.visible()
-    trailer = _trailer(report)
+    entries = _grouped(report.visible())
+    shown = {unreachable_registry.problem(first) or "" for first, _ in entries}
+    lines = [_lines(first, report.verbose, group) for first, group in entries]
+    trailer = _trailer(report, shown)
     summary = "" if quiet else _summary(report)
     if not color:
-        out = ["".join(text for text, _ in _lines(f, report.verbose)) + "\n" for f in findings]
+        out = ["".join(text for text, _ in pieces) + "\n" for pieces in lines]
         out += [line + "\n" for line in trailer]
         if summary:
             out.append(summary + "\n")
@@ -83,8 +118,8 @@ def render(report: Report, *, color: bool = False, quiet: bool = False) -> str:
 
     console = Console(record=True, force_terminal=True, highlight=False, width=10_000)
     with console.capture() as capture:
-        for finding in findings:
-            console.print(Text.assemble(*_lines(finding, report.verbose)), soft_wrap=True)
+        for pieces in lines:
+            console.print(Text.assemble(*pieces), soft_wrap=True)
         for line in trailer:
             console.print(Text(line, style="magenta"), soft_wrap=True)
         if summary:

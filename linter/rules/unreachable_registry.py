@@ -1,15 +1,28 @@
 from collections.abc import Iterator
 
-from linter.model import ErrorKind, Level
+from linter.model import ErrorKind, Finding, Level
 from linter.rules import Hit, Rule, Subject
+
+
+def _unchecked(image: str) -> str:
+    return f"; {image!r} was not checked"
+
+
+def problem(finding: Finding) -> str | None:
+    """``registry: why`` of an IMG011 finding: the same for every image of a registry that
+    failed the same way (the text report shows them as one line with a count)."""
+    if finding.rule != RULE.id or not finding.message.endswith(_unchecked(finding.image)):
+        return None
+    return finding.message.removesuffix(_unchecked(finding.image))
 
 
 def check(subject: Subject) -> Iterator[Hit]:
     resolution = subject.resolution
     if resolution is None or resolution.error is None:
         return
-    if resolution.error.kind is not ErrorKind.NOT_FOUND:
-        yield Hit(f"could not check {subject.occurrence.image!r}: {resolution.error.message}")
+    error = resolution.error
+    if error.kind is not ErrorKind.NOT_FOUND:
+        yield Hit(f"{error.registry}: {error.message}{_unchecked(subject.occurrence.image)}")
 
 
 RULE = Rule(
