@@ -210,3 +210,61 @@ def test_every_output_of_the_command_line_is_scrubbed(
     text = "".join(str(o) for o in outputs) + (tmp_path / "summary.md").read_text()
     assert "refused ***" in text
     assert leaks(text, SECRET) == []
+
+
+# --- the trace (-vv, --trace) ----------------------------------------------------------------
+
+#: Quick behaviours whose answers carry what must not reach a terminal: escape sequences,
+#: a token with a line break, redirects to other hosts and ports, refused realms.
+TRACED = (
+    "error-loud",
+    "token-crlf",
+    "token-garbage",
+    "token-deep",
+    "redirect-away",
+    "redirect-bad-port",
+    "lying-digest",
+    "realm-link-local",
+    "ok",
+)
+
+
+@pytest.mark.parametrize("behaviour", TRACED)
+def test_the_trace_of_a_hostile_registry_is_escaped_and_holds_no_secret(
+    hostile: HostileRegistry, behaviour: str, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pod.yaml").write_text(pod(hostile.ref(behaviour)))
+    done = run_imagepin(["check", "--trace", "--no-cache", "pod.yaml"], cwd=repo)
+    traced = [line for line in done.err.splitlines() if line.startswith("imagepin: trace: ")]
+    assert any(f"/v2/{behaviour}/manifests/1.0 -> " in line for line in traced), done.err
+    # Nothing the server sent reaches the terminal raw, nor forges a line of its own.
+    assert "\x1b" not in done.output and "\r" not in done.output
+    assert all(line.startswith(("imagepin: ", "    ")) for line in done.err.splitlines())
+    assert "X-Injected" not in done.output
+    # No query string (a token request's names the account), no header value.
+    assert "?" not in "".join(traced) and "Bearer abc" not in done.err
+
+
+def test_the_trace_never_shows_a_credential(token_registry: Registry, tmp_path: Path) -> None:
+    """Good credentials, a bad one, a token granted: the trace names where they came from."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    password = token_registry.password or ""
+    (repo / "pod.yaml").write_text(pod(token_registry.ref("private/app", "1.0")))
+    config = tmp_path / "docker" / "config.json"
+    config.parent.mkdir()
+    config.write_text(json.dumps({"auths": {token_registry.host: {"auth": basic(password)}}}))
+    redact.remember(password)
+    done = run_imagepin(
+        ["check", "-vv", "--no-cache", "pod.yaml"],
+        cwd=repo,
+        env={"DOCKER_CONFIG": str(config.parent)},
+    )
+    assert (
+        f"imagepin: trace: credentials for {token_registry.host}/private/app: {config}" in done.err
+    )
+    assert " -> 200 in " in done.err and "(Basic)" in done.err and "(Bearer)" in done.err
+    for secret in (password, basic(password)):
+        assert leaks(done.output, secret) == []
