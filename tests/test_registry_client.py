@@ -546,7 +546,10 @@ def test_basic_auth_wrong_password(fake: FakeRegistry) -> None:
     answers, stats = resolve_offline([REF], fake, environ=docker_auths(HOST, auth=WRONG))
     kind, registry, message = error_of(answers)
     assert (kind, registry) == (ErrorKind.AUTH, HOST)
-    assert "credentials missing or rejected" in message
+    assert message.startswith(
+        "unauthorized (HTTP 401) for app/single:1.0: the credentials from DOCKER_AUTH_CONFIG, "
+        f"auths[{HOST!r}] were rejected"
+    )
     assert "not-the-password" not in message and "not-the-password" not in str(stats)
 
 
@@ -565,8 +568,9 @@ def test_token_server_refuses_wrong_password_once(fake: FakeRegistry) -> None:
     for ref in refs:
         kind, registry, message = error_of(answers, ref)
         assert (kind, registry) == (ErrorKind.AUTH, HOST)
-        assert message.startswith(
-            "token server https://auth.example/token refused the credentials of alice"
+        assert message == (
+            f"the credentials from DOCKER_AUTH_CONFIG, auths[{HOST!r}] were rejected by token "
+            "server https://auth.example/token (HTTP 401): bad"
         )
     assert len([r for r in fake.requests if r.url.host == "auth.example"]) == 1
     assert "not-the-password" not in repr(answers) + repr(stats)
@@ -592,9 +596,9 @@ def test_token_server_refuses_anonymous(fake: FakeRegistry) -> None:
     answers, _ = resolve_offline([REF], fake)
     kind, _, message = error_of(answers)
     assert kind is ErrorKind.AUTH
-    assert (
-        message
-        == "token server https://auth.example/token refused anonymous access (HTTP 401): private"
+    assert message.startswith(f"no credentials for {HOST} (no credential file: looked for ")
+    assert message.endswith(
+        "): token server https://auth.example/token refused anonymous access (HTTP 401): private"
     )
 
 

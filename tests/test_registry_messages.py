@@ -3,7 +3,9 @@ and the text report shows one line per registry that failed, with a count."""
 
 from __future__ import annotations
 
+import base64
 import errno
+import json
 import socket
 import ssl
 from pathlib import Path
@@ -12,7 +14,7 @@ import httpx
 import pytest
 from conftest import RegistryEnv
 from manifests import pod
-from registry_server import Image, Registry, free_port
+from registry_server import USERNAME, Image, Registry, free_port
 
 from linter.cli import main
 from linter.registry.client import _describe
@@ -149,3 +151,44 @@ def test_not_fixed_names_the_option_that_would_fix_it_at_path_line_col(
         f'tag: "1.0@{registry_catalog["app/single:1.0"].digest}"'
         in (chart / "values.yaml").read_text()
     )
+
+
+@pytest.mark.parametrize("setup", ["token_registry", "basic_tls_registry"])
+@pytest.mark.parametrize("password", [None, "not-the-password"])
+def test_auth_problems_say_whether_credentials_were_found_and_where(
+    registry_env: RegistryEnv,
+    setup: str,
+    password: str | None,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    registry: Registry = request.getfixturevalue(setup)
+    if registry.ca_file is not None:
+        monkeypatch.setenv("SSL_CERT_FILE", str(registry.ca_file))
+    config = registry_env.docker_config / "config.json"
+    if password is not None:
+        auth = base64.b64encode(f"{USERNAME}:{password}".encode()).decode()
+        config.write_text(json.dumps({"auths": {registry.host: {"auth": auth}}}))
+    (tmp_path / "pod.yaml").write_text(pod(registry.ref("private/app", "1.0")))
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--no-cache", "--format", "json", "pod.yaml"]) == 1
+    (unreachable,) = [
+        f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == "IMG011"
+    ]
+    host = registry.host
+    if password is None:
+        files = f"{config}, {tmp_path / 'run'}/containers/auth.json, {tmp_path / 'config'}/containers/auth.json"
+        who = f"no credentials for {host} (no credential file: looked for {files})"
+    else:
+        who = f"the credentials from {config}, auths[{host!r}]"
+    if registry.token_server is not None and password is not None:
+        realm = registry.token_server.realm
+        told = f"{who} were rejected by token server {realm} (HTTP 401)"
+    else:
+        # The token server grants anonymous tokens; the registry refuses them here.
+        rejected = "" if password is None else " were rejected"
+        told = f"unauthorized (HTTP 401) for private/app:1.0: {who}{rejected}"
+    assert unreachable["message"].startswith(f"{host}: {told}"), unreachable["message"]
+    assert "not-the-password" not in unreachable["message"]

@@ -188,14 +188,22 @@ def test_anonymous_request_has_no_authorization() -> None:
             401,
             ANONYMOUS,
             ErrorKind.AUTH,
+            f"no credentials for reg.example (none looked up): token server {REALM} "
+            "refused anonymous access (HTTP 401): no",
+        ),
+        (
+            401,
+            Credentials(searched="looked in /home/bob/.docker/config.json"),
+            ErrorKind.AUTH,
+            "no credentials for reg.example (looked in /home/bob/.docker/config.json): "
             f"token server {REALM} refused anonymous access (HTTP 401): no",
         ),
         (
             401,
-            Credentials("bob", "pw", source="/home/bob/.docker/config.json"),
+            Credentials("bob", "pw", source="/home/bob/.docker/config.json, auths['r.example']"),
             ErrorKind.AUTH,
-            f"token server {REALM} refused the credentials of bob "
-            "(from /home/bob/.docker/config.json) (HTTP 401): no",
+            "the credentials from /home/bob/.docker/config.json, auths['r.example'] were "
+            f"rejected by token server {REALM} (HTTP 401): no",
         ),
         (403, ANONYMOUS, ErrorKind.AUTH, "refused anonymous access (HTTP 403)"),
         (503, ANONYMOUS, ErrorKind.UNREACHABLE, f"token server {REALM} answered HTTP 503: no"),

@@ -46,7 +46,10 @@ def test_the_trace_of_a_token_registry(
         re.escape("cache miss: ") + re.escape(image),
         re.escape(f"HEAD {base}/v2/private/app/manifests/1.0 -> 401 in ")
         + r"\d+ ms \(no credentials\)",
-        re.escape(f"credentials for {token_registry.host}/private/app: {config}"),
+        re.escape(
+            f"credentials for {token_registry.host}/private/app: {config}, "
+            f"auths[{token_registry.host!r}]"
+        ),
         re.escape(f"GET {realm} -> 200 in ") + r"\d+ ms \(Basic\)",
         re.escape(f"HEAD {base}/v2/private/app/manifests/1.0 -> 200 in ") + r"\d+ ms \(Bearer\)",
     ]

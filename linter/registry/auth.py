@@ -68,6 +68,10 @@ def check_realm(realm: str, authority: str, insecure: Collection[str]) -> None:
     )
 
 
+#: What a request over plain HTTP to a host that is not loopback is sent with.
+_CLEAR_TEXT = Credentials(searched="none are sent over plain HTTP to a host that is not loopback")
+
+
 def _bearer(challenges: tuple[Challenge, ...]) -> Challenge | None:
     return next((c for c in challenges if c.scheme == "bearer" and c.get("realm")), None)
 
@@ -98,6 +102,8 @@ class RegistryAuth(httpx.Auth):
         self._challenges: dict[str, tuple[Challenge, ...]] = {}
         #: (realm, host[:port]) found safe: every request of the run would check it again.
         self._realms_checked: set[tuple[str, str]] = set()
+        #: host[:port] -> the credentials its last request was sent with (for messages).
+        self._sent: dict[str, Credentials] = {}
 
     def _learn(self, request: httpx.Request, challenges: tuple[Challenge, ...] | None) -> None:
         """Record the host's challenges (None: keep what we know) after an answer."""
@@ -190,7 +196,8 @@ class RegistryAuth(httpx.Auth):
         authority = authority_of(url)
         # Credentials never cross a network in clear text: over plain HTTP, only to loopback.
         plain = url.scheme != "https" and not tls.is_loopback(url.host)
-        credentials = ANONYMOUS if plain else await self._lookup(authority, repo or "")
+        credentials = _CLEAR_TEXT if plain else await self._lookup(authority, repo or "")
+        self._sent[authority] = credentials
         if bearer is not None:
             if credentials.registry_token:
                 return f"Bearer {credentials.registry_token}", ()
@@ -215,6 +222,11 @@ class RegistryAuth(httpx.Auth):
         if credentials.has_basic:
             return basic_header(credentials.username, credentials.password), ()
         return None, ()
+
+    def sent(self, authority: str) -> Credentials | None:
+        """The credentials the last request to ``authority`` went with; None when it was
+        never asked for any (the host asked for none)."""
+        return self._sent.get(authority)
 
     async def _lookup(self, authority: str, repo: str) -> Credentials:
         try:

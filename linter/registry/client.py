@@ -149,18 +149,26 @@ class RegistryClient:
         response = await self.request(method, target.authority, path, {"Accept": ACCEPT})
         if response.is_success or (head and response.status_code in (400, 405, 501)):
             return response
-        raise status_error(
-            response.status_code, response.content, target.registry, _what(target, reference)
-        )
+        raise self._status_error(response, target, reference)
 
     async def blob(self, target: Target, digest: str) -> bytes:
         path = f"/v2/{target.path}/blobs/{digest}"
         response = await self.request("GET", target.authority, path, {})
         if not response.is_success:
-            raise status_error(
-                response.status_code, response.content, target.registry, _what(target, digest)
-            )
+            raise self._status_error(response, target, digest)
         return response.content
+
+    def _status_error(
+        self, response: httpx.Response, target: Target, reference: str
+    ) -> RegistryError:
+        """The error a final non-2xx answer is, naming the credentials sent (401, 403)."""
+        return status_error(
+            response.status_code,
+            response.content,
+            target.registry,
+            _what(target, reference),
+            self._auth.sent(target.authority),
+        )
 
     async def request(
         self, method: str, authority: str, path: str, headers: dict[str, str]

@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +43,21 @@ class Credentials:
     identity_token: str = field(default="", repr=False)
     #: A bearer token sent to the registry as is (``registrytoken``).
     registry_token: str = field(default="", repr=False)
-    #: Where they came from, for messages.
+    #: Where they came from, for messages: the file and its key, or the helper.
     source: str = ""
+    #: For none found: where the lookup went ("looked in ~/.docker/config.json").
+    searched: str = field(default="", compare=False)
 
     @property
     def anonymous(self) -> bool:
         return not (self.password or self.identity_token or self.registry_token)
+
+    def account(self, registry: str) -> str:
+        """Whose credentials were used, for a message about ``registry``; never a value:
+        "no credentials for ghcr.io (looked in …)" or "the credentials from FILE, KEY"."""
+        if self.anonymous:
+            return f"no credentials for {registry} ({self.searched or 'none looked up'})"
+        return f"the credentials from {self.source}"
 
     @property
     def has_basic(self) -> bool:
@@ -145,7 +154,7 @@ def _decode(entry: Any, source: str, key: str) -> Credentials | None:
         registry_token=_checked(
             _string(entry, "registrytoken", where), "registrytoken", where, header=True
         ),
-        source=source,
+        source=f"{source}, auths[{key!r}]",
     )
     return None if found.anonymous else found
 
@@ -276,10 +285,19 @@ class CredentialStore:
             found = await self._from_source(source, host, path)
             if found is not None:
                 break
-        found = found or ANONYMOUS
+        found = found or Credentials(searched=self._searched())
         if self._tracer is not None:
-            self._tracer(CredentialsFound(f"{host}/{path}" if path else host, found.source))
+            scope = f"{host}/{path}" if path else host
+            self._tracer(CredentialsFound(scope, found.source, found.searched))
         return found
+
+    def _searched(self) -> str:
+        """Where a lookup that found nothing went, in words."""
+        read = [source.path for source in self._load() if isinstance(source, _Source)]
+        if read:
+            return f"looked in {', '.join(read)}"
+        looked = ", ".join(str(path) for path, _ in default_files(self._environ))
+        return f"no credential file: looked for {looked}"
 
     async def _from_source(self, source: _Source, host: str, path: str) -> Credentials | None:
         document = source.document
@@ -288,10 +306,12 @@ class CredentialStore:
             if isinstance(helpers, dict):
                 for alias in sorted(HUB_HOSTS | {HUB_KEY}) if _is_hub(host) else (host,):
                     if isinstance(helpers.get(alias), str):
-                        return await self._call_helper(helpers[alias], server_key(host))
+                        found = await self._call_helper(helpers[alias], server_key(host))
+                        return _named(found, f"{source.path}, credHelpers[{alias!r}]")
             store = document.get("credsStore")
             if isinstance(store, str) and store:
-                return await self._call_helper(store, server_key(host))
+                found = await self._call_helper(store, server_key(host))
+                return _named(found, f"{source.path}, credsStore")
         auths = document.get("auths")
         if not isinstance(auths, dict):
             return None
@@ -314,6 +334,11 @@ class CredentialStore:
             task = asyncio.ensure_future(self._helper(helper, key))
             self._helper_calls[(helper, key)] = task
         return await asyncio.shield(task)
+
+
+def _named(found: Credentials | None, source: str) -> Credentials | None:
+    """A helper's credentials, named by the file and key that chose the helper too."""
+    return None if found is None else replace(found, source=f"{found.source} ({source})")
 
 
 def _source(where: str, text: str, *, docker: bool) -> _Source | CredentialError:

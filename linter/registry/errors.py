@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from linter import untrusted_json
 from linter.model import ErrorKind, ResolveError
 from linter.reference import DOCKER_HUB_API_HOST
+
+if TYPE_CHECKING:
+    from linter.registry.credentials import Credentials
 
 #: Error codes that mean "no such manifest or repository" (Harbor proxies say NOT_FOUND).
 NOT_FOUND_CODES = frozenset({"MANIFEST_UNKNOWN", "NAME_UNKNOWN", "BLOB_UNKNOWN", "NOT_FOUND"})
@@ -69,20 +74,27 @@ def error_detail(body: bytes) -> tuple[str, str] | None:
     return code, quoted(message) if isinstance(message, str) else ""
 
 
-def status_error(status: int, body: bytes, registry: str, what: str) -> RegistryError:
-    """Classify a final non-2xx answer about ``what`` (e.g. ``app:1.0``)."""
+def status_error(
+    status: int, body: bytes, registry: str, what: str, sent: Credentials | None = None
+) -> RegistryError:
+    """Classify a final non-2xx answer about ``what`` (e.g. ``app:1.0``); ``sent``: the
+    credentials the request was sent with, when the auth flow looked them up."""
     detail = error_detail(body)
     said = f" ({detail[0]}: {detail[1]})" if detail and detail[1] else ""
     if status == 404 or (detail is not None and detail[0] in NOT_FOUND_CODES):
         return RegistryError(ErrorKind.NOT_FOUND, f"{what} not found{said}", registry)
-    if status == 401:
+    if status in (401, 403):
+        if sent is None:
+            who = "credentials missing or rejected" if status == 401 else ""
+        elif sent.anonymous:
+            who = sent.account(registry)
+        else:
+            done = "were rejected" if status == 401 else "give no access to it"
+            who = f"{sent.account(registry)} {done}"
+        problem = "unauthorized (HTTP 401)" if status == 401 else "access denied (HTTP 403)"
         return RegistryError(
-            ErrorKind.AUTH,
-            f"unauthorized (HTTP 401) for {what}: credentials missing or rejected{said}",
-            registry,
+            ErrorKind.AUTH, f"{problem} for {what}{': ' + who if who else ''}{said}", registry
         )
-    if status == 403:
-        return RegistryError(ErrorKind.AUTH, f"access denied (HTTP 403) for {what}{said}", registry)
     if status == 429 or status >= 500:
         return RegistryError(ErrorKind.UNREACHABLE, f"HTTP {status} for {what}{said}", registry)
     return RegistryError(ErrorKind.INVALID, f"unexpected HTTP {status} for {what}{said}", registry)

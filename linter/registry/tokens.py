@@ -296,19 +296,14 @@ class TokenService:
         detail = error_detail(response.content)
         said = f": {detail[1]}" if detail and detail[1] else ""
         if status in (401, 403):
-            who = (
-                "anonymous access"
-                if credentials.anonymous
-                else (
-                    f"the credentials of {credentials.username or 'the identity token'}"
-                    f" (from {credentials.source})"
-                )
-            )
-            error = RegistryError(
-                ErrorKind.AUTH,
-                f"token server {realm} refused {who} (HTTP {status}){said}",
-                registry,
-            )
+            # Whether credentials were found, and where: "no credentials for ghcr.io" is
+            # not "the credentials from ~/.docker/config.json were rejected".
+            account = credentials.account(registry)
+            if credentials.anonymous:
+                told = f"{account}: token server {realm} refused anonymous access"
+            else:
+                told = f"{account} were rejected by token server {realm}"
+            error = RegistryError(ErrorKind.AUTH, f"{told} (HTTP {status}){said}", registry)
             if not credentials.anonymous:
                 self._refused[(realm, credentials.username)] = error
             return error

@@ -51,6 +51,8 @@ class CredentialsFound:
     scope: str
     #: Where they came from (file and key, or a helper); "" when there are none.
     source: str
+    #: When there are none: where the lookup went.
+    searched: str = ""
 
 
 Event = Exchange | CacheAnswer | CredentialsFound
@@ -100,4 +102,4 @@ def describe(event: Event) -> str:
         return f"cache hit: {event.reference} -> {event.digest}, stored {age(event.age)} ago"
     if event.source:
         return f"credentials for {event.scope}: {event.source}"
-    return f"credentials for {event.scope}: none found (anonymous)"
+    return f"credentials for {event.scope}: none found ({event.searched or 'anonymous'})"

@@ -55,7 +55,7 @@ class Report:
         return replace(
             self,
             findings=findings,
-            errors=tuple(FileError(e.path, scrub(e.message)) for e in self.errors),
+            errors=tuple(replace(e, message=scrub(e.message)) for e in self.errors),
             registry_problems=tuple(scrub(problem) for problem in self.registry_problems),
             extra={key: scrub(value) for key, value in self.extra.items()},
         )
