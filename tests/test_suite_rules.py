@@ -122,3 +122,24 @@ def test_coverage_counts_what_runs_in_a_subprocess(tmp_path: Path) -> None:
     # spawn.py imports nothing of linter: every line counted ran in the subprocess.
     (row,) = [line for line in report.stdout.splitlines() if "cli.py" in line]
     assert float(row.split()[-1].rstrip("%")) > 50, report.stdout
+
+
+def test_the_readme_names_every_test_module_that_reads_shared() -> None:
+    """Only tests/shared_data.py builds the ../shared paths; the README lists the modules
+    that use them, and no other."""
+    readers = {
+        path.name
+        for path in TESTS.glob("test_*.py")
+        if path != Path(__file__).resolve()
+        and re.search(r"^from shared_data import", path.read_text(encoding="utf-8"), re.M)
+    }
+    strays = [
+        path.name
+        for path in TESTS.glob("*.py")
+        if path.name not in ("shared_data.py", Path(__file__).name)
+        and re.search(r"""/ ["']shared["']""", path.read_text(encoding="utf-8"))
+    ]
+    readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
+    paragraph = next(p for p in readme.split("\n\n") if "`../shared`" in p)
+    named = set(re.findall(r"`(test_\w+\.py)", paragraph))
+    assert (strays, named) == ([], readers)
