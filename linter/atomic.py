@@ -25,18 +25,18 @@ class WriteError(Exception):
 
 
 class Targets:
-    """The real files ``fix`` may write under ``root``, found with few system calls: a
-    directory is resolved once per run, not once per file in it. Call it with a path."""
+    """The real files ``fix`` may write, found with few system calls: a directory is
+    resolved once per run, not once per file in it. Call it with a path and its root."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
+    def __init__(self) -> None:
         self._directories: dict[Path, Path] = {}
 
-    def __call__(self, path: Path) -> Path:
-        """The real file ``path`` names (symlinks followed), if it lies inside the root.
+    def __call__(self, path: Path, root: Path) -> Path:
+        """The real file ``path`` names (symlinks followed), if it lies inside ``root``, the
+        real directory the path was given as or found in (discovery.SourceFile.root).
 
-        Raise WriteError when it is outside: a link out of the scanned tree must not
-        let ``fix`` rewrite someone else's file.
+        Raise WriteError when it is outside: a link out of the scanned tree must not let
+        ``fix`` rewrite a file it was not given, whatever the working directory is.
         """
         if path.is_symlink():
             target = path.resolve()
@@ -45,8 +45,8 @@ class Targets:
             if directory is None:
                 directory = self._directories[path.parent] = path.parent.resolve()
             target = directory / path.name
-        if not target.is_relative_to(self.root):
-            raise WriteError(f"{path}: symlink target {target} is outside {self.root}; not written")
+        if not target.is_relative_to(root):
+            raise WriteError(f"{path}: its real path {target} is outside {root}, the tree given")
         return target
 
 
@@ -139,9 +139,10 @@ def _replace(target: Path, data: bytes, info: os.stat_result) -> None:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fchmod(fd, stat.S_IMODE(info.st_mode))
             if os.geteuid() == 0:
+                # Before the mode: a change of owner clears the setuid and setgid bits.
                 os.fchown(fd, info.st_uid, info.st_gid)
+            os.fchmod(fd, stat.S_IMODE(info.st_mode))
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -84,7 +84,9 @@ def _command(argv: Sequence[str]) -> int:
         # `imagepin PATH` is `imagepin check PATH`; a mistyped command is not a path.
         if not first.startswith("-") and not os.path.lexists(first):
             build_parser().print_usage(sys.stderr)
-            sys.stderr.write(f"imagepin: error: {unknown_command(first)}\n")
+            from linter.report.escape import printable
+
+            sys.stderr.write(f"imagepin: error: {printable(unknown_command(first))}\n")
             return 2
         args_list.insert(0, "check")
     command = args_list[0] if args_list[0] in COMMANDS else None
@@ -103,7 +105,9 @@ def _command(argv: Sequence[str]) -> int:
 
             # Printed here, through the scrubbing stream, not by the interpreter after it.
             traceback.print_exc()
-        sys.stderr.write(f"imagepin: internal error: {type(exc).__name__}: {exc}\n")
+        from linter.report.escape import printable
+
+        sys.stderr.write(f"imagepin: internal error: {type(exc).__name__}: {printable(str(exc))}\n")
         return 2
     return result
 

@@ -40,15 +40,23 @@ class SourceFile:
     display: str
     #: Named on the command line.
     explicit: bool
+    #: The real directory ``fix`` may write this file in (or below): the directory argument
+    #: it was found in, or the directory of the file argument (linter.atomic.Targets).
+    root: Path
 
 
 def discover(
     paths: Sequence[str], *, exclude: Sequence[str] = DEFAULT_EXCLUDE, cwd: Path | None = None
 ) -> tuple[list[SourceFile], list[tuple[str, str]]]:
-    """The files to lint, sorted by display path, and problems as (display path, reason)."""
+    """The files to lint, sorted by display path, and problems as (display path, reason).
+
+    A file reached twice (a symbolic link to it, a relative and an absolute path
+    through a linked working directory) is listed once: by the argument that names
+    it, else by the first display path.
+    """
     base = Path.cwd() if cwd is None else cwd
     excluded = Excluder(exclude)
-    found: dict[str, SourceFile] = {}
+    found: list[SourceFile] = []
     problems: list[tuple[str, str]] = []
     for argument in paths or ["."]:
         path = base / argument
@@ -56,16 +64,28 @@ def discover(
         if path.is_dir():
             walked, walk_problems = _directory_files(path, display, excluded)
             problems += walk_problems
-            for file in walked:
-                found.setdefault(os.path.normpath(file.path), file)
+            found += walked
         elif not os.path.lexists(path):
             problems.append((display, "no such file or directory"))
         elif path.exists() and not path.is_file():
             # Opening a FIFO would wait for a writer forever.
             problems.append((display, "not a regular file"))
         elif not excluded(display):
-            found[os.path.normpath(path)] = SourceFile(path, display, explicit=True)
-    return sorted(found.values(), key=lambda file: file.display), problems
+            found.append(SourceFile(path, display, explicit=True, root=path.parent.resolve()))
+    return _once_each(found), problems
+
+
+def _once_each(files: list[SourceFile]) -> list[SourceFile]:
+    """One entry per file on disk (its device and inode), sorted by display path."""
+    kept: dict[object, SourceFile] = {}
+    for file in sorted(files, key=lambda file: (not file.explicit, file.display)):
+        try:
+            status = os.stat(file.path)
+            key: object = (status.st_dev, status.st_ino)
+        except OSError:
+            key = os.path.normpath(file.path)  # read later, and reported then
+        kept.setdefault(key, file)
+    return sorted(kept.values(), key=lambda file: file.display)
 
 
 def file_format(path: str) -> str | None:
@@ -153,8 +173,9 @@ def _directory_files(
     problems: list[tuple[str, str]] = []
     if listed is None:
         listed = _walk(root, prefix, excluded, problems)
+    real = root.resolve()
     files = [
-        SourceFile(root / name, prefix + name, explicit=False)
+        SourceFile(root / name, prefix + name, explicit=False, root=real)
         for name in listed
         if is_lintable(name) and not excluded(prefix + name) and (root / name).is_file()
     ]
@@ -162,23 +183,27 @@ def _directory_files(
 
 
 def _git_files(root: Path) -> list[str] | None:
-    """Paths under ``root`` that git tracks or does not ignore; None outside a work tree."""
+    """Paths under ``root`` that git tracks or does not ignore; None outside a work tree,
+    and when git ignores ``root`` itself: a directory named on the command line is
+    scanned all the same (walked), as ruff does."""
     import subprocess  # here: a one-file check (pre-commit's way) never pays for it
 
-    try:
-        result = subprocess.run(
-            [*_GIT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=root,
-            capture_output=True,
-            check=False,
-        )
-    except OSError:
+    def git(*args: str) -> subprocess.CompletedProcess[bytes] | None:
+        try:
+            return subprocess.run([*_GIT, *args], cwd=root, capture_output=True, check=False)
+        except OSError:
+            return None
+
+    result = git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    if result is None or result.returncode != 0:
         return None
-    if result.returncode != 0:
-        return None
-    names = os.fsdecode(result.stdout).split("\0")
+    names = {name for name in os.fsdecode(result.stdout).split("\0") if name}
+    if not names:
+        ignored = git("check-ignore", "-q", ".")
+        if ignored is not None and ignored.returncode == 0:
+            return None
     # A file that is both staged and modified, or in conflict, is listed more than once.
-    return sorted({name for name in names if name})
+    return sorted(names)
 
 
 def _walk(

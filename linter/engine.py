@@ -130,7 +130,9 @@ def _read(
         if result.skipped is not None:
             skipped.append(FileError(entry.display, result.skipped))
         files.append(
-            SourceText(entry.path, entry.display, src.text, src.encoding, result.occurrences)
+            SourceText(
+                entry.path, entry.display, src.text, src.encoding, result.occurrences, entry.root
+            )
         )
     return files, findings, skipped
 
@@ -299,7 +301,7 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
             formats=formats,
             update=options.update,
             dry_run=options.diff,
-            targets=atomic.Targets(options.cwd),
+            targets=atomic.Targets(),
         )
 
     def settle(index: int) -> tuple[list[Finding], FileFix | None]:

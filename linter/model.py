@@ -229,6 +229,8 @@ class SourceText:
     text: str
     encoding: str
     occurrences: tuple[Occurrence, ...]
+    #: The real directory ``fix`` may write it in (discovery.SourceFile.root).
+    root: Path
 
 
 @dataclass(frozen=True)

@@ -81,11 +81,17 @@ def fix_file(
     ]
     if not result.changed:
         return outcome
-    if dry_run:
-        outcome.diff = diff.unified(file.display, file.text, result.text)
-    else:
-        try:
-            target = targets(file.path)
+    try:
+        # --diff shows what fix would write: a file fix may not write gets no diff either.
+        target = targets(file.path, file.root)
+        if dry_run and file.encoding != "utf-8":
+            raise atomic.WriteError(
+                f"a {file.encoding.upper()} file: a text patch could not reproduce its bytes "
+                "(`imagepin fix` writes it)"
+            )
+        if dry_run:
+            outcome.diff = diff.unified(file.display, file.text, result.text)
+        else:
             atomic.write_atomic(
                 target,
                 source.encode(result.text, file.encoding),
@@ -93,10 +99,11 @@ def fix_file(
                 sync_directory=False,
                 resolved=True,
             )
-        except atomic.WriteError as exc:
-            outcome.errors.append(FileError(file.display, f"not written: {exc}"))
-            return outcome
-        outcome.written = target
+            outcome.written = target
+    except atomic.WriteError as exc:
+        shown = "not shown" if dry_run else "not written"
+        outcome.errors.append(FileError(file.display, f"{shown}: {exc}"))
+        return outcome
     skipped = {s.occurrence for s in result.skipped}
     outcome.fixed = [finding for finding, pin in chosen if pin.occurrence not in skipped]
     return outcome

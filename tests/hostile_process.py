@@ -69,16 +69,18 @@ def run_imagepin(
             [sys.executable, "-m", "linter", *args],
             cwd=cwd,
             env={**base, **(env or {})},
-            input=stdin,
+            input=None if stdin is None else stdin.encode(),
             capture_output=True,
-            text=True,
-            errors="surrogateescape",
             timeout=timeout,
             preexec_fn=_limit_memory,
         )
     except subprocess.TimeoutExpired as exc:
         raise AssertionError(f"imagepin {' '.join(args)} still running after {timeout:g}s") from exc
-    finished = Finished(process.returncode, process.stdout, process.stderr)
+    # Decoded by hand: text mode would turn a diff's CRLF lines into LF ones.
+    out, err = (
+        data.decode("utf-8", "surrogateescape") for data in (process.stdout, process.stderr)
+    )
+    finished = Finished(process.returncode, out, err)
     assert "Traceback" not in finished.err, finished.err
     assert "internal error" not in finished.err, finished.err
     assert finished.code in (0, 1, 2), finished

@@ -118,12 +118,12 @@ def test_targets_follow_file_links(tmp_path: Path, link_to: str, inside: bool) -
         (tmp_path / name).write_bytes(OLD)
     link = tmp_path / "tree" / "link.yaml"
     link.symlink_to(tmp_path / link_to)
-    targets = Targets(tmp_path / "tree")
+    targets, root = Targets(), (tmp_path / "tree").resolve()
     if inside:
-        assert targets(link) == (tmp_path / link_to).resolve()
+        assert targets(link, root) == (tmp_path / link_to).resolve()
     else:
         with pytest.raises(WriteError, match="outside"):
-            targets(link)
+            targets(link, root)
 
 
 @pytest.mark.parametrize(
@@ -139,20 +139,20 @@ def test_targets_follow_directory_links(tmp_path: Path, link_to: str, inside: bo
         (tmp_path / directory).mkdir(parents=True)
         (tmp_path / directory / "k.yaml").write_bytes(OLD)
     (tmp_path / "tree" / "linked").symlink_to(tmp_path / link_to)
-    targets = Targets(tmp_path / "tree")
+    targets, root = Targets(), (tmp_path / "tree").resolve()
     for name in ("k.yaml", "k.yaml"):  # the second from the run's cache
         if inside:
             assert (
-                targets(tmp_path / "tree" / "linked" / name)
+                targets(tmp_path / "tree" / "linked" / name, root)
                 == (tmp_path / link_to / name).resolve()
             )
         else:
             with pytest.raises(WriteError, match="outside"):
-                targets(tmp_path / "tree" / "linked" / name)
+                targets(tmp_path / "tree" / "linked" / name, root)
 
 
 def test_plain_file_is_its_own_target(tmp_path: Path, target: Path) -> None:
-    assert Targets(tmp_path)(target) == target.resolve()
+    assert Targets()(target, tmp_path.resolve()) == target.resolve()
 
 
 def test_a_linked_root_holds_its_files(tmp_path: Path) -> None:
@@ -160,7 +160,7 @@ def test_a_linked_root_holds_its_files(tmp_path: Path) -> None:
     (tmp_path / "real" / "k.yaml").write_bytes(OLD)
     (tmp_path / "root").symlink_to(tmp_path / "real")
     assert (
-        Targets(tmp_path / "root")(tmp_path / "root" / "k.yaml")
+        Targets()(tmp_path / "root" / "k.yaml", (tmp_path / "root").resolve())
         == (tmp_path / "real" / "k.yaml").resolve()
     )
 

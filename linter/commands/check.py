@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
@@ -17,6 +19,7 @@ from linter.commands.common import (
     add_paths,
     add_registry,
     add_selection,
+    check_output,
     fail,
     settings,
     tracer,
@@ -160,6 +163,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         targets = outputs(args)
+        for _, path in targets:
+            check_output(path)
         if args.statistics and targets[0][0] not in ("text", "json"):
             return fail(f"--statistics prints text or json, not {targets[0][0]}")
         options = check_options(args, fix=bool(args.fix or args.diff))
@@ -174,11 +179,14 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return fail(str(exc))
     report = outcome.report
+    diff_only = options.diff and args.format is None
     if outcome.diffs:
         _print_diffs(outcome.diffs, args)
     for index, (fmt, path) in enumerate(targets):
-        # With --diff the diff is the output, unless a format was asked for.
-        if index == 0 and path is None and outcome.diffs and args.format is None:
+        if index == 0 and path is None and diff_only:
+            # The diff is the output; what it leaves unfixed or unverified goes to stderr,
+            # as fix would print it.
+            _write_stderr(args, report)
             continue
         _write(args, fmt, path, report, statistics=index == 0 and args.statistics)
     if args.exit_zero:
@@ -227,8 +235,27 @@ def _progress(args: argparse.Namespace, options: CheckOptions) -> AbstractContex
     return Console(stderr=True).status("resolving images…", spinner="dots")
 
 
+def _write_stderr(args: argparse.Namespace, report: Report) -> None:
+    """What a diff leaves unfixed or unverified (findings, files not fixed, registry
+    problems), as fix reports it; nothing when the diff fixes everything."""
+    from dataclasses import replace
+
+    from linter.report import render
+
+    remaining = replace(report, fixed_files=())
+    sys.stderr.write(render("text", remaining, color=use_color(args, sys.stderr), quiet=True))
+
+
 def _print_diffs(diffs: tuple[str, ...], args: argparse.Namespace) -> None:
+    """The diffs, byte for byte (UTF-8 whatever the locale). In GitHub Actions they are
+    fenced with ``::stop-commands::``: a file's line can read ``::error::…`` once the
+    runner trims the diff's leading space; both patch tools skip the fence lines."""
     text = "".join(diffs)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        import secrets
+
+        token = secrets.token_hex(16)
+        text = f"::stop-commands::{token}\n{text}::{token}::\n"
     if use_color(args):
         from rich.console import Console
         from rich.syntax import Syntax
@@ -238,4 +265,9 @@ def _print_diffs(diffs: tuple[str, ...], args: argparse.Namespace) -> None:
         coloured = Syntax(text, "diff", theme="ansi_dark").highlight(text)
         Console(highlight=False).print(coloured, end="", soft_wrap=True)
     else:
-        sys.stdout.write(text)
+        # File content, not messages: past the text layer's encoding and the scrubbing of
+        # secrets (linter.redact), which would change the bytes the patch must hold.
+        sys.stdout.flush()
+        with contextlib.suppress(BrokenPipeError):
+            sys.stdout.buffer.write(text.encode("utf-8"))
+            sys.stdout.buffer.flush()

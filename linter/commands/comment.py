@@ -22,12 +22,14 @@ from linter.commands.common import (
     add_paths,
     add_registry,
     add_selection,
+    check_output,
     fail,
     settings,
     write_output,
 )
 from linter.config import ConfigError
 from linter.report import Report
+from linter.report.escape import printable
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -100,7 +102,7 @@ def _fallback(args: argparse.Namespace, report: Report, reason: str) -> int:
     from linter.report import markdown
 
     sys.stderr.write(
-        f"imagepin: not commenting: {reason}. The report follows; in CI the annotations "
+        f"imagepin: not commenting: {printable(reason)}. The report follows; in CI the annotations "
         "and the job summary show it too.\n"
     )
     write_output(args, markdown.render(report))
@@ -113,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
     redact.remember(os.environ.get(args.token_env) or "")
     try:
+        check_output(args.output)
         pull = context.from_environment(
             os.environ, repository=args.repo, number=args.pr, api_url=args.api_url
         )
@@ -143,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     except GitHubError as exc:
         return fail(str(exc))
     for note in outcome.notes:
-        sys.stderr.write(f"imagepin: warning: {note}\n")
+        sys.stderr.write(f"imagepin: warning: {printable(note)}\n")
     suggested = f"{outcome.suggested} suggestion{'s' * (outcome.suggested != 1)}"
     sys.stderr.write(
         f"imagepin: comment {outcome.comment.value} on {pull.repository}#{pull.number}"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from linter.config import FAIL_ON, Config, ConfigError, load
 from linter.redact import scrub
-from linter.report.text import printable
+from linter.report.escape import printable
 
 if TYPE_CHECKING:
     from linter.registry.trace import Tracer
@@ -227,7 +227,7 @@ def settings(args: argparse.Namespace) -> Config:
     applied, each recorded as the source of its value; warnings about it are printed."""
     config = load(getattr(args, "config", None))
     for warning in config.warnings:
-        sys.stderr.write(f"imagepin: warning: {warning}\n")
+        sys.stderr.write(f"imagepin: warning: {printable(warning)}\n")
     for key, option, adds in _OVERRIDES:
         value = getattr(args, option[2:].replace("-", "_"), None)
         if value is None or value == []:
@@ -304,6 +304,22 @@ def use_color(args: argparse.Namespace, stream: object = None) -> bool:
     return bool(getattr(target, "isatty", lambda: False)())
 
 
+def check_output(path: str | None) -> None:
+    """ConfigError (a usage error) when ``path`` cannot be written: checked before the run,
+    so that nothing is fixed for a report that would then have nowhere to go. The file
+    is opened for writing without truncating or waiting, and removed if it was made."""
+    if path is None:
+        return
+    made = not os.path.lexists(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        os.close(os.open(path, flags, 0o666))
+        if made:
+            os.unlink(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def write_output(args: argparse.Namespace, text: str) -> None:
     """A command's output: to ``--output``, else stdout."""
     write_text(args.output, text)
@@ -325,5 +341,5 @@ def write_text(path: str | None, text: str) -> None:
 
 def fail(message: str) -> int:
     """A usage or configuration error: one line, exit 2."""
-    sys.stderr.write(f"imagepin: error: {message}\n")
+    sys.stderr.write(f"imagepin: error: {printable(message)}\n")
     return 2

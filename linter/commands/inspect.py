@@ -11,6 +11,7 @@ from pathlib import Path
 from linter.commands.common import Subparsers, add_command, add_lookup_options, fail, write_output
 from linter.commands.resolve import UsageError, parse_references, registry_options
 from linter.registry import RegistryError, inspect_sync
+from linter.report.escape import printable
 from linter.signatures import SignatureKeyError, load_keys
 
 
@@ -51,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         details, _ = inspect_sync(ref, options)
     except RegistryError as exc:
-        sys.stderr.write(f"imagepin: {args.ref}: {exc.kind.value}: {exc.registry}: {exc.message}\n")
+        problem = f"{args.ref}: {exc.kind.value}: {exc.registry}: {exc.message}"
+        sys.stderr.write(f"imagepin: {printable(problem)}\n")
         return 1
     write_output(args, json.dumps(details.to_json(), indent=2) + "\n")
     return 0

@@ -14,6 +14,7 @@ from linter.commands.common import (
     Subparsers,
     add_command,
     add_lookup_options,
+    check_output,
     fail,
     settings,
     tracer,
@@ -23,6 +24,7 @@ from linter.config import ConfigError
 from linter.model import Resolution
 from linter.reference import InvalidReference, Reference, parse
 from linter.registry import RegistryOptions, RunStats
+from linter.report.escape import printable
 
 
 class UsageError(Exception):
@@ -53,6 +55,7 @@ def registry_options(args: argparse.Namespace) -> RegistryOptions:
     """The registry options of a command: the configuration with the command line's
     options applied (linter.commands.common.settings)."""
     try:
+        check_output(getattr(args, "output", None))
         options = RegistryOptions.from_config(
             settings(args),
             no_cache=getattr(args, "no_cache", False),
@@ -132,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         why = problem(resolution)
         if why is not None:
             failed = True
-            sys.stderr.write(f"imagepin: {text}: {why}\n")
+            sys.stderr.write(f"imagepin: {printable(text)}: {printable(why)}\n")
         documents.append(_as_json(text, resolution))
         lines.append(pinned(resolution))
     if args.format == "json":

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 from linter import safe_read, untrusted_json
 from linter.model import PlatformEntry, Signature, SignatureState, SignatureStatus
-from linter.registry.manifests import ImageFacts
+from linter.registry.manifests import ImageFacts, checked_digest
 
 #: Bumped when the layout or the meaning of an entry changes; old entries are then ignored.
 LAYOUT = "v2"
@@ -91,8 +91,9 @@ class Cache:
         record = self._fresh(("tag", name, tag))
         if record is None:
             return None
-        digest, media_type = record.get("digest"), record.get("media_type")
-        if not isinstance(digest, str) or not isinstance(media_type, str):
+        try:
+            digest, media_type = _digest(record), _text(record, "media_type")
+        except (KeyError, TypeError):
             return None
         return TagFacts(digest, media_type, age=self._clock() - record["stored"])
 
@@ -108,12 +109,15 @@ class Cache:
             return None
         children = record.get("children")
         try:
-            entries = None if children is None else tuple(PlatformEntry(**c) for c in children)
+            entries = None if children is None else tuple(_child(c) for c in children)
+            config = _optional(record, "config", str)
+            if config is not None and checked_digest(config) != config:
+                raise TypeError("config")
             return ManifestFacts(
-                str(record["media_type"]),
-                bool(record["verified"]),
+                _text(record, "media_type"),
+                _required(record, "verified", bool),
                 entries,
-                _optional(record, "config", str),
+                config,
                 _optional(record, "layers", int),
                 _optional(record, "size", int),
             )
@@ -161,11 +165,10 @@ class Cache:
             and isinstance(architecture, str)
             and isinstance(created, (str, type(None)))
             and isinstance(variant, (str, type(None)))
+            and all(isinstance(value, str) for value in labels.values())
         ):
             return None
-        return ImageFacts(
-            created, {str(k): str(v) for k, v in labels.items()}, os_name, architecture, variant
-        )
+        return ImageFacts(created, labels, os_name, architecture, variant)
 
     def put_image(self, digest: str, facts: ImageFacts) -> None:
         self._write(
@@ -187,17 +190,17 @@ class Cache:
         try:
             found = tuple(
                 Signature(
-                    str(s["kind"]),
-                    str(s["source"]),
-                    str(s["manifest"]),
+                    _text(s, "kind"),
+                    _text(s, "source"),
+                    _text(s, "manifest"),
                     _optional(s, "verified", bool),
                     _optional(s, "key", str),
-                    str(s["reason"]),
+                    _text(s, "reason"),
                 )
                 for s in record["signatures"]
             )
             state = SignatureState(record["state"])
-            return SignatureStatus(digest, state, found, str(record["reason"]))
+            return SignatureStatus(digest, state, found, _text(record, "reason"))
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -329,7 +332,39 @@ def replace_file(path: Path, data: bytes) -> None:
         raise
 
 
+def _required(record: Any, key: str, kind: type[T]) -> T:
+    """``record[key]`` of type ``kind``; KeyError or TypeError otherwise (a damaged record
+    is a miss, and the answer asked again replaces it)."""
+    value = _optional(record, key, kind)
+    if value is None:
+        raise KeyError(key)
+    return value
+
+
+def _text(record: Any, key: str) -> str:
+    return _required(record, key, str)
+
+
+def _digest(record: Any) -> str:
+    digest = _text(record, "digest")
+    if checked_digest(digest) != digest:
+        raise TypeError("digest")
+    return digest
+
+
+def _child(entry: Any) -> PlatformEntry:
+    return PlatformEntry(
+        _text(entry, "os"),
+        _text(entry, "architecture"),
+        _optional(entry, "variant", str),
+        _digest(entry),
+        _text(entry, "media_type"),
+    )
+
+
 def _optional(record: dict[str, Any], key: str, kind: type[T]) -> T | None:
+    if not isinstance(record, dict):
+        raise TypeError(key)
     value = record.get(key)
     if value is None:
         return None

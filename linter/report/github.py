@@ -13,6 +13,7 @@ from collections import Counter
 from linter.model import Finding, Level
 from linter.redact import scrub
 from linter.report import FileError, Report
+from linter.report.escape import at_line_start, printable
 
 ANNOTATIONS_PER_LEVEL = 10
 #: A step may add at most 1 MiB to the job summary.
@@ -32,15 +33,24 @@ def escape_property(text: str) -> str:
 
 
 def command(name: str, message: str, **properties: str | int) -> str:
-    """One workflow command line: ``::name key=value,…::message``."""
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
+    """One workflow command line: ``::name key=value,…::message``. Property values are made
+    printable here; the message's own parts by the caller (its line breaks are meant)."""
+    props = ",".join(
+        f"{key}={escape_property(printable(str(value)))}" for key, value in properties.items()
+    )
     return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def _data(text: str) -> str:
+    """A message's text: control characters escaped, but for line breaks, which
+    ``escape_data`` writes as GitHub reads them in an annotation (``%0A``)."""
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 def _message(finding: Finding) -> str:
     if finding.suggestion:
-        return f"{finding.message}\nPinned: {finding.suggestion}"
-    return finding.message
+        return f"{_data(finding.message)}\nPinned: {_data(finding.suggestion)}"
+    return _data(finding.message)
 
 
 def annotation(finding: Finding) -> str:
@@ -57,11 +67,13 @@ def annotation(finding: Finding) -> str:
 
 
 def _log_line(finding: Finding) -> str:
-    """A finding as plain log text; indented and on one line so it can never be a command."""
-    text = f"{finding.path}:{finding.line}:{finding.column}: {finding.rule} {finding.message}"
+    """A finding as plain log text, on one line that can never be a command: the runner
+    trims leading whitespace before it looks for ``::``, so the path cannot start one."""
+    where = f"{at_line_start(finding.path)}:{finding.line}:{finding.column}:"
+    text = f"{where} {finding.rule} {printable(finding.message)}"
     if finding.suggestion:
-        text += f" (pin: {finding.suggestion})"
-    return "  " + " ".join(text.split())
+        text += f" (pin: {printable(finding.suggestion)})"
+    return "  " + text
 
 
 def _place(error: FileError) -> dict[str, str | int]:
@@ -73,11 +85,15 @@ def _place(error: FileError) -> dict[str, str | int]:
 def _entries(report: Report) -> list[tuple[Level, str, str]]:
     """(level, annotation, log line) of everything to show, files not linted first."""
     entries = [
-        (Level.ERROR, command("error", e.message, **_place(e), title="imagepin"), "")
+        (Level.ERROR, command("error", _data(e.message), **_place(e), title="imagepin"), "")
         for e in report.errors
     ]
     entries += [
-        (Level.WARNING, command("warning", f"registry problem: {p}", title="imagepin"), "")
+        (
+            Level.WARNING,
+            command("warning", f"registry problem: {_data(p)}", title="imagepin"),
+            "",
+        )
         for p in report.registry_problems
     ]
     entries += [(f.level, annotation(f), _log_line(f)) for f in report.visible()]

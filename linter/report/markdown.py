@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from linter.model import Finding, Level
 from linter.report import Report
+from linter.report.escape import printable
 
 MARKER = "<!-- imagepin -->"
 #: GitHub rejects comment bodies over 65,536 characters (observed, not documented):
@@ -36,8 +37,9 @@ FILES_LISTED = 20
 
 
 def plain(value: str) -> str:
-    """Plain text for a table cell: no markup, no HTML, no @mentions, one line."""
-    escaped = _PUNCTUATION.sub(r"\\\1", " ".join(value.split()))
+    """Plain text for a table cell: no markup, no HTML, no @mentions, one line, no control
+    characters."""
+    escaped = _PUNCTUATION.sub(r"\\\1", printable(" ".join(value.split())))
     return _MENTION.sub("@\u200b", escaped)
 
 
@@ -45,7 +47,7 @@ def code(value: str) -> str:
     """A code span for a table cell, whatever backticks or pipes ``value`` holds."""
     if not value:
         return "—"
-    value = " ".join(value.split()).replace("|", "\\|")
+    value = printable(" ".join(value.split())).replace("|", "\\|")
     longest = max((len(run) for run in re.findall("`+", value)), default=0)
     fence = "`" * (longest + 1)
     padding = " " if value.startswith("`") or value.endswith("`") else ""

@@ -10,23 +10,17 @@ from collections.abc import Sequence
 
 from linter.model import Finding, Level
 from linter.report import Report
+from linter.report.escape import at_line_start, printable
 from linter.rules import unreachable_registry
 from linter.suppress import DISABLE_FILE
 
 _STYLES = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.INFO: "cyan"}
 
 
-def printable(text: str) -> str:
-    """File names and images may hold control characters: never let them reach the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-
-
 def _lines(finding: Finding, verbose: bool, group: Sequence[Finding] = ()) -> list[tuple[str, str]]:
     """(text, style) pieces of one finding, or of the IMG011 findings in ``group`` (the
     same registry failing the same way) on one line with their count."""
-    where = f"{printable(finding.path)}:{finding.line}:{finding.column}: "
+    where = f"{at_line_start(finding.path)}:{finding.line}:{finding.column}: "
     message = finding.message
     if len(group) > 1:
         message = f"{unreachable_registry.problem(finding)}; {len(group)} images were not checked"
@@ -91,13 +85,15 @@ def _summary(report: Report) -> str:
 
 def _trailer(report: Report, shown: set[str]) -> list[str]:
     """Files not linted, registry problems no IMG011 line already states, files fixed."""
-    lines = [f"{printable(e.where)}: {printable(e.message)}" for e in report.errors]
+    lines = [f"{at_line_start(e.where)}: {printable(e.message)}" for e in report.errors]
     lines += [
         f"registry problem: {printable(p)}" for p in report.registry_problems if p not in shown
     ]
     lines += [f"fixed {printable(path)}" for path in report.fixed_files]
     if report.verbose:
-        lines += [f"{printable(s.path)}: skipped: {printable(s.message)}" for s in report.skipped]
+        lines += [
+            f"{at_line_start(s.path)}: skipped: {printable(s.message)}" for s in report.skipped
+        ]
     return lines
 
 
