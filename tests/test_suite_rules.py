@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parent
-#: The grep of docs/testing.md: ``grep -rnE '<this>' tests/test_*.py tests/conftest.py``.
+#: The grep of docs/testing.md (with --exclude=test_suite_rules.py: this line matches).
 CLOCK = r"time\.(monotonic|perf_counter|process_time|time)\(|timeit|\belapsed\b"
 
 
