@@ -4,7 +4,7 @@
 # virtual environment in .venv, made on first use (a system Python under PEP 668 refuses
 # `pip install`). Without Debian's python3-venv (no ensurepip) the venv is made without
 # pip and the system's pip installs pip into it. As root it also installs what the
-# registry and hook tests run: docker-registry, apache2-utils (htpasswd), skopeo, git.
+# registry and hook tests run: docker-registry, apache2-utils (htpasswd), skopeo, git, patch.
 VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
 
@@ -13,16 +13,16 @@ PYTHON ?= $(VENV)/bin/python
 test: deps lint unit
 
 $(VENV)/bin/python:
-	python3 -m venv $(VENV) 2>/dev/null || { python3 -m venv --without-pip $(VENV) && \
+	python3 -m venv $(VENV) >/dev/null 2>&1 || { python3 -m venv --without-pip $(VENV) && \
 	  python3 -m pip --python $(VENV)/bin/python install --quiet --disable-pip-version-check pip; }
 
 deps: $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/bin/python)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	@{ command -v docker-registry && command -v htpasswd && command -v git; } >/dev/null 2>&1 || { \
+	@{ command -v docker-registry && command -v htpasswd && command -v git && command -v patch; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry skopeo apache2-utils git >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry skopeo apache2-utils git patch >/dev/null; \
 	  else \
-	    echo "docker-registry is missing: sudo apt-get install docker-registry apache2-utils skopeo git (or IMAGEPIN_SKIP_REGISTRY_TESTS=1)"; \
+	    echo "docker-registry is missing: sudo apt-get install docker-registry apache2-utils skopeo git patch (or IMAGEPIN_SKIP_REGISTRY_TESTS=1)"; \
 	  fi; }
 
 lint:
