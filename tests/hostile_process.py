@@ -33,7 +33,8 @@ class Finished:
         return self.out + self.err
 
 
-def _limit_memory() -> None:
+def limit_memory() -> None:
+    """The address-space limit, for a child about to run (``preexec_fn``)."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
@@ -72,7 +73,7 @@ def run_imagepin(
             input=None if stdin is None else stdin.encode(),
             capture_output=True,
             timeout=timeout,
-            preexec_fn=_limit_memory,
+            preexec_fn=limit_memory,
         )
     except subprocess.TimeoutExpired as exc:
         raise AssertionError(f"imagepin {' '.join(args)} still running after {timeout:g}s") from exc

@@ -92,3 +92,35 @@ def test_an_index_of_the_wrong_types_lists_unknown_platforms(
     assert unreachable["rule"] == "IMG004"
     assert "index-wrong-types:1.0 has no linux/amd64 image" in unreachable["message"]
     assert IMAGE.digest not in json.dumps(document)
+
+
+def test_a_failure_after_files_were_written_still_reports_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Resolution answers one file's image, fix writes that file, then something escapes:
+    the report is still printed, lists the file written, and says why the rest is not."""
+    from linter import registry
+    from linter.cli import main
+    from linter.model import Resolution
+    from linter.reference import parse
+
+    digest = "sha256:" + "d" * 64
+
+    def answer_one_then_fail(refs: Any, options: Any, on_answer: Any = None) -> Any:
+        first = parse("registry.example/first:1")
+        on_answer(first, Resolution(first, digest=digest))
+        raise RuntimeError("the event loop went away")
+
+    monkeypatch.setattr(registry, "resolve_with_stats", answer_one_then_fail)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.yaml").write_text(POD.format(image="registry.example/first:1"))
+    (tmp_path / "b.yaml").write_text(POD.format(image="registry.example/second:1"))
+    assert main(["fix", "--no-cache", "--format", "json", "a.yaml", "b.yaml"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["fixed_files"] == ["a.yaml"]
+    assert f"registry.example/first:1@{digest}" in (tmp_path / "a.yaml").read_text()
+    assert document["registry_problems"] == [
+        "internal error: RuntimeError: the event loop went away"
+    ]
+    (unchecked,) = [f for f in document["findings"] if f["rule"] == "IMG011"]
+    assert unchecked["path"] == "b.yaml"

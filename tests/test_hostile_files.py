@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hostile_process import limit_memory
 
 from linter import discovery, registry
 from linter.cli import main
@@ -279,7 +280,11 @@ def check_in_subprocess(path: Path) -> Run:
     command = [sys.executable, "-m", "linter", "check", "--offline", "--format", "json", "-v"]
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
-            [*command, path.name], cwd=path.parent, stdout=stdout, stderr=stderr
+            [*command, path.name],
+            cwd=path.parent,
+            stdout=stdout,
+            stderr=stderr,
+            preexec_fn=limit_memory,
         )
         _, status, usage = os.wait4(process.pid, 0)
     assert os.waitstatus_to_exitcode(status) in (0, 1), err.read_text()

@@ -222,3 +222,29 @@ def test_a_damaged_cache_record_is_a_miss_that_gets_rewritten(
     digest = finding["suggestion"].partition("@")[2]
     assert digest.startswith("sha256:") and len(digest) == 71
     assert json.loads(entries.read_text())[key]["digest"] == digest
+
+
+# --- a configuration naming rules that do not exist ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ('[per-file-ignores]\n"deploy/*.yaml" = ["IMG999"]\n', "per-file-ignores.deploy/*.yaml"),
+        ('select = ["IMG001", "no-such-rule"]\n', "select"),
+        ('ignore = ["IMG0X"]\n', "ignore"),
+        ('extend-select = ["XYZ"]\n', "extend-select"),
+    ],
+)
+def test_an_unknown_rule_in_the_configuration_names_the_file_and_key(
+    table: str, key: str, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    write(repo / "pod.yaml", "nginx:1.27")
+    (repo / ".imagepin.toml").write_text(table)
+    for command in (["check", "--offline"], ["fix", "--no-cache"]):
+        done = run_imagepin([*command, "pod.yaml"], cwd=repo)
+        assert done.code == 2
+        assert done.err.startswith(f"imagepin: error: .imagepin.toml: {key}: unknown rule "), (
+            done.err
+        )

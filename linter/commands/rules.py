@@ -6,7 +6,15 @@ import argparse
 import json
 from collections.abc import Sequence
 
-from linter.commands.common import Subparsers, add_command, add_output, write_output
+from linter.commands.common import (
+    Subparsers,
+    add_command,
+    add_output,
+    check_output,
+    fail,
+    write_output,
+)
+from linter.config import ConfigError
 from linter.rules import Rule, all_rules, lookup
 
 
@@ -48,12 +56,14 @@ def table(rules: Sequence[Rule]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        check_output(args.output)
+    except ConfigError as exc:
+        return fail(str(exc))
     if args.rule:
         try:
             rule = lookup(args.rule)
         except KeyError:
-            from linter.commands.common import fail
-
             return fail(f"unknown rule {args.rule!r}")
         rules: tuple[Rule, ...] = (rule,)
     else:
