@@ -161,6 +161,10 @@ def test_control_characters_in_names_and_images_are_escaped(
         assert lines[1].startswith("evil\\x1b[2J\\r.yaml:8:12: IMG001 ")
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_exits_130_with_one_line(
     tmp_path: Path, env: dict[str, str], hostile: HostileRegistry
 ) -> None:
@@ -174,6 +178,9 @@ def test_ctrl_c_exits_130_with_one_line(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As on a terminal: a suite started in the background (`make test &`) inherits
+        # SIGINT ignored, and imagepin rightly keeps an inherited ignore.
+        preexec_fn=_interruptible,
     )
     # Interrupted mid-request: once the registry has the request (pytest-timeout bounds it).
     while len(hostile.requests_to("silent")) == before:
