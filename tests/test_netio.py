@@ -1,17 +1,18 @@
-""":mod:`linter.registry.netio`, httpcore's network backend on asyncio protocols.
+""":mod:`linter.registry.netio`, the asyncio streams under every direct registry connection.
 
 Every registry connection that does not go through a proxy runs over this module, so
-its contract with httpcore is checked here: reads honour ``max_bytes`` and end with
-``b""``; timeouts and failures raise httpcore's exceptions (ReadTimeout, WriteTimeout,
+its contract is checked here: reads honour ``max_bytes`` and end with ``b""``;
+timeouts and failures raise netio's exceptions (ReadTimeout, WriteTimeout,
 ConnectError, ConnectTimeout, ReadError, WriteError); reading pauses at the high-water
 mark and resumes without losing or reordering a byte; writes wait for the transport to
-drain; ``is_readable`` (the pool's idle check) sees a server's close and unasked bytes
-but not TLS 1.3 session tickets; TLS verifies the CA and the host name; and httpx's
-pool over :class:`linter.registry.transport._Direct` reuses a live connection and
-drops a dead one. Connections opened ahead (``warm``) are handed out before new ones,
-never when dead or to a caller binding its own local address, and closed or cancelled
-by ``close_spares`` (which ``_Direct.aclose`` calls); ``RoutingTransport.warm`` warms
-only the ``_Direct`` transport its requests will use.
+drain; ``is_readable`` (a pool's idle check) sees a server's close and unasked bytes
+but not TLS 1.3 session tickets; TLS verifies the CA and the host name. Through the
+transports: imagepin's HTTP/1.1 pool reuses a live connection and drops a dead one,
+and httpcore's pool for TLS origins runs on netio's streams (its public
+``network_backend``). Connections opened ahead (``warm``) are handed out before new
+ones, never when dead or to a caller binding its own local address, and closed or
+cancelled by ``close_spares`` (which the transport's ``aclose`` calls);
+``RoutingTransport.warm`` warms only the HTTP/1.1 transport its requests will use.
 
 The sockets are real, on loopback, because what is under test is the interplay of the
 protocol with the event loop and the kernel: when a close or unasked bytes reach the
@@ -39,14 +40,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-import httpcore
 import httpx
 import pytest
 from registry_server import make_certificates
 
 from linter.registry import netio
+from linter.registry.http1 import Http1Transport
+from linter.registry.secure import SecureTransport
 from linter.registry.stats import RunStats
-from linter.registry.transport import RoutingTransport, _Direct, pooled_transports
+from linter.registry.transport import RoutingTransport, pooled_transports
 
 T = TypeVar("T")
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -129,7 +131,7 @@ async def open_stream(
     port: int, tls: Tls | None = None, hostname: str = "localhost"
 ) -> netio.Stream:
     """A client connection to ``port`` through the backend under test (TLS with ``tls``)."""
-    stream = await netio.AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=GUARD)
+    stream = await netio.Connector().connect_tcp("127.0.0.1", port, timeout=GUARD)
     if tls is None:
         return cast(netio.Stream, stream)
     try:
@@ -149,7 +151,7 @@ async def connected(port: int, tls: Tls | None = None) -> AsyncIterator[netio.St
         await stream.aclose()
 
 
-async def read_all(stream: httpcore.AsyncNetworkStream, chunk: int = 65536) -> bytes:
+async def read_all(stream: netio.Stream, chunk: int = 65536) -> bytes:
     """Everything until the server closes."""
     data = bytearray()
     while piece := await stream.read(chunk):
@@ -213,7 +215,7 @@ def test_read_times_out_and_the_stream_still_works(timeout: float) -> None:
 
     async def main() -> bytes:
         async with serve(late) as server, connected(server.port) as stream:
-            with pytest.raises(httpcore.ReadTimeout):
+            with pytest.raises(netio.ReadTimeout):
                 await stream.read(100, timeout=timeout)
             await stream.write(b"go")
             return await stream.read(100, timeout=GUARD)
@@ -230,7 +232,7 @@ def test_a_reset_connection_reads_as_read_error() -> None:
 
     async def main() -> None:
         async with serve(reset) as server, connected(server.port) as stream:
-            with pytest.raises(httpcore.ReadError):
+            with pytest.raises(netio.ReadError):
                 await stream.read(100)
 
     run(main())
@@ -243,7 +245,7 @@ def test_writing_to_a_connection_the_server_closed_raises_write_error() -> None:
     async def main() -> None:
         async with serve(close) as server, connected(server.port) as stream:
             assert await stream.read(100) == b""
-            with pytest.raises(httpcore.WriteError):
+            with pytest.raises(netio.WriteError):
                 await stream.write(b"GET / HTTP/1.1\r\n\r\n")
 
     run(main())
@@ -258,8 +260,8 @@ def test_connecting_to_a_closed_port_raises_connect_error() -> None:
         # and no other process can take the port meanwhile.
         with socket.socket() as bound:
             bound.bind(("127.0.0.1", 0))
-            with pytest.raises(httpcore.ConnectError):
-                await netio.AsyncioBackend().connect_tcp("127.0.0.1", bound.getsockname()[1])
+            with pytest.raises(netio.ConnectError):
+                await netio.Connector().connect_tcp("127.0.0.1", bound.getsockname()[1])
 
     run(main())
 
@@ -268,8 +270,8 @@ def test_a_zero_connect_timeout_raises_connect_timeout() -> None:
     # asyncio.wait_for with no time left cancels the connection before it starts.
     async def main() -> None:
         async with serve(until_closed) as server:
-            with pytest.raises(httpcore.ConnectTimeout):
-                await netio.AsyncioBackend().connect_tcp("127.0.0.1", server.port, timeout=0)
+            with pytest.raises(netio.ConnectTimeout):
+                await netio.Connector().connect_tcp("127.0.0.1", server.port, timeout=0)
 
     run(main())
 
@@ -292,9 +294,9 @@ def test_an_unanswered_connection_raises_connect_timeout() -> None:
             host, port = listener.getsockname()
             with (
                 socket.create_connection((host, port), timeout=GUARD),
-                pytest.raises(httpcore.ConnectTimeout),
+                pytest.raises(netio.ConnectTimeout),
             ):
-                await netio.AsyncioBackend().connect_tcp(host, port, timeout=0.2)
+                await netio.Connector().connect_tcp(host, port, timeout=0.2)
 
     run(main())
 
@@ -302,7 +304,7 @@ def test_an_unanswered_connection_raises_connect_timeout() -> None:
 def test_an_unanswered_tls_handshake_raises_connect_timeout(tls_contexts: Tls) -> None:
     async def main() -> None:
         async with serve(idle) as server, connected(server.port) as stream:
-            with pytest.raises(httpcore.ConnectTimeout):
+            with pytest.raises(netio.ConnectTimeout):
                 await stream.start_tls(tls_contexts.client, "localhost", timeout=0.1)
 
     run(main())
@@ -441,7 +443,7 @@ def test_a_large_write_waits_for_a_slow_reader(tls: Tls | None) -> None:
 def test_a_write_nobody_reads_raises_write_timeout(tls: Tls | None) -> None:
     async def main() -> None:
         async with serve(idle, tls) as server, connected(server.port, tls) as stream:
-            with pytest.raises(httpcore.WriteTimeout):
+            with pytest.raises(netio.WriteTimeout):
                 # Far more than the kernel's buffers hold (tcp_wmem and tcp_rmem).
                 await stream.write(bytes(64 * MiB), timeout=0.1)
 
@@ -479,7 +481,7 @@ def test_tls_round_trip(tls_contexts: Tls) -> None:
 
     async def main() -> None:
         async with serve(echo, tls_contexts) as server:
-            stream = await netio.AsyncioBackend().connect_tcp("127.0.0.1", server.port)
+            stream = await netio.Connector().connect_tcp("127.0.0.1", server.port)
             secured = await stream.start_tls(tls_contexts.client, "localhost", timeout=GUARD)
             try:
                 assert secured.get_extra_info("ssl_object") is not None
@@ -502,9 +504,9 @@ def test_tls_verification_failures_raise_connect_error(
 
     async def main() -> None:
         async with serve(until_closed, tls_contexts) as server:
-            stream = await netio.AsyncioBackend().connect_tcp("127.0.0.1", server.port)
+            stream = await netio.Connector().connect_tcp("127.0.0.1", server.port)
             try:
-                with pytest.raises(httpcore.ConnectError) as caught:
+                with pytest.raises(netio.ConnectError) as caught:
                     await stream.start_tls(context, hostname, timeout=GUARD)
             finally:
                 await stream.aclose()
@@ -518,7 +520,7 @@ def test_tls_verification_failures_raise_connect_error(
 LOOPBACK = "127.0.0.1"
 
 
-def spares(backend: netio.AsyncioBackend, port: int) -> list[asyncio.Future[netio.Stream]]:
+def spares(backend: netio.Connector, port: int) -> list[asyncio.Future[netio.Stream]]:
     """The connections to 127.0.0.1:``port`` that ``backend`` holds opened ahead, oldest first."""
     return list(backend._spare.get((LOOPBACK, port), ()))
 
@@ -540,7 +542,7 @@ async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
             await writer.drain()
 
 
-async def round_trip(stream: httpcore.AsyncNetworkStream) -> bytes:
+async def round_trip(stream: netio.Stream) -> bytes:
     """What an ``echo`` server sends back of a ping: proof the connection works."""
     await stream.write(b"ping", timeout=GUARD)
     return await stream.read(100, timeout=GUARD)
@@ -549,7 +551,7 @@ async def round_trip(stream: httpcore.AsyncNetworkStream) -> bytes:
 def test_warmed_connections_are_handed_out_before_new_ones() -> None:
     async def main() -> None:
         async with serve(echo) as server:
-            backend = netio.AsyncioBackend()
+            backend = netio.Connector()
             backend.warm(LOOPBACK, server.port, 3)
             while server.accepted < 3:  # all opened before anyone asks for a connection
                 await asyncio.sleep(0.005)
@@ -596,7 +598,7 @@ def test_a_spare_the_server_gave_up_on_is_closed_and_skipped(behaviour: str) -> 
             dropped.set_result(await first_read(reader))
 
         async with serve(give_up_on_the_first) as server:
-            backend = netio.AsyncioBackend()
+            backend = netio.Connector()
             backend.warm(LOOPBACK, server.port, 1)
             (opening,) = spares(backend, server.port)
             dead = await opening
@@ -623,9 +625,9 @@ def test_spares_that_failed_leave_the_error_to_a_connection_of_its_own() -> None
         with socket.socket() as bound:
             bound.bind((LOOPBACK, 0))
             port = bound.getsockname()[1]
-            backend = netio.AsyncioBackend()
+            backend = netio.Connector()
             backend.warm(LOOPBACK, port, 2)
-            with pytest.raises(httpcore.ConnectError):
+            with pytest.raises(netio.ConnectError):
                 await backend.connect_tcp(LOOPBACK, port, timeout=GUARD)
             assert spares(backend, port) == []
 
@@ -638,11 +640,11 @@ def test_after_failed_spares_a_connection_of_its_own_can_succeed() -> None:
         with socket.socket() as listener:
             listener.bind((LOOPBACK, 0))
             port = listener.getsockname()[1]
-            backend = netio.AsyncioBackend()
+            backend = netio.Connector()
             backend.warm(LOOPBACK, port, 2)
             failed = spares(backend, port)
             await asyncio.wait(failed)  # refused: nothing listened yet
-            assert all(isinstance(f.exception(), httpcore.ConnectError) for f in failed)
+            assert all(isinstance(f.exception(), netio.ConnectError) for f in failed)
             listener.listen(1)
             listener.setblocking(False)
             stream = await backend.connect_tcp(LOOPBACK, port, timeout=GUARD)
@@ -670,7 +672,7 @@ def test_close_spares_closes_the_unused_and_cancels_the_unopened() -> None:
             reads.append(await first_read(reader))
 
         async with serve(note_first_read) as server:
-            backend = netio.AsyncioBackend()
+            backend = netio.Connector()
             backend.warm(LOOPBACK, server.port, 2)
             await asyncio.wait(spares(backend, server.port))
             while server.accepted < 2:
@@ -706,7 +708,7 @@ def test_close_spares_cancels_a_connection_still_being_opened() -> None:
             listener.listen(0)
             host, port = listener.getsockname()
             with socket.create_connection((host, port), timeout=GUARD):
-                backend = netio.AsyncioBackend()
+                backend = netio.Connector()
                 backend.warm(host, port, 1)
                 (opening,) = spares(backend, port)
                 await asyncio.sleep(0.05)  # its SYN is dropped: it stays unanswered
@@ -720,7 +722,7 @@ def test_close_spares_cancels_a_connection_still_being_opened() -> None:
 def test_a_given_local_address_never_takes_a_spare() -> None:
     async def main() -> None:
         async with serve(echo) as server:
-            backend = netio.AsyncioBackend()
+            backend = netio.Connector()
             backend.warm(LOOPBACK, server.port, 1)
             (opening,) = spares(backend, server.port)
             spare = await opening
@@ -738,14 +740,6 @@ def test_a_given_local_address_never_takes_a_spare() -> None:
                 await spare.aclose()
 
     run(main())
-
-
-# --- the rest of the backend -----------------------------------------------------------------
-
-
-def test_sleep() -> None:
-    run(netio.AsyncioBackend().sleep(0))
-    run(netio.AsyncioBackend().sleep(0.01))
 
 
 # --- end to end through httpx ----------------------------------------------------------------
@@ -787,7 +781,7 @@ def test_httpx_pool_over_netio(server_closes_idle: bool) -> None:
         http = functools.partial(answer_ok, then_close=closed if server_closes_idle else None)
         async with serve(http) as server:
             transport = pooled_transports((), 4)("http", f"127.0.0.1:{server.port}")
-            assert type(transport) is _Direct
+            assert isinstance(transport, Http1Transport)
             url = f"http://127.0.0.1:{server.port}/v2/"
             async with httpx.AsyncClient(transport=transport, trust_env=False) as client:
                 responses = [await client.get(url)]
@@ -795,12 +789,32 @@ def test_httpx_pool_over_netio(server_closes_idle: bool) -> None:
                     await closed.wait()
                     await asyncio.sleep(0.05)  # for the FIN to reach the idle connection
                 responses.append(await client.get(url))
+            assert transport.connector.opened == server.accepted
             return responses, server.accepted
 
     responses, accepted = run(main())
     assert [(r.status_code, r.content) for r in responses] == [(200, b"ok")] * 2
-    assert all(isinstance(r.extensions["network_stream"], netio.Stream) for r in responses)
+    assert [r.extensions["http_version"] for r in responses] == [b"HTTP/1.1"] * 2
     assert accepted == (2 if server_closes_idle else 1)
+
+
+def test_httpcore_pool_over_netio_for_tls(tls_contexts: Tls) -> None:
+    """A TLS origin's transport owns httpcore's pool, given netio's streams through
+    httpcore's public ``network_backend``: the connections are netio's (counted by its
+    connector), and two GETs share one. Fails the day httpcore stops using the backend
+    it is given."""
+
+    async def main() -> tuple[list[httpx.Response], int, int]:
+        async with serve(answer_ok, tls_contexts) as server:
+            transport = SecureTransport(tls_contexts.client, max_connections=4)
+            url = f"https://localhost:{server.port}/v2/"
+            async with httpx.AsyncClient(transport=transport, trust_env=False) as client:
+                responses = [await client.get(url), await client.get(url)]
+            return responses, transport.connector.opened, server.accepted
+
+    responses, opened, accepted = run(main())
+    assert [(r.status_code, r.content) for r in responses] == [(200, b"ok")] * 2
+    assert opened == accepted == 1
 
 
 # --- warm connections through the transports ------------------------------------------------
@@ -832,7 +846,7 @@ def test_requests_at_once_over_a_warmed_direct_transport_take_the_spares() -> No
 
         async with serve(answer_all_at_once) as server:
             transport = pooled_transports((), 4)("http", f"127.0.0.1:{server.port}")
-            assert isinstance(transport, _Direct)
+            assert isinstance(transport, Http1Transport)
             transport.warm(3)
             url = f"http://127.0.0.1:{server.port}/v2/"
             async with httpx.AsyncClient(transport=transport, trust_env=False) as client:
@@ -852,7 +866,7 @@ def test_closing_a_warmed_direct_transport_closes_its_unused_spares(closing: str
     async def main() -> tuple[httpx.Response, int]:
         async with serve(answer_ok) as server:
             transport = pooled_transports((), 4)("http", f"127.0.0.1:{server.port}")
-            assert isinstance(transport, _Direct)
+            assert isinstance(transport, Http1Transport)
             transport.warm(3)
             while server.accepted < 3:
                 await asyncio.sleep(0.005)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections import Counter
 
 import httpx
 import pytest
 
+from linter.registry.http1 import Http1Transport
+from linter.registry.secure import SecureTransport
 from linter.registry.stats import RunStats
 from linter.registry.transport import RoutingTransport, pooled_transports
 
@@ -65,35 +66,46 @@ def test_bounds_and_counts(concurrency: int, per_host: int) -> None:
     assert handler.total_peak == min(concurrency, 3 * per_host)
 
 
-def pool_kind(transport: httpx.AsyncBaseTransport) -> str:
-    return type(transport._pool).__name__  # type: ignore[attr-defined]
-
-
 @pytest.mark.parametrize(
-    ("environ", "authority", "kind"),
+    ("environ", "scheme", "authority", "kind"),
     [
-        ({}, "reg.example", "AsyncConnectionPool"),
-        ({"HTTPS_PROXY": "http://proxy.example:3128"}, "reg.example", "AsyncHTTPProxy"),
-        ({"HTTPS_PROXY": "http://proxy.example:3128"}, "127.0.0.1:5000", "AsyncConnectionPool"),
+        ({}, "https", "reg.example", SecureTransport),
+        ({}, "http", "reg.example:5000", Http1Transport),
+        (
+            {"HTTPS_PROXY": "http://proxy.example:3128"},
+            "https",
+            "reg.example",
+            httpx.AsyncHTTPTransport,
+        ),
+        (
+            {"HTTP_PROXY": "http://proxy.example:3128"},
+            "http",
+            "reg.example",
+            httpx.AsyncHTTPTransport,
+        ),
+        ({"HTTPS_PROXY": "http://proxy.example:3128"}, "https", "127.0.0.1:5000", SecureTransport),
+        ({"HTTP_PROXY": "http://proxy.example:3128"}, "http", "127.0.0.1:5000", Http1Transport),
         (
             {"HTTPS_PROXY": "http://proxy.example:3128", "NO_PROXY": "reg.example"},
+            "https",
             "reg.example",
-            "AsyncConnectionPool",
+            SecureTransport,
         ),
     ],
 )
-def test_proxies_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], authority: str, kind: str
+def test_the_transport_of_each_origin(
+    monkeypatch: pytest.MonkeyPatch,
+    environ: dict[str, str],
+    scheme: str,
+    authority: str,
+    kind: type[httpx.AsyncBaseTransport],
 ) -> None:
-    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+    """Direct plain HTTP: imagepin's HTTP/1.1 pool (no TLS context, so no CA store
+    loaded); direct TLS: httpcore's pool on netio; through a proxy: httpx's transport."""
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    assert pool_kind(pooled_transports((), 4)("https", authority)) == kind
-
-
-def test_plain_http_origins_load_no_ca_store() -> None:
-    transport = pooled_transports((), 4)("http", "127.0.0.1:5000")
-    context = transport._pool._ssl_context  # type: ignore[attr-defined]
-    assert context.cert_store_stats()["x509_ca"] == 0
-    assert context.verify_mode is ssl.CERT_REQUIRED
+    assert type(pooled_transports((), 4)(scheme, authority)) is kind

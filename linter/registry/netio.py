@@ -1,23 +1,23 @@
-"""The sockets under httpcore's connection pools: plain asyncio transports and protocols.
+"""The sockets under every direct registry connection: plain asyncio transports and protocols.
 
-httpcore runs over anyio by default, whose stream layer costs more CPU than the
-HTTP itself here: every read and write opens a cancel scope, and every check of an
-idle pooled connection builds a dict of socket attributes (a ``getpeername`` call)
-before it polls the socket. A pool sees thousands of such checks when 16
-connections serve 200 manifests, so on the benchmark this layer took a fifth of
-the process's CPU. This module implements httpcore's public network-backend
-interface directly on an asyncio protocol: a read that finds bytes buffered
-returns them without a timer, and the idle check reads three attributes.
+Both HTTP layers run on these streams: imagepin's own HTTP/1.1 (``http1``) and
+httpcore's pool for TLS origins (``secure``, through httpcore's public
+network-backend interface). anyio's stream layer, httpcore's default, cost more CPU
+than the HTTP itself here: a cancel scope on every read and write, and on every
+check of an idle connection a dict of socket attributes (a ``getpeername`` call)
+and a poll of the socket. Here a read that finds bytes buffered returns them
+without a timer, and the idle check reads three attributes.
 
 The idle check needs no system call because the event loop reads every socket it
 holds as soon as something arrives: a server's close or unasked bytes reach the
 protocol within one turn of the loop (httpcore's own check, a ``poll`` of the
 socket, narrows the same race only to the moment of the poll).
 
-Behaviour matches httpcore's own backends: connection, read and write errors and
-timeouts raise httpcore's exceptions; TLS is asyncio's (the context decides what
-is verified); an idle connection counts as readable (so the pool drops it) when
-the server closed it or sent anything unasked.
+Connection, read and write errors and timeouts raise this module's exceptions
+(named as httpcore's, which ``secure`` maps them to); TLS is asyncio's (the
+context decides what is verified); an idle connection counts as readable (so a
+pool drops it) when the server closed it or sent anything unasked. This module
+imports neither httpx nor httpcore.
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
-
-import httpcore
 
 T = TypeVar("T")
 SocketOption = (
@@ -40,6 +38,34 @@ SocketOption = (
 _HIGH_WATER = 1024 * 1024
 #: A larger write goes to the transport in pieces of this size (see ``Stream.write``).
 _WRITE_CHUNK = 64 * 1024
+
+
+class NetworkError(Exception):
+    """A connection that could not be made, read or written (or not in time)."""
+
+
+class ConnectError(NetworkError):
+    pass
+
+
+class ConnectTimeout(NetworkError):
+    pass
+
+
+class ReadError(NetworkError):
+    pass
+
+
+class ReadTimeout(NetworkError):
+    pass
+
+
+class WriteError(NetworkError):
+    pass
+
+
+class WriteTimeout(NetworkError):
+    pass
 
 
 class _Protocol(asyncio.Protocol):
@@ -140,7 +166,7 @@ _EXTRA_INFO = {
 }
 
 
-class Stream(httpcore.AsyncNetworkStream):
+class Stream:
     def __init__(self, protocol: _Protocol) -> None:
         self._protocol = protocol
 
@@ -157,11 +183,11 @@ class Stream(httpcore.AsyncNetworkStream):
             try:
                 await protocol.readable(timeout)
             except TimeoutError:
-                raise httpcore.ReadTimeout("timed out reading from the server") from None
+                raise ReadTimeout("timed out reading from the server") from None
         if protocol.buffer:
             return protocol.take(max_bytes)
         if protocol.error is not None:
-            raise httpcore.ReadError(str(protocol.error) or type(protocol.error).__name__)
+            raise ReadError(str(protocol.error) or type(protocol.error).__name__)
         return b""
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
@@ -183,12 +209,16 @@ class Stream(httpcore.AsyncNetworkStream):
 
     async def _write(self, data: bytes | memoryview, timeout: float | None) -> None:
         if self._transport.is_closing():
-            raise httpcore.WriteError("the connection is closed")
+            raise WriteError("the connection is closed")
         self._transport.write(data)
         try:
             await self._protocol.writable(timeout)
         except TimeoutError:
-            raise httpcore.WriteTimeout("timed out writing to the server") from None
+            raise WriteTimeout("timed out writing to the server") from None
+
+    def close(self) -> None:
+        """Close without waiting: what is queued is still sent (a pool dropping a connection)."""
+        self._transport.close()
 
     async def aclose(self) -> None:
         # Like httpcore's anyio backend: close, give the loop one turn to send what is
@@ -203,7 +233,7 @@ class Stream(httpcore.AsyncNetworkStream):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> Stream:
         loop = asyncio.get_running_loop()
         handshake = loop.start_tls(
             self._transport,
@@ -218,7 +248,7 @@ class Stream(httpcore.AsyncNetworkStream):
             self._transport.abort()
             raise
         if secured is None:
-            raise httpcore.ConnectError("the connection closed during the TLS handshake")
+            raise ConnectError("the connection closed during the TLS handshake")
         self._protocol.transport = secured
         return Stream(self._protocol)
 
@@ -231,27 +261,29 @@ class Stream(httpcore.AsyncNetworkStream):
 
 
 async def _connecting(step: Awaitable[T], timeout: float | None) -> T:
-    """``step`` (a connection or TLS handshake) with httpcore's errors for its failures."""
+    """``step`` (a connection or TLS handshake) with this module's errors for its failures."""
     try:
         return await asyncio.wait_for(step, timeout)
     except asyncio.TimeoutError:
-        raise httpcore.ConnectTimeout("timed out connecting") from None
+        raise ConnectTimeout("timed out connecting") from None
     except (OSError, ssl.SSLError, EOFError) as error:
-        raise httpcore.ConnectError(str(error) or type(error).__name__) from error
+        raise ConnectError(str(error) or type(error).__name__) from error
 
 
-class AsyncioBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend on asyncio's transports (see the module's doc)."""
+class Connector:
+    """Opens the streams: on demand, or ahead of the requests that will need them (warm)."""
 
     def __init__(self) -> None:
         #: (host, port) -> connections being opened ahead (see warm), oldest first.
         self._spare: dict[tuple[str, int], deque[asyncio.Future[Stream]]] = {}
+        #: Connections opened (asked for), ahead or on demand: what the tests count.
+        self.opened = 0
 
     def warm(self, host: str, port: int, count: int) -> None:
         """Start opening ``count`` connections to ``host:port`` for :meth:`connect_tcp` to
-        hand out. Over HTTP/1.1 a pool opens a connection per request in flight, each a
-        round trip before its request can leave; opened while the requests still wait for
-        something else (their tokens), they are ready when the requests are."""
+        hand out. Over HTTP/1.1 a connection serves one request in flight, and each costs
+        a round trip before its request can leave; opened while the requests still wait
+        for something else (their tokens), they are ready when the requests are."""
         spare = self._spare.setdefault((host, port), deque())
         for _ in range(count):
             spare.append(asyncio.ensure_future(self._open(host, port, None, None)))
@@ -263,7 +295,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Iterable[SocketOption] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> Stream:
         stream = None if local_address else await self._spare_stream(host, port, timeout)
         if stream is None:
             stream = await self._open(host, port, timeout, local_address)
@@ -280,8 +312,8 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
             try:
                 stream = await asyncio.wait_for(opening, timeout)
             except asyncio.TimeoutError:
-                raise httpcore.ConnectTimeout("timed out connecting") from None
-            except httpcore.ConnectError:
+                raise ConnectTimeout("timed out connecting") from None
+            except ConnectError:
                 continue  # a connection of our own will say why, or succeed
             if not stream.get_extra_info("is_readable"):
                 return stream
@@ -291,6 +323,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
     async def _open(
         self, host: str, port: int, timeout: float | None, local_address: str | None
     ) -> Stream:
+        self.opened += 1
         loop = asyncio.get_running_loop()
         factory: Callable[[], _Protocol] = _Protocol
         local = (local_address, 0) if local_address else None
@@ -308,6 +341,3 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         for outcome in await asyncio.gather(*opening, return_exceptions=True):
             if isinstance(outcome, Stream):
                 await outcome.aclose()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
