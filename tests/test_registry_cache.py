@@ -21,6 +21,7 @@ from linter.model import PlatformEntry
 from linter.registry import RegistryOptions
 from linter.registry import cache as cache_module
 from linter.registry.cache import (
+    CHALLENGE_TTL,
     LAYOUT,
     MAX_AGE,
     Cache,
@@ -28,6 +29,7 @@ from linter.registry.cache import (
     ManifestFacts,
     TagFacts,
 )
+from linter.registry.challenge import Challenge, parse_challenges
 
 DIGEST = "sha256:" + "a" * 64
 CHILDREN = (
@@ -413,6 +415,63 @@ def test_concurrent_runs_do_not_corrupt_the_cache(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob("*.tmp"))
 
 
+# --- a registry's challenge -----------------------------------------------------------------
+
+CHALLENGE_KEY = "challenge\tr.example:5000"
+BEARER = {"scheme": "bearer", "realm": "https://auth.example/token", "service": "r.example"}
+
+
+def test_a_challenge_is_kept_without_what_a_401_adds_for_one_request(
+    cache: Cache, tmp_path: Path, clock: Clock
+) -> None:
+    (challenge,) = parse_challenges(
+        [
+            'Bearer realm="https://auth.example/token",service="r.example",'
+            'scope="repository:app:pull",error="insufficient_scope"'
+        ]
+    )
+    cache.put_challenges("r.example:5000", (challenge, Challenge("negotiate", {"": "abc=="})))
+    cache.flush()
+    assert stored(tmp_path)[CHALLENGE_KEY] == {"challenges": [BEARER], "stored": clock.now}
+    expected = (Challenge("bearer", {k: v for k, v in BEARER.items() if k != "scheme"}),)
+    assert Cache(tmp_path, ttl=600, clock=clock).challenges("r.example:5000") == expected
+    # Kept longer than tags: it changes with the registry's set-up, not with a push.
+    clock.now += CHALLENGE_TTL - 1
+    assert Cache(tmp_path, ttl=600, clock=clock).challenges("r.example:5000") == expected
+    clock.now += 2
+    assert Cache(tmp_path, ttl=600, clock=clock).challenges("r.example:5000") is None
+
+
+def test_a_challenge_without_a_realm_is_not_kept(cache: Cache, tmp_path: Path) -> None:
+    cache.put_challenges("r.example:5000", (Challenge("bearer", {"service": "x"}),))
+    cache.flush()
+    assert not data_file(tmp_path).exists()
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"challenges": []},
+        {"challenges": "bearer"},
+        {"challenges": [BEARER, BEARER, BEARER]},
+        {"challenges": [{**BEARER, "scheme": "negotiate"}]},
+        {"challenges": [{**BEARER, "scope": "repository:app:pull"}]},
+        {"challenges": [{**BEARER, "realm": ""}]},
+        {"challenges": [{**BEARER, "realm": 7}]},
+        {"challenges": [{**BEARER, "service": "s" * 5000}]},
+        {"challenges": [BEARER, ["basic"]]},
+        {"challenges": [{"scheme": "bearer", "service": "r.example"}]},
+        {"challenges": [BEARER], "stored": "yesterday"},
+        [BEARER],
+    ],
+)
+def test_damaged_challenge_records_are_misses(tmp_path: Path, clock: Clock, record: object) -> None:
+    if isinstance(record, dict):
+        record = {"stored": clock.now, **record}
+    write_records(tmp_path, {CHALLENGE_KEY: record})
+    assert Cache(tmp_path, ttl=600, clock=clock).challenges("r.example:5000") is None
+
+
 # --- through the resolver -------------------------------------------------------------------
 
 HOST = "registry.example"
@@ -468,8 +527,8 @@ def test_expired_tags_are_asked_again_but_digest_facts_are_not(
     fake.requests.clear()
     answers, _ = resolve_offline([f"{HOST}/app/multi:1.0"], fake, options)
     assert answers[f"{HOST}/app/multi:1.0"].digest == MULTI.child("linux/arm64").digest
+    # One HEAD: the registry's challenge is kept, so the request is not refused first.
     assert [p for p in fake.paths() if "/manifests/" in p] == [
-        f"HEAD {HOST}/v2/app/multi/manifests/1.0",
         f"HEAD {HOST}/v2/app/multi/manifests/1.0",
     ]
 
@@ -481,6 +540,47 @@ def test_a_moved_tag_is_seen_after_the_ttl(fake: FakeRegistry, tmp_path: Path) -
     fake.push("app/single", "1.0", moved)
     answers, _ = resolve_offline([f"{HOST}/app/single:1.0"], fake, options)
     assert answers[f"{HOST}/app/single:1.0"].digest == moved.digest
+
+
+def _without_query(paths: list[str]) -> list[str]:
+    return [path.partition("?")[0] for path in paths]
+
+
+def test_a_registry_known_from_an_earlier_run_gets_no_refused_request(
+    fake: FakeRegistry, tmp_path: Path
+) -> None:
+    """The challenge the first run learnt is kept: the next run's first request carries its
+    token, instead of going bare to be refused (a request and a round trip less)."""
+    options = RegistryOptions(cache_dir=tmp_path)
+    resolve_offline([f"{HOST}/app/single:1.0"], fake, options)
+    assert _without_query(fake.paths()) == [
+        f"HEAD {HOST}/v2/app/single/manifests/1.0",
+        "GET auth.example/token",
+        f"HEAD {HOST}/v2/app/single/manifests/1.0",
+    ]
+    fake.requests.clear()
+    answers, _ = resolve_offline([f"{HOST}/app/multi:1.0"], fake, options)
+    assert answers[f"{HOST}/app/multi:1.0"].digest == MULTI.digest
+    assert _without_query(fake.paths()) == [
+        "GET auth.example/token",
+        f"HEAD {HOST}/v2/app/multi/manifests/1.0",
+    ]
+
+
+def test_a_stale_challenge_is_learnt_again(fake: FakeRegistry, tmp_path: Path) -> None:
+    """The registry moved its token server since the challenge was kept: the token request
+    to the old one is refused, and the run goes on as if nothing were known."""
+    import time
+
+    moved = {**BEARER, "realm": "https://old-auth.example/token", "service": HOST}
+    write_records(tmp_path, {f"challenge\t{HOST}": {"challenges": [moved], "stored": time.time()}})
+    refs = [f"{HOST}/app/multi:1.0", f"{HOST}/app/single:1.0"]
+    answers, stats = resolve_offline(refs, fake, RegistryOptions(cache_dir=tmp_path))
+    assert [answers[ref].digest for ref in refs] == [MULTI.digest, SINGLE.digest]
+    assert stats.registries_failed == {}
+    assert stored(tmp_path)[f"challenge\t{HOST}"]["challenges"] == [
+        {"scheme": "bearer", "realm": fake.realm, "service": HOST}
+    ]
 
 
 def test_without_a_cache_every_run_asks(fake: FakeRegistry) -> None:

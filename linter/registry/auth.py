@@ -98,8 +98,13 @@ class RegistryAuth(httpx.Auth):
         self._tokens = tokens
         self._insecure = insecure
         self._answered = answered
-        #: host[:port] -> its challenges; absent until the host first answers 401 or 2xx.
+        #: host[:port] -> its challenges; absent until the host first answers 401 or 2xx,
+        #: unless recalled (the persistent cache's, from an earlier run).
         self._challenges: dict[str, tuple[Challenge, ...]] = {}
+        #: Hosts that answered this run (``answered`` was told).
+        self._heard: set[str] = set()
+        #: Hosts whose challenges an answer of this run taught (what is worth keeping).
+        self._taught: set[str] = set()
         #: (realm, host[:port]) found safe: every request of the run would check it again.
         self._realms_checked: set[tuple[str, str]] = set()
         #: host[:port] -> the credentials its last request was sent with (for messages).
@@ -108,11 +113,32 @@ class RegistryAuth(httpx.Auth):
     def _learn(self, request: httpx.Request, challenges: tuple[Challenge, ...] | None) -> None:
         """Record the host's challenges (None: keep what we know) after an answer."""
         authority = authority_of(request.url)
-        first = authority not in self._challenges
-        if challenges is not None or first:
+        if challenges:
+            self._taught.add(authority)
+        if challenges is not None or authority not in self._challenges:
             self._challenges[authority] = challenges or self._challenges.get(authority, ())
-        if first and self._answered is not None:
-            self._answered(authority, request.url.scheme)
+        if authority not in self._heard:
+            self._heard.add(authority)
+            if self._answered is not None:
+                self._answered(authority, request.url.scheme)
+
+    def recall(self, authority: str, challenges: tuple[Challenge, ...]) -> None:
+        """What ``authority`` answered with in an earlier run: its requests ask for their
+        tokens before anything is sent (an answer of this run still replaces it)."""
+        self._challenges.setdefault(authority, challenges)
+
+    def forget_unconfirmed(self, authority: str) -> bool:
+        """Drop a recalled challenge no answer of this run confirmed; whether there was one."""
+        if authority in self._heard or authority in self._taught:
+            return False
+        return self._challenges.pop(authority, None) is not None
+
+    def knows(self, authority: str) -> bool:
+        return bool(self._challenges.get(authority))
+
+    def taught(self) -> dict[str, tuple[Challenge, ...]]:
+        """The challenges the hosts' answers taught in this run."""
+        return {authority: self._challenges[authority] for authority in self._taught}
 
     def learn(self, response: httpx.Response) -> None:
         """What the answer to a request sent without this flow teaches: the host's challenge

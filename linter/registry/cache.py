@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 from linter import safe_read, untrusted_json
 from linter.model import PlatformEntry, Signature, SignatureState, SignatureStatus
+from linter.registry.challenge import Challenge
 from linter.registry.manifests import ImageFacts, checked_digest
 
 #: Bumped when the layout or the meaning of an entry changes; old entries are then ignored.
@@ -43,6 +44,13 @@ MAX_ENTRIES = 20_000
 #: A data file larger than this is not read (a miss, rewritten by the next flush): 20,000
 #: records of an index with a dozen platforms each take about 50 MB.
 MAX_FILE = 64 * 1024 * 1024
+#: A registry's challenge (where its tokens come from) is kept this long: it changes with
+#: the registry's set-up, rarely, and a stale one costs one refused request, as no
+#: challenge does.
+CHALLENGE_TTL = 7 * 86400
+#: What a challenge record may hold: its scheme and these parameters, short strings.
+_CHALLENGE_PARAMS = {"bearer": ("realm", "service"), "basic": ("realm",)}
+_MAX_PARAM = 2048
 #: A record stored further in the future than this (clock moved back) is dropped too.
 _MAX_FUTURE = 86400
 T = TypeVar("T")
@@ -214,15 +222,38 @@ class Cache:
             },
         )
 
-    def _fresh(self, key: tuple[str, ...]) -> dict[str, Any] | None:
-        """An entry stored less than ``ttl`` seconds ago."""
+    def challenges(self, authority: str) -> tuple[Challenge, ...] | None:
+        """The challenges ``authority`` (host[:port]) answered with last time: the scheme
+        and where its tokens come from. The realm is checked again before any use."""
+        record = self._fresh(("challenge", authority), CHALLENGE_TTL)
+        found = record.get("challenges") if record is not None else None
+        if not isinstance(found, list) or not 0 < len(found) <= len(_CHALLENGE_PARAMS):
+            return None
+        parsed = tuple(_challenge(entry) for entry in found)
+        return None if None in parsed else tuple(c for c in parsed if c is not None)
+
+    def put_challenges(self, authority: str, challenges: tuple[Challenge, ...]) -> None:
+        """Keep the Bearer and Basic challenges of ``authority``, their realm and service
+        only (never the scope or error a 401 adds for one request)."""
+        kept = [
+            {"scheme": c.scheme, **{k: c.params[k] for k in names if k in c.params}}
+            for c in challenges
+            for names in [_CHALLENGE_PARAMS.get(c.scheme)]
+            if names is not None and c.get("realm")
+        ]
+        if kept:
+            self._write(("challenge", authority), {"challenges": kept[: len(_CHALLENGE_PARAMS)]})
+
+    def _fresh(self, key: tuple[str, ...], ttl: float | None = None) -> dict[str, Any] | None:
+        """An entry stored less than ``ttl`` (default: the cache's) seconds ago."""
         record = self._read(key)
         if record is None:
             return None
         stored = record.get("stored")
         now = self._clock()
+        limit = self.ttl if ttl is None else ttl
         # An entry "from the future" (clock moved back) is not trusted either.
-        if not isinstance(stored, (int, float)) or not now - self.ttl < stored <= now + 60:
+        if not isinstance(stored, (int, float)) or not now - limit < stored <= now + 60:
             return None
         return record
 
@@ -261,6 +292,22 @@ class Cache:
         except OSError:
             return  # a cache that cannot be written (read-only home, full disk) only costs speed
         self._stored = merged
+
+
+def _challenge(entry: object) -> Challenge | None:
+    """A stored challenge, or None when the record is not one this module writes."""
+    if not isinstance(entry, dict):
+        return None
+    scheme = entry.get("scheme")
+    names = _CHALLENGE_PARAMS.get(scheme) if isinstance(scheme, str) else None
+    if names is None or set(entry) - {"scheme", *names}:
+        return None
+    params = {name: entry[name] for name in names if name in entry}
+    if not params.get("realm") or not all(
+        isinstance(value, str) and len(value) <= _MAX_PARAM for value in params.values()
+    ):
+        return None
+    return Challenge(str(scheme), params)
 
 
 def _name(key: tuple[str, ...]) -> str | None:

@@ -15,6 +15,7 @@ never loads it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import socket
 import ssl
@@ -30,8 +31,11 @@ from linter.registry.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
 from linter.registry.stats import RunStats
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import httpx
 
+    from linter.registry.challenge import Challenge
     from linter.registry.credentials import CredentialStore
     from linter.registry.transport import TransportFactory
 
@@ -137,6 +141,18 @@ class RegistryClient:
         self._waiting: dict[str, int] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._dead: dict[str, RegistryError] = {}
+        #: Connections opened ahead per host, before its first answer.
+        self._warmed: dict[str, int] = {}
+        self._recollection: Callable[[str], tuple[Challenge, ...] | None] | None = None
+
+    def recall_with(self, lookup: Callable[[str], tuple[Challenge, ...] | None]) -> None:
+        """Where a host's challenges from earlier runs are (the persistent cache): with
+        them, a host's first requests get their tokens at once, not after a refusal."""
+        self._recollection = lookup
+
+    def challenges_taught(self) -> dict[str, tuple[Challenge, ...]]:
+        """host[:port] -> the challenges its answers taught in this run (worth keeping)."""
+        return self._auth.taught()
 
     async def aclose(self) -> None:
         await self._tokens.cancel()
@@ -188,6 +204,7 @@ class RegistryClient:
             answered = self._first_answer.get(authority)
             if answered is None:
                 answered = self._first_answer[authority] = asyncio.Event()
+                self._recall(authority)
                 try:
                     return await self._discover(method, authority, path, headers)
                 finally:
@@ -196,9 +213,44 @@ class RegistryClient:
                         del self._first_answer[authority]
             self._waiting[authority] = self._waiting.get(authority, 0) + 1
             try:
+                await self._ahead(authority, path)
                 await answered.wait()
             finally:
                 self._waiting[authority] -= 1
+
+    def _recall(self, authority: str) -> None:
+        remembered = self._recollection(authority) if self._recollection else None
+        if remembered:
+            self._auth.recall(authority, remembered)
+
+    def _first_scheme(self, authority: str) -> str | None:
+        """The scheme a host's first request tries first (https, or plain HTTP on loopback);
+        None for an insecure host elsewhere, where both are tried at once."""
+        if not tls.plain_http_allowed(authority, self._settings.insecure):
+            return "https"
+        return "http" if tls.is_loopback(tls.split_authority(authority)[0]) else None
+
+    async def _ahead(self, authority: str, path: str) -> None:
+        """While the host's first request is out: when its challenge is known from an
+        earlier run, get this request's token (tokens are asked together) and, over plain
+        HTTP, open the connection it will need."""
+        scheme = self._first_scheme(authority)
+        if scheme is None or not self._auth.knows(authority):
+            return
+        self._warm_ahead(scheme, authority)
+        import httpx
+
+        # Only a head start: a recollection that fails is the first request's to correct.
+        with contextlib.suppress(RegistryError):
+            await self._auth.prepare(httpx.URL(f"{scheme}://{authority}{path}"))
+
+    def _warm_ahead(self, scheme: str, authority: str) -> None:
+        """Open one connection to a plain-HTTP host before its first answer (up to the
+        connections its requests may use at once)."""
+        warmed = self._warmed.get(authority, 0)
+        if scheme == "http" and warmed < self._settings.per_registry:
+            self._warmed[authority] = warmed + 1
+            self._routing.warm(scheme, authority, 1)
 
     async def _prepare(self, scheme: str, authority: str, path: str) -> None:
         """Get the request's token before it waits for a slot, when the host's challenge is
@@ -232,9 +284,11 @@ class RegistryClient:
         answered = self._first_answer.get(authority)
         if answered is not None and not answered.is_set():
             if scheme == "http":
-                # The first request keeps the connection it was answered on.
-                wanted = min(self._settings.per_registry - 1, self._waiting.get(authority, 0))
-                self._routing.warm(scheme, authority, wanted)
+                # One connection per request in flight: the first request's, those opened
+                # ahead, and as many more as the requests waiting need.
+                wanted = min(self._settings.per_registry, self._waiting.get(authority, 0) + 1)
+                opened = max(1, self._warmed.get(authority, 0))
+                self._routing.warm(scheme, authority, wanted - opened)
             answered.set()
 
     async def _discover(
@@ -242,6 +296,20 @@ class RegistryClient:
     ) -> httpx.Response:
         """Send the first request to a host and settle its scheme: https, or plain http for a
         loopback or insecure host that speaks it."""
+        try:
+            return await self._first_request(method, authority, path, headers)
+        except RegistryError:
+            # A challenge recalled from an earlier run failed before the host answered (its
+            # token server moved, say): asked again as if nothing were known.
+            if not self._auth.forget_unconfirmed(authority):
+                raise
+        self._schemes.pop(authority, None)
+        self._dead.pop(authority, None)
+        return await self._first_request(method, authority, path, headers)
+
+    async def _first_request(
+        self, method: str, authority: str, path: str, headers: dict[str, str]
+    ) -> httpx.Response:
         scheme = "https"
         try:
             if tls.plain_http_allowed(authority, self._settings.insecure):
@@ -266,6 +334,8 @@ class RegistryClient:
         handshake and HTTP/2's import. Elsewhere both at once (:meth:`_race`)."""
         if not tls.is_loopback(tls.split_authority(authority)[0]):
             return await self._race(method, authority, path, headers)
+        if self._auth.knows(authority):
+            self._warm_ahead("http", authority)  # opened while the token is fetched
         # Awaited, not a task: the request leaves before the other references' first steps.
         bare = await self._try_plain(method, authority, path, headers)
         if bare is not None:
@@ -317,13 +387,16 @@ class RegistryClient:
     async def _try_plain(
         self, method: str, authority: str, path: str, headers: dict[str, str]
     ) -> httpx.Response | None:
-        """The request over plain HTTP without credentials: its answer when the host speaks
-        plain HTTP on this port."""
+        """The request over plain HTTP: its answer when the host speaks plain HTTP on this
+        port. Without credentials, unless the host's challenge is known from an earlier run
+        (then with its token: the auth flow sends none but anonymous ones over plain HTTP
+        to a host that is not on loopback)."""
         import httpx
 
         try:
             response = await self._http.send(
-                httpx.Request(method, f"http://{authority}{path}", headers=headers)
+                httpx.Request(method, f"http://{authority}{path}", headers=headers),
+                auth=self._auth if self._auth.knows(authority) else None,
             )
         except httpx.TransportError:
             return None  # not settled: a TLS port may close on us

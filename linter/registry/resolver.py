@@ -105,6 +105,8 @@ class Resolver:
         """Made on first use: a run answered from the cache opens no connection at all."""
         if self._client is None:
             self._client = self._make_client(self._stats)
+            if self._cache is not None:
+                self._client.recall_with(self._cache.challenges)
         return self._client
 
     async def aclose(self) -> None:
@@ -120,6 +122,9 @@ class Resolver:
             await questions.cancel()
         if self._client is not None:
             await self._client.aclose()
+            if self._cache is not None:
+                for authority, challenges in self._client.challenges_taught().items():
+                    self._cache.put_challenges(authority, challenges)
         if self._cache is not None:
             self._cache.flush()
         if self._bodies is not None:
