@@ -11,7 +11,7 @@ anyio, HTTP/2 and its synchronous twin on the way (~30 ms before a local
 registry's first answer on the benchmark machine).
 
 Only public interfaces: an ``httpx.AsyncBaseTransport``; h11 parses and frames
-every message (a response head is capped at ``MAX_HEAD``); the sizes of bodies
+every message (a response head still incomplete past ``MAX_HEAD`` is refused); the sizes of bodies
 and the time of whole exchanges are bounded above, by ``limits.exchange``. The
 request's timeouts (httpx's ``connect``, ``read``, ``write``, ``pool``) bound each
 step, and failures raise httpx's exceptions, as httpx's own transport does.
@@ -34,7 +34,8 @@ import httpx
 
 from linter.registry import netio
 
-#: The largest response head accepted (h11's default is 16 KiB; httpcore allows this too).
+#: A response head still incomplete past this is refused (h11's default is 16 KiB;
+#: httpcore allows this much too).
 MAX_HEAD = 100 * 1024
 READ_SIZE = 64 * 1024
 #: Seconds an idle connection is kept (httpx's default).
@@ -90,8 +91,6 @@ class _Connection:
             event = await self._next(read)
             if isinstance(event, h11.Response):
                 return event
-            if isinstance(event, h11.ConnectionClosed):
-                raise h11.RemoteProtocolError("the server closed the connection without answering")
             # An informational (1xx) answer precedes the real one.
 
     async def body(self, timeout: float | None) -> AsyncIterator[bytes]:
@@ -109,8 +108,11 @@ class _Connection:
             event = state.next_event()
             if event is not h11.NEED_DATA:
                 return event
+            data = await self.stream.read(READ_SIZE, timeout)
+            if not data and state.their_state is h11.SEND_RESPONSE:
+                raise h11.RemoteProtocolError("the server closed the connection without answering")
             # b"" (the server closed) is what h11 expects to be told, too.
-            state.receive_data(await self.stream.read(READ_SIZE, timeout))
+            state.receive_data(data)
 
     def reusable(self) -> bool:
         """Whether both sides ended the exchange cleanly; then the next one may start."""
