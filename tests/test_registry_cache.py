@@ -570,14 +570,21 @@ def test_a_registry_known_from_an_earlier_run_gets_no_refused_request(
 def test_a_stale_challenge_is_learnt_again(fake: FakeRegistry, tmp_path: Path) -> None:
     """The registry moved its token server since the challenge was kept: the token request
     to the old one is refused, and the run goes on as if nothing were known."""
-    import time
-
-    moved = {**BEARER, "realm": "https://old-auth.example/token", "service": HOST}
-    write_records(tmp_path, {f"challenge\t{HOST}": {"challenges": [moved], "stored": time.time()}})
-    refs = [f"{HOST}/app/multi:1.0", f"{HOST}/app/single:1.0"]
-    answers, stats = resolve_offline(refs, fake, RegistryOptions(cache_dir=tmp_path))
-    assert [answers[ref].digest for ref in refs] == [MULTI.digest, SINGLE.digest]
+    options = RegistryOptions(cache_dir=tmp_path)
+    moved_from, fake.realm = fake.realm, "https://auth-old.example/token"
+    resolve_offline([f"{HOST}/app/multi:1.0"], fake, options)
+    assert stored(tmp_path)[f"challenge\t{HOST}"]["challenges"][0]["realm"] == fake.realm
+    fake.realm = moved_from
+    fake.requests.clear()
+    answers, stats = resolve_offline([f"{HOST}/app/single:1.0"], fake, options)
+    assert answers[f"{HOST}/app/single:1.0"].digest == SINGLE.digest
     assert stats.registries_failed == {}
+    assert _without_query(fake.paths()) == [
+        "GET auth-old.example/token",  # refused: not the token server any more
+        f"HEAD {HOST}/v2/app/single/manifests/1.0",
+        "GET auth.example/token",
+        f"HEAD {HOST}/v2/app/single/manifests/1.0",
+    ]
     assert stored(tmp_path)[f"challenge\t{HOST}"]["challenges"] == [
         {"scheme": "bearer", "realm": fake.realm, "service": HOST}
     ]
