@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import importlib.util
 import shlex
 import sys
 import tempfile
@@ -88,6 +89,11 @@ def measure_all(args: argparse.Namespace, work: Path, command: str) -> tuple[str
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     args = parse_args(arguments)
+    if not args.no_network and importlib.util.find_spec("jwt") is None:
+        sys.stderr.write(
+            "benchmarks: the token server needs pyjwt: pip install '.[bench]' (or --no-network)\n"
+        )
+        return 2
     # An installed package is byte-compiled (pip does it); so is the working tree here, or
     # every run would compile the modules edited since the last one.
     compileall.compile_dir(ROOT / "linter", quiet=1)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from linter.model import ErrorKind
-from linter.registry import tls
+from linter.registry import netio, tls
 from linter.registry.errors import RegistryError, display_host, status_error
 from linter.registry.manifests import ACCEPT
 from linter.registry.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
@@ -53,6 +53,17 @@ class Target:
     @property
     def registry(self) -> str:
         return display_host(self.authority)
+
+
+def first_origin(authority: str, insecure: tuple[str, ...]) -> tuple[str, str, int] | None:
+    """Where a host's first request goes: (scheme, host, port): https, or plain HTTP on
+    loopback; None for an insecure host elsewhere, where both are tried at once."""
+    host, port = tls.split_authority(authority)
+    if not tls.plain_http_allowed(authority, insecure):
+        return "https", host, port or 443
+    if tls.is_loopback(host):
+        return "http", host, port or 80
+    return None
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,7 @@ class RegistryClient:
         *,
         transports: TransportFactory | None = None,
         credentials: CredentialStore | None = None,
+        connector: netio.Connector | None = None,
     ) -> None:
         import httpx
 
@@ -116,7 +128,9 @@ class RegistryClient:
         self._settings = settings
         self._stats = stats
         self._deadline = time.monotonic() + settings.deadline
-        factory = transports or pooled_transports(settings.insecure, settings.per_registry)
+        factory = transports or pooled_transports(
+            settings.insecure, settings.per_registry, connector
+        )
         self._routing = RoutingTransport(
             factory, settings.concurrency, settings.per_registry, stats
         )
@@ -141,14 +155,21 @@ class RegistryClient:
         self._waiting: dict[str, int] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._dead: dict[str, RegistryError] = {}
-        #: Connections opened ahead per host, before its first answer.
+        #: Connections opened ahead per host before its first answer, and the requests
+        #: that wanted one (each request in flight needs a connection over HTTP/1.1).
         self._warmed: dict[str, int] = {}
+        self._wanted: dict[str, int] = {}
         self._recollection: Callable[[str], tuple[Challenge, ...] | None] | None = None
 
     def recall_with(self, lookup: Callable[[str], tuple[Challenge, ...] | None]) -> None:
         """Where a host's challenges from earlier runs are (the persistent cache): with
         them, a host's first requests get their tokens at once, not after a refusal."""
         self._recollection = lookup
+
+    def opened_ahead(self, authority: str) -> None:
+        """A connection to the host's first origin was opened before this client was made
+        (``Resolver.connect_ahead``): it counts as one opened ahead."""
+        self._warmed[authority] = max(1, self._warmed.get(authority, 0))
 
     def challenges_taught(self) -> dict[str, tuple[Challenge, ...]]:
         """host[:port] -> the challenges its answers taught in this run (worth keeping)."""
@@ -223,20 +244,14 @@ class RegistryClient:
         if remembered:
             self._auth.recall(authority, remembered)
 
-    def _first_scheme(self, authority: str) -> str | None:
-        """The scheme a host's first request tries first (https, or plain HTTP on loopback);
-        None for an insecure host elsewhere, where both are tried at once."""
-        if not tls.plain_http_allowed(authority, self._settings.insecure):
-            return "https"
-        return "http" if tls.is_loopback(tls.split_authority(authority)[0]) else None
-
     async def _ahead(self, authority: str, path: str) -> None:
         """While the host's first request is out: when its challenge is known from an
         earlier run, get this request's token (tokens are asked together) and, over plain
         HTTP, open the connection it will need."""
-        scheme = self._first_scheme(authority)
-        if scheme is None or not self._auth.knows(authority):
+        first = first_origin(authority, self._settings.insecure)
+        if first is None or not self._auth.knows(authority):
             return
+        scheme = first[0]
         self._warm_ahead(scheme, authority)
         import httpx
 
@@ -245,10 +260,11 @@ class RegistryClient:
             await self._auth.prepare(httpx.URL(f"{scheme}://{authority}{path}"))
 
     def _warm_ahead(self, scheme: str, authority: str) -> None:
-        """Open one connection to a plain-HTTP host before its first answer (up to the
-        connections its requests may use at once)."""
+        """A request to a plain-HTTP host before its first answer wants a connection: one is
+        opened unless one already was for it (up to the connections the host may use)."""
+        wanted = self._wanted[authority] = self._wanted.get(authority, 0) + 1
         warmed = self._warmed.get(authority, 0)
-        if scheme == "http" and warmed < self._settings.per_registry:
+        if scheme == "http" and warmed < min(wanted, self._settings.per_registry):
             self._warmed[authority] = warmed + 1
             self._routing.warm(scheme, authority, 1)
 

@@ -126,10 +126,18 @@ class _Connection:
 class Http1Transport(httpx.AsyncBaseTransport):
     """The connections to one plain-HTTP origin, at most ``max_connections`` at once."""
 
-    def __init__(self, host: str, port: int, *, max_connections: int) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        max_connections: int,
+        connector: netio.Connector | None = None,
+    ) -> None:
         self._origin = (host, port)
         self._max = max_connections
-        self.connector = netio.Connector()
+        #: Shared by the run's transports: it holds the connections opened ahead.
+        self.connector = connector or netio.Connector()
         self._idle: list[_Connection] = []
         #: Connections open or being opened, idle or in use.
         self._open = 0

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import NamedTuple, TypeVar
 
 from linter.model import ErrorKind, PlatformEntry, Resolution, SignatureState, SignatureStatus
 from linter.reference import Reference
-from linter.registry import RegistryOptions, policy, signatures, trace
+from linter.registry import RegistryOptions, netio, policy, tls, trace
 from linter.registry.bodies import BodyStore
 from linter.registry.cache import LAYOUT, Cache, ManifestFacts, TagFacts
-from linter.registry.client import ClientSettings, RegistryClient, Target
+from linter.registry.challenge import Challenge
+from linter.registry.client import ClientSettings, RegistryClient, Target, first_origin
 from linter.registry.errors import RegistryError, display_host, unexpected
 from linter.registry.manifests import (
     IMAGE_TYPES,
@@ -36,7 +38,6 @@ from linter.registry.platforms import Platform, select
 from linter.registry.stats import RunStats
 from linter.registry.tags import TagList, list_tags
 from linter.registry.tasks import Once
-from linter.signatures import fingerprint
 
 V = TypeVar("V")
 ClientFactory = Callable[[RunStats], RegistryClient]
@@ -51,7 +52,7 @@ class Fetched(NamedTuple):
     body: bytes
 
 
-def default_client(options: RegistryOptions) -> ClientFactory:
+def default_client(options: RegistryOptions, connector: netio.Connector) -> ClientFactory:
     settings = ClientSettings(
         concurrency=options.concurrency,
         per_registry=options.per_registry,
@@ -59,7 +60,25 @@ def default_client(options: RegistryOptions) -> ClientFactory:
         timeout=options.timeout,
         deadline=options.deadline,
     )
-    return lambda stats: RegistryClient(settings, stats)
+    return lambda stats: RegistryClient(settings, stats, connector=connector)
+
+
+def _token_origins(challenges: Iterable[Challenge]) -> list[tuple[str, int]]:
+    """The token servers of ``challenges`` worth connecting to ahead: https realms, and
+    plain-HTTP ones on loopback (the only plain realms a request may then use)."""
+    found = []
+    for challenge in challenges:
+        realm = challenge.get("realm") if challenge.scheme == "bearer" else None
+        parts = urllib.parse.urlsplit(realm or "")
+        try:
+            host, port = parts.hostname, parts.port
+        except ValueError:
+            continue
+        if host and parts.scheme == "https":
+            found.append((host, port or 443))
+        elif host and parts.scheme == "http" and tls.is_loopback(host):
+            found.append((host, port or 80))
+    return found
 
 
 def mirror_targets(ref: Reference, mirrors: dict[str, tuple[str, ...]]) -> list[Target]:
@@ -87,8 +106,13 @@ class Resolver:
         self._bodies = (
             BodyStore(options.cache_dir / LAYOUT / "bodies") if options.cache_dir else None
         )
-        self._make_client = client or default_client(options)
+        #: The run's connections are opened here; some before the client is made.
+        self._connector = netio.Connector()
+        self._make_client = client or default_client(options, self._connector)
+        self._own_client = client is None
         self._client: RegistryClient | None = None
+        #: Hosts a connection was opened to ahead of the client (connect_ahead).
+        self._ahead: set[str] = set()
         self._platform = Platform.parse(options.platform) if options.platform else None
         self._tags: Once[TagFacts] = Once()
         self._exists: Once[ManifestFacts | None] = Once()
@@ -107,6 +131,8 @@ class Resolver:
             self._client = self._make_client(self._stats)
             if self._cache is not None:
                 self._client.recall_with(self._cache.challenges)
+            for authority in self._ahead:
+                self._client.opened_ahead(authority)
         return self._client
 
     async def aclose(self) -> None:
@@ -125,10 +151,34 @@ class Resolver:
             if self._cache is not None:
                 for authority, challenges in self._client.challenges_taught().items():
                     self._cache.put_challenges(authority, challenges)
+        await self._connector.close_spares()
         if self._cache is not None:
             self._cache.flush()
         if self._bodies is not None:
             self._bodies.flush()
+
+    def connect_ahead(self, refs: Iterable[Reference]) -> None:
+        """Open a connection to each registry that an uncached tag will be asked of (and to
+        its token server, when its challenge is cached) before the client is made: the
+        handshakes happen while the HTTP stack loads (tens of milliseconds of CPU), not
+        after it. Nothing is sent on them but what the client sends anyway."""
+        if self._client is not None or not self._own_client:
+            return
+        origins: set[tuple[str, int]] = set()
+        for ref in refs:
+            tag = ref.effective_tag
+            if tag is None or (self._cache is not None and self._cache.tag(ref.name, tag)):
+                continue
+            authority = mirror_targets(ref, dict(self._options.mirrors))[0].authority
+            first = first_origin(authority, self._options.insecure)
+            if first is None:
+                continue
+            self._ahead.add(authority)
+            origins.add(first[1:])
+            remembered = self._cache.challenges(authority) if self._cache is not None else None
+            origins.update(_token_origins(remembered or ()))
+        for host, port in origins:
+            self._connector.warm(host, port, 1)
 
     async def resolve(self, ref: Reference) -> Resolution:
         """What the registries say about ``ref``; never raises (but for cancellation).
@@ -333,6 +383,10 @@ class Resolver:
         keys = self._options.signature_keys
 
         async def compute() -> SignatureStatus:
+            # Imported here: only a run that checks signatures needs them (start-up cost).
+            from linter.registry import signatures
+            from linter.signatures import fingerprint
+
             keyring = fingerprint(keys)
             if self._cache is not None and not complete:
                 cached = self._cache.signature(ref.name, digest, keyring)
@@ -454,6 +508,7 @@ async def resolve_references(
     unique: Sequence[Reference] = list(dict.fromkeys(refs))
     resolver = Resolver(options, stats, client)
     try:
+        resolver.connect_ahead(unique)
         tasks = {ref: asyncio.ensure_future(resolver.resolve(ref)) for ref in unique}
         if on_answer is not None:
             for ref, task in tasks.items():

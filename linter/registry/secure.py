@@ -121,8 +121,14 @@ class _Backend(httpcore.AsyncNetworkBackend):
 class SecureTransport(httpx.AsyncBaseTransport):
     """The connections to one TLS origin: HTTP/2 when offered, at most ``max_connections``."""
 
-    def __init__(self, context: ssl.SSLContext, *, max_connections: int) -> None:
-        self.connector = netio.Connector()
+    def __init__(
+        self,
+        context: ssl.SSLContext,
+        *,
+        max_connections: int,
+        connector: netio.Connector | None = None,
+    ) -> None:
+        self.connector = connector or netio.Connector()
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=context,
             max_connections=max_connections,

@@ -17,16 +17,20 @@ from collections.abc import Callable, Collection
 
 import httpx
 
-from linter.registry import limits, tls, trace
+from linter.registry import limits, netio, tls, trace
 from linter.registry.stats import RunStats
 
 #: (scheme, host[:port]) -> the transport for that origin.
 TransportFactory = Callable[[str, str], httpx.AsyncBaseTransport]
 
 
-def pooled_transports(insecure: Collection[str], per_host: int) -> TransportFactory:
-    """A factory of real transports, honouring HTTPS_PROXY/HTTP_PROXY/NO_PROXY."""
+def pooled_transports(
+    insecure: Collection[str], per_host: int, connector: netio.Connector | None = None
+) -> TransportFactory:
+    """A factory of real transports, honouring HTTPS_PROXY/HTTP_PROXY/NO_PROXY; the direct
+    ones open their connections with ``connector`` (which may hold some opened ahead)."""
     proxies = urllib.request.getproxies_environment()
+    shared = connector or netio.Connector()
 
     def make(scheme: str, authority: str) -> httpx.AsyncBaseTransport:
         host, port = tls.split_authority(authority)
@@ -38,14 +42,14 @@ def pooled_transports(insecure: Collection[str], per_host: int) -> TransportFact
         if proxy is None and not secure:
             from linter.registry.http1 import Http1Transport
 
-            return Http1Transport(host, port or 80, max_connections=per_host)
+            return Http1Transport(host, port or 80, max_connections=per_host, connector=shared)
         # A plain-HTTP origin needs no CA store (loading it costs tens of milliseconds
         # before a local registry's first answer); a context without CAs fails closed.
         context = tls.ssl_context(authority, insecure) if secure else tls.no_trust_context()
         if proxy is None:
             from linter.registry.secure import SecureTransport
 
-            return SecureTransport(context, max_connections=per_host)
+            return SecureTransport(context, max_connections=per_host, connector=shared)
         return httpx.AsyncHTTPTransport(
             verify=context,
             http2=secure,
