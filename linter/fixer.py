@@ -60,11 +60,12 @@ def edits_for(text: str, pin: Pin) -> list[Edit]:
     when ``text`` does not hold the occurrence where it says (a stale occurrence).
     """
     occurrence, digest = pin.occurrence, validate_digest(pin.digest)
-    if occurrence.form is Form.KUSTOMIZE:
+    if occurrence.form is Form.KUSTOMIZE or occurrence.kustomize is not None:
         return _kustomize_edits(text, occurrence, digest)
     span = occurrence.edit
     if span is None:
-        raise NotEditable(f"{occurrence.raw!r} cannot be rewritten in place")
+        because = f": {occurrence.unfixable}" if occurrence.unfixable else ""
+        raise NotEditable(f"{occurrence.raw!r} cannot be rewritten in place{because}")
     written = _written(text, occurrence, span)
     replacement = pinned(written, digest)
     return [] if replacement == written else [Edit(span.start, span.end, replacement)]
@@ -73,8 +74,11 @@ def edits_for(text: str, pin: Pin) -> list[Edit]:
 def _kustomize_edits(text: str, occurrence: Occurrence, digest: str) -> list[Edit]:
     entry = occurrence.kustomize
     if entry is None:
+        because = f": {occurrence.unfixable}" if occurrence.unfixable else ""
         hint = f"; {occurrence.fix_hint}" if occurrence.fix_hint else ""
-        raise NotEditable(f"the entry for {occurrence.image!r} has no place for a digest{hint}")
+        raise NotEditable(
+            f"the entry for {occurrence.image!r} has no place for a digest{because}{hint}"
+        )
     if entry.digest is None:
         insertion = entry.insert_prefix + digest + entry.insert_suffix
         return [Edit(entry.insert_at, entry.insert_at, insertion)]
@@ -236,8 +240,8 @@ def _expected(text: str, occurrence: Occurrence, digest: str | None) -> _Value:
     value = _observed(text, occurrence)
     if digest is None:
         return value
-    # A Kustomize entry reads ``name:tag@digest`` once its digest field is written.
-    new_digest = digest if occurrence.form is Form.KUSTOMIZE else None
+    # An entry with a digest place reads ``name:tag@digest`` once its digest is written.
+    new_digest = digest if occurrence.kustomize is not None else None
     return (*value[:2], pinned(occurrence.image, digest), new_digest)
 
 

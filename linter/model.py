@@ -93,6 +93,8 @@ class Occurrence:
     #: Why the tool that reads this field refuses it although ``image`` parses (kustomize
     #: takes no number as ``newTag``): reported as an invalid reference (IMG003).
     invalid: str | None = None
+    #: Why ``fix`` leaves this image to the author, when it does (shown when a pin is skipped).
+    unfixable: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from linter.fixer import Pin, fix_text
 from linter.model import Form, Occurrence
 
 D1 = "sha256:" + "1" * 64
+D2 = "sha256:" + "2" * 64
 
 Row = tuple[int, int, str, str, bool, str | None]
 
@@ -180,7 +181,10 @@ def _occurrences(text: str) -> tuple[Occurrence, ...]:
         ),
         (
             "# syntax=docker/dockerfile:1\n# escape=`\nFROM a:1 `\n  AS x\n",
-            [(3, 6, "a:1", "scalar", True, None)],
+            [
+                (1, 10, "docker/dockerfile:1", "scalar", True, None),
+                (3, 6, "a:1", "scalar", True, None),
+            ],
         ),
         # A directive after a comment is a comment: the escape stays a backslash.
         ("# hello\n# escape=`\nFROM \\\n a:1\n", [(4, 2, "a:1", "scalar", True, None)]),
@@ -238,6 +242,11 @@ def test_occurrence_fields() -> None:
             f"ARG BASE=node:22@{D1}\nFROM ${{BASE}} AS a\nFROM $BASE\n",
         ),
         ("FROM a:1\nCOPY --from=b:2 /x /y\n", f"FROM a:1@{D1}\nCOPY --from=b:2@{D1} /x /y\n"),
+        # The frontend BuildKit runs.
+        (
+            "# syntax = docker/dockerfile:1.7 \r\nFROM a:1\r\n",
+            f"# syntax = docker/dockerfile:1.7@{D1} \r\nFROM a:1@{D1}\r\n",
+        ),
         (
             "FROM a:1\nRUN --mount=from=c:3,target=/t make\n",
             f"FROM a:1@{D1}\nRUN --mount=from=c:3@{D1},target=/t make\n",
@@ -249,6 +258,109 @@ def test_fixes(text: str, fixed: str) -> None:
     result = fix_text("Dockerfile", text, [Pin(o, D1) for o in occurrences])
     assert (result.text, result.error, result.skipped) == (fixed, None, ())
     assert fix_text("Dockerfile", fixed, [Pin(o, D1) for o in _occurrences(fixed)]).changed is False
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        # One argument is the whole tag, and only this image uses it: the digest goes to its default.
+        (
+            "ARG GO_VERSION=1.23\nFROM golang:${GO_VERSION} AS build\n",
+            f"ARG GO_VERSION=1.23@{D1}\nFROM golang:${{GO_VERSION}} AS build\n",
+        ),
+        ("ARG V=3.20\nFROM alpine:$V\n", f"ARG V=3.20@{D1}\nFROM alpine:$V\n"),
+        ('ARG V="3.20"\nFROM alpine:$V\n', f'ARG V="3.20@{D1}"\nFROM alpine:$V\n'),
+        (
+            "ARG IMAGE=alpine\nARG TAG=3.20\nFROM ${IMAGE}:${TAG}\n",
+            f"ARG IMAGE=alpine\nARG TAG=3.20@{D1}\nFROM ${{IMAGE}}:${{TAG}}\n",
+        ),
+        # The tag is a default written in the instruction.
+        (
+            "ARG V\nFROM elastic/logstash:${V:-9.5.1}\n",
+            f"ARG V\nFROM elastic/logstash:${{V:-9.5.1@{D1}}}\n",
+        ),
+        # The same image written twice: one edit.
+        (
+            "ARG V=1.9.0\nFROM --platform=$BUILDPLATFORM xx:${V} AS xx\nFROM a:1\nCOPY --from=xx:${V} / /\n",
+            f"ARG V=1.9.0@{D1}\nFROM --platform=$BUILDPLATFORM xx:${{V}} AS xx\n"
+            f"FROM a:1@{D1}\nCOPY --from=xx:${{V}} / /\n",
+        ),
+        # The tag is written in the instruction: the digest goes there, inside quotes too.
+        (
+            "ARG REGISTRY=ghcr.io\nFROM ${REGISTRY}/acme/app:1.4\r\n",
+            f"ARG REGISTRY=ghcr.io\nFROM ${{REGISTRY}}/acme/app:1.4@{D1}\r\n",
+        ),
+        (
+            'ARG R=ghcr.io\nFROM "${R}/app:1.4" AS a\nRUN --mount=from=$R/tool:2,target=/t x\n',
+            f'ARG R=ghcr.io\nFROM "${{R}}/app:1.4@{D1}" AS a\n'
+            f"RUN --mount=from=$R/tool:2@{D1},target=/t x\n",
+        ),
+    ],
+)
+def test_images_built_from_arguments_are_fixed(text: str, fixed: str) -> None:
+    test_fixes(text, fixed)
+
+
+@pytest.mark.parametrize(
+    ("text", "stale", "updated"),
+    [
+        (f"ARG V=3.20@{D1}\nFROM alpine:$V\n", "alpine:3.20", f"ARG V=3.20@{D2}\nFROM alpine:$V\n"),
+        (
+            f"ARG R=ghcr.io\nFROM $R/app:1@{D1}\n",
+            "ghcr.io/app:1",
+            f"ARG R=ghcr.io\nFROM $R/app:1@{D2}\n",
+        ),
+    ],
+)
+def test_pins_built_from_arguments_are_updated(text: str, stale: str, updated: str) -> None:
+    (occurrence,) = _occurrences(text)
+    assert occurrence.image == f"{stale}@{D1}"
+    result = fix_text("Dockerfile", text, [Pin(occurrence, D2)])
+    assert (result.text, result.error) == (updated, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "ARG GO=1.26\nARG ALPINE=3.23\nFROM golang:${GO}-alpine${ALPINE}\n",
+            "its tag is built from several parts (golang:${GO}-alpine${ALPINE})",
+        ),
+        ("ARG V=1\nFROM app:v${V}\n", "its tag is built from several parts (app:v${V})"),
+        ("ARG R=ghcr.io\nFROM $R/app\n", "it has no tag to pin"),
+        ("ARG V=1\nFROM app:${V:+2}\n", "its tag is built from several parts (app:${V:+2})"),
+        (
+            "ARG V=29.6\nARG CLI=${V}\nFROM cli/bin:$CLI\n",
+            "the default of ARG CLI comes from ARG V",
+        ),
+        ("ARG V=1\nFROM app:${V}'x'\n", "its last part is quoted or escaped"),
+        # Other uses: pinning the default would change them too.
+        (
+            "ARG V=29.6\nARG CLI=${V}\nFROM moby/bin:$V\nFROM cli/bin:$CLI\n",
+            "build argument V is also used by the default of ARG CLI",
+        ),
+        (
+            "ARG V=1.23\nFROM golang:$V\nARG V\nRUN curl https://go.dev/dl/go$V.tgz\n",
+            "build argument V is also used by ARG V in stage 0",
+        ),
+        (
+            "ARG V=1.23\nFROM golang:$V AS a\nFROM golang:$V-alpine\n",
+            "build argument V is also used by stage 1",
+        ),
+        ('ARG V="1.2"x\nFROM app:$V\n', "the default of ARG V is not written plainly"),
+    ],
+)
+def test_images_built_from_arguments_say_why_they_are_not_fixed(text: str, reason: str) -> None:
+    occurrences = [o for o in _occurrences(text) if o.unfixable is not None]
+    assert occurrences
+    occurrence = occurrences[0]
+    assert (occurrence.unfixable, occurrence.kustomize, occurrence.edit) == (reason, None, None)
+    assert occurrence.note is not None and occurrence.note.endswith(f"not fixed: {reason}")
+    result = fix_text("Dockerfile", text, [Pin(occurrence, D1)])
+    assert result.changed is False
+    assert [s.reason for s in result.skipped] == [
+        f"{occurrence.raw!r} cannot be rewritten in place: {reason}"
+    ]
 
 
 def test_a_default_others_build_on_is_not_rewritten() -> None:

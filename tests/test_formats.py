@@ -82,6 +82,16 @@ FORMAT_IMAGES: dict[str, Image] = {
             "docker.io/library/busybox:latest",
             "docker.io/bitnami/kubectl:latest",
             "docker.io/library/redis:7.2",
+            # dockerfile, dockerfile-args
+            "docker.io/docker/dockerfile:1.7",
+            "docker.io/docker/dockerfile:1",
+            "docker.io/docker/dockerfile-upstream:master",
+            "docker.io/tonistiigi/xx:1.9.0",
+            "docker.io/library/golang:1.26-alpine3.23",
+            "docker.elastic.co/logstash/logstash:9.5.1",
+            "docker.io/library/python:3.12",
+            "ghcr.io/acme/base:1.4",
+            "docker.io/library/debian:bookworm-slim",
         ]
     )
 }

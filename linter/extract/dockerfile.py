@@ -6,8 +6,13 @@ and blank lines inside one are dropped), heredocs (their lines are content, not
 instructions), keywords in any case. Global ``ARG`` defaults — those before the
 first ``FROM`` — are substituted in image names as when no build argument is
 given. An image that is exactly one such argument (``FROM ${BASE}``) is
-reported once, at the argument's default, where the fix goes. Stage names,
-stage indexes and ``scratch`` are not images. docs/formats.md has the details.
+reported once, at the argument's default, where the fix goes. When one argument
+is the whole tag (``FROM golang:${GO_VERSION}``) and nothing else uses it, the
+fix appends the digest to its default (``ARG GO_VERSION=1.23@sha256:…``); when
+the tag is written in the instruction (``FROM ${REGISTRY}/app:1.4``), the digest
+goes there. Any other image built from arguments is reported with the reason it
+is not fixed. Stage names, stage indexes and ``scratch`` are not images.
+docs/formats.md has the details.
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ import math
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
-from linter.extract.occurrence import located
-from linter.model import Form, Occurrence, Span
+from linter.extract.occurrence import TextScan
+from linter.model import Form, KustomizeEntry, Occurrence, Span
 
 _DIRECTIVE = re.compile(r"#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*")
 _DIRECTIVES = frozenset({"syntax", "escape", "check"})
@@ -112,32 +118,36 @@ class Argument:
 
 def extract(path: str, text: str) -> list[Occurrence]:
     """The images of the Dockerfile ``text`` at display path ``path``, in written order."""
-    return _Scan(path, text).run()
+    return _Scan(TextScan(path, text)).run()
+
+
+#: Where an image uses a global argument: the place, and the image (None outside images).
+Use = tuple[str, "str | None"]
 
 
 @dataclass
 class _Scan:
-    path: str
-    text: str
+    scan: TextScan
     escape: str = "\\"
-    line_starts: list[int] = field(default_factory=list)
     arguments: dict[str, Argument] = field(default_factory=dict)
     #: Global arguments used as a whole image, with the contexts using them.
     whole_uses: dict[str, list[str]] = field(default_factory=dict)
-    #: Global arguments used as part of an image (their default is not the whole reference).
-    partial_uses: set[str] = field(default_factory=set)
+    #: Every use of each global argument: in an image, another argument's default, a stage.
+    uses: dict[str, list[Use]] = field(default_factory=dict)
 
     def run(self) -> list[Occurrence]:
-        lines = _physical_lines(self.text)
+        lines = self.scan.lines()
+        directives = _directives(lines)
         self.escape = _escape(lines)
-        self.line_starts = [0, *(offset for offset, _ in lines[1:])]
         instructions = list(_instructions(lines, self.escape))
         stages = [_stage_name(i) for i in instructions if i.keyword == "FROM"]
-        found: list[Occurrence] = []
+        found: list[tuple[Occurrence, str | None]] = []
+        if "syntax" in directives:
+            found.append((self._frontend(*directives["syntax"]), None))
         stage, label, position = -1, "", 0
         for instruction in instructions:
-            if instruction.keyword == "ARG" and stage < 0:
-                self._declare(instruction)
+            if instruction.keyword == "ARG":
+                self._declare(instruction, label if stage >= 0 else None)
             elif instruction.keyword == "FROM":
                 stage, position = stage + 1, 0
                 label = f"stage {stages[stage] or stage}"
@@ -149,17 +159,25 @@ class _Scan:
                 position += 1
                 where = f"stages[{stage}].instructions[{position}]"
                 found += self._sources(instruction, set(filter(None, stages)), where, label)
-        found += self._argument_occurrences()
-        return sorted(found, key=lambda occurrence: occurrence.start)
+        settled = [self._settle(occurrence, argument) for occurrence, argument in found]
+        settled += self._argument_occurrences()
+        return sorted(settled, key=lambda occurrence: occurrence.start)
 
-    def _declare(self, instruction: Instruction) -> None:
+    def _declare(self, instruction: Instruction, stage: str | None) -> None:
+        """A global ``ARG`` (``stage`` None); in a stage, ``ARG NAME`` brings a global in."""
         for word in instruction.arguments:
             name, equals, raw = word.text.partition("=")
+            if stage is not None:
+                if not equals and name in self.arguments:
+                    self.uses.setdefault(name, []).append((f"ARG {name} in {stage}", None))
+                continue
             if not equals:
                 self.arguments[name] = Argument(name)
                 continue
             value = word.after(name + "=")
             expansion = expand(raw, self.arguments, self.escape)
+            for used in expansion.used:
+                self.uses.setdefault(used, []).append((f"the default of ARG {name}", None))
             line = instruction.line
             span = line.span(value.start, value.end) if raw else None
             in_place = span if raw and line.contiguous(value.start, value.end) else None
@@ -167,7 +185,7 @@ class _Scan:
 
     def _sources(
         self, instruction: Instruction, stages: set[str], where: str, label: str
-    ) -> Iterator[Occurrence]:
+    ) -> Iterator[tuple[Occurrence, str | None]]:
         """Images an instruction reads files from: ``COPY --from``, ``RUN --mount=…,from=``."""
         keyword, flags, arguments = instruction.keyword, instruction.flags, instruction.arguments
         prefix = ""
@@ -189,84 +207,190 @@ class _Scan:
 
     def _image(
         self, line: Line, word: Word, stages: set[str], yaml_path: str, context: str
-    ) -> Iterator[Occurrence]:
+    ) -> Iterator[tuple[Occurrence, str | None]]:
+        """The occurrence of an image word, and the argument whose default holds its tag
+        when the fix goes there (decided once every use is known: _settle)."""
         expansion = expand(word.text, self.arguments, self.escape)
         name = expansion.value.lower()
         if not word.text or (expansion.dynamic is None and (name in stages or name == SCRATCH)):
             return
+        if expansion.dynamic is None:
+            for used in expansion.used:
+                self.uses.setdefault(used, []).append((context, expansion.value))
         whole = _WHOLE_VARIABLE.fullmatch(word.text)
         argument = self.arguments.get(whole.group(1) or whole.group(2)) if whole else None
         if expansion.dynamic is None and argument is not None and argument.span is not None:
             self.whole_uses.setdefault(argument.name, []).append(context)
             return
-        self.partial_uses.update(expansion.used)
         span = line.span(word.start, word.end)
         in_place = span if line.contiguous(word.start, word.end) else None
-        yield self._occurrence(
+        place: DigestPlace = (None, None, None)
+        if expansion.used and expansion.dynamic is None:
+            place = self._digest_place(line, word, expansion.value)
+        entry, tag_argument, unfixable = place
+        yield (
+            self._occurrence(
+                span,
+                image=expansion.value if expansion.dynamic is None else word.text,
+                yaml_path=yaml_path,
+                context=context,
+                form=Form.VARIABLE_DEFAULT if expansion.used else Form.SCALAR,
+                edit=_edit(word.text, expansion, in_place),
+                kustomize=entry,
+                dynamic=expansion.dynamic,
+                note=_note(expansion, unfixable),
+                unfixable=unfixable,
+            ),
+            tag_argument,
+        )
+
+    def _frontend(self, start: int, value: str) -> Occurrence:
+        """``# syntax=docker/dockerfile:1``: the image of the frontend BuildKit runs."""
+        span = Span(start, start + len(value))
+        return self._occurrence(
             span,
-            image=expansion.value if expansion.dynamic is None else word.text,
-            yaml_path=yaml_path,
-            context=context,
-            form=Form.VARIABLE_DEFAULT if expansion.used else Form.SCALAR,
-            edit=_edit(word.text, expansion, in_place),
-            dynamic=expansion.dynamic,
-            note=_note(expansion),
+            image=value,
+            yaml_path="syntax",
+            context="syntax directive",
+            form=Form.SCALAR,
+            edit=span,
+            dynamic=None,
+        )
+
+    def _digest_place(self, line: Line, word: Word, image: str) -> DigestPlace:
+        """Where the fix writes the digest of an image built from arguments: after a tag
+        written in the word, or after the default of the one argument that is the tag."""
+        tag = _tag_start(image)
+        if tag < 0:
+            return None, None, "it has no tag to pin"
+        text, start = word.text, word.start
+        if len(text) > 1 and text[0] == text[-1] == '"':
+            text, start = text[1:-1], start + 1
+        last = list(_VARIABLE.finditer(text))[-1]
+        tail = text[last.end() :]
+        if any(ch in tail for ch in "'\"$" + self.escape):
+            return None, None, "its last part is quoted or escaped"
+        if tail and tag >= len(image) - len(tail):
+            # The tag is written in the instruction (``${REGISTRY}/app:1.4``).
+            tail_start, end = start + last.end(), start + len(text)
+            if not line.contiguous(tail_start, end):
+                return None, None, "a line continuation splits it"
+            return _after_tag(line.span(tail_start, end), tail), None, None
+        name = last.group("braced") or last.group("bare")
+        word_default = last.group("word")
+        if not tail and last.group("operator") in (":-", "-") and image[tag + 1 :] == word_default:
+            # The tag is the default written in the instruction (``${VERSION:-9.5}``).
+            end = start + last.end() - 1
+            if "$" in word_default or not line.contiguous(end - len(word_default), end):
+                return None, None, "a line continuation splits it"
+            return _after_tag(line.span(end - len(word_default), end), word_default), None, None
+        argument = self.arguments.get(name) if name else None
+        whole_tag = (
+            not tail
+            and text[last.start() - 1 : last.start()] == ":"
+            and not last.group("operator")
+            and argument is not None
+            and argument.expansion is not None
+            and image[tag + 1 :] == argument.expansion.value
+        )
+        if argument is None or not whole_tag:
+            return None, None, f"its tag is built from several parts ({word.text})"
+        if argument.edit is None:
+            return None, None, self._unwritten(argument)
+        written = self.scan.text[argument.edit.start : argument.edit.end]
+        return _after_tag(argument.edit, written), name, None
+
+    @staticmethod
+    def _unwritten(argument: Argument) -> str:
+        """Why an argument's default cannot take a digest."""
+        used = argument.expansion.used if argument.expansion is not None else ()
+        if used:
+            return f"the default of ARG {argument.name} comes from ARG {', '.join(used)}"
+        return f"the default of ARG {argument.name} is not written plainly"
+
+    def _settle(self, occurrence: Occurrence, argument: str | None) -> Occurrence:
+        """An occurrence whose fix goes into ``argument``'s default, when only images
+        written as this one use that argument; otherwise not fixed, and why."""
+        if argument is None:
+            return occurrence
+        others = [where for where, image in self.uses[argument] if image != occurrence.image]
+        if not others:
+            return occurrence
+        reason = f"build argument {argument} is also used by {others[0]}"
+        return replace(
+            occurrence,
+            kustomize=None,
+            unfixable=reason,
+            note=f"{occurrence.note}; not fixed: {reason}",
         )
 
     def _argument_occurrences(self) -> Iterator[Occurrence]:
         for name, contexts in self.whole_uses.items():
             argument = self.arguments[name]
             assert argument.expansion is not None and argument.span is not None
+            default = argument.expansion.value
+            # Pinning a default that anything else builds on would change that too.
+            others = [where for where, image in self.uses.get(name, []) if image != default]
+            unfixable = f"build argument {name} is also used by {others[0]}" if others else None
+            if argument.edit is None:
+                unfixable = self._unwritten(argument)
             yield self._occurrence(
                 argument.span,
-                image=argument.expansion.value,
+                image=default,
                 yaml_path=f"args.{name}",
                 context=f"build argument {name} ({', '.join(contexts)})",
                 form=Form.VARIABLE_DEFAULT,
-                # Pinning a default that other images build on would change them too.
-                edit=argument.edit if name not in self.partial_uses else None,
+                edit=argument.edit if unfixable is None else None,
                 dynamic=argument.expansion.dynamic,
-                note=OVERRIDE_NOTE,
+                note=OVERRIDE_NOTE + (f"; not fixed: {unfixable}" if unfixable else ""),
+                unfixable=unfixable,
             )
 
     def _occurrence(
         self,
         span: Span,
         *,
-        image: str,
-        yaml_path: str,
-        context: str,
-        form: Form,
-        edit: Span | None,
         dynamic: str | None,
-        note: str | None,
+        edit: Span | None,
+        kustomize: KustomizeEntry | None = None,
+        **fields: Any,
     ) -> Occurrence:
-        return located(
-            self.path,
-            self.text,
+        return self.scan.occurrence(
             span,
-            self._position,
-            image=image,
-            yaml_path=yaml_path,
-            context=context,
-            form=form,
             edit=edit if dynamic is None else None,
+            kustomize=kustomize if dynamic is None else None,
             dynamic=dynamic,
-            note=note,
+            **fields,
         )
 
-    def _position(self, offset: int) -> tuple[int, int]:
-        """1-based line and column of ``offset``, in characters, not counting a byte order mark."""
-        line = bisect_right(self.line_starts, offset)
-        column = offset - self.line_starts[line - 1] + 1
-        return line, column - 1 if line == 1 and self.text.startswith("\ufeff") else column
+
+#: Where a fix writes a digest, the argument whose default that is, why there is no fix.
+DigestPlace = tuple["KustomizeEntry | None", "str | None", "str | None"]
 
 
-def _note(expansion: Expansion) -> str | None:
+def _after_tag(span: Span, written: str) -> KustomizeEntry:
+    """The digest's place in ``written`` (at ``span``), which ends with the tag: the
+    digest after its ``@``, or a new ``@digest`` at its end."""
+    at = written.find("@")
+    if at >= 0:
+        digest = Span(span.start + at + 1, span.end)
+        return KustomizeEntry(digest, digest.start, "")
+    return KustomizeEntry(None, span.end, "@")
+
+
+def _tag_start(image: str) -> int:
+    """Where the tag's ``:`` is in ``image`` (before any digest); -1 without a tag."""
+    name = image.partition("@")[0]
+    colon = name.rfind(":")
+    return colon if colon > name.rfind("/") else -1
+
+
+def _note(expansion: Expansion, unfixable: str | None = None) -> str | None:
     if not expansion.used or expansion.dynamic is not None:
         return None
     names = ", ".join(expansion.used)
-    return f"uses the default of build argument {names}; a build argument can override it"
+    note = f"uses the default of build argument {names}; a build argument can override it"
+    return note + (f"; not fixed: {unfixable}" if unfixable else "")
 
 
 def _edit(raw: str, expansion: Expansion, span: Span | None) -> Span | None:
@@ -344,7 +468,7 @@ def _substitute(match: re.Match[str], arguments: Mapping[str, Argument]) -> str 
 def instruction_ends(text: str) -> dict[int, int]:
     """For each instruction written over several lines (continuations), its first line ->
     its last line, 1-based: a suppression comment above it covers them all."""
-    lines = _physical_lines(text)
+    lines = TextScan("", text).lines()
     starts = [offset for offset, _ in lines]
     ends = {}
     for instruction in _instructions(lines, _escape(lines)):
@@ -355,29 +479,24 @@ def instruction_ends(text: str) -> dict[int, int]:
     return ends
 
 
-def _physical_lines(text: str) -> list[tuple[int, str]]:
-    """``(offset, content)`` of every line, without its line ending (or the byte order mark)."""
-    lines = []
-    start = 1 if text.startswith("\ufeff") else 0
-    for content in text[start:].split("\n"):
-        lines.append((start, content[:-1] if content.endswith("\r") else content))
-        start += len(content) + 1
-    return lines
-
-
 def _escape(lines: list[tuple[int, str]]) -> str:
     """The escape character the parser directives at the top set (``\\`` by default)."""
-    escape = "\\"
-    seen: set[str] = set()
-    for _, content in lines:
-        match = _DIRECTIVE.fullmatch(content.lstrip())
+    escape = _directives(lines).get("escape", (0, "\\"))[1]
+    return escape if escape in _ESCAPES else "\\"
+
+
+def _directives(lines: list[tuple[int, str]]) -> dict[str, tuple[int, str]]:
+    """The parser directives at the top, by lowercase name: where the value starts, the value."""
+    found: dict[str, tuple[int, str]] = {}
+    for offset, content in lines:
+        stripped = content.lstrip()
+        match = _DIRECTIVE.fullmatch(stripped)
         name = match.group(1).lower() if match else None
-        if match is None or name not in _DIRECTIVES or name in seen:
+        if match is None or name not in _DIRECTIVES or name in found:
             break
-        seen.add(name)
-        if name == "escape" and match.group(2) in _ESCAPES:
-            escape = match.group(2)
-    return escape
+        start = offset + len(content) - len(stripped) + match.start(2)
+        found[name] = (start, match.group(2))
+    return found
 
 
 def _instructions(lines: list[tuple[int, str]], escape: str) -> Iterator[Instruction]:
