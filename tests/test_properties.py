@@ -407,7 +407,8 @@ PINNED = r"(:latest)?@sha256:[0-9a-f]{64}"
 DIGEST_VALUE = re.compile(r"sha256:[0-9a-f]{64}")
 #: What goes before a digest written where there was none: a Kustomize entry's new
 #: ``digest:`` field, or the value of an empty one.
-DIGEST_PREFIX = re.compile(r" |, digest: |\r?\n *digest: ")
+#: A digest field's value, a new field, or a digest after a tag (a Dockerfile ARG's default).
+DIGEST_PREFIX = re.compile(r" |, digest: |\r?\n *digest: |@")
 
 
 class Place(NamedTuple):
@@ -424,7 +425,7 @@ def expected_place(old: str, pin: Pin) -> Place:
     occurrence's place (which the extraction properties check against the text) and the
     contract, never from the fixer or ``reference.pinned``."""
     occurrence = pin.occurrence
-    if occurrence.form is Form.KUSTOMIZE:
+    if occurrence.form is Form.KUSTOMIZE or occurrence.kustomize is not None:
         entry = occurrence.kustomize
         assert entry is not None
         if entry.digest is not None:
