@@ -21,6 +21,10 @@ DOCKERFILE = "dockerfile"
 YAML_SUFFIXES = (".yaml", ".yml")
 #: Dockerfile names, alone or as a dotted part (``Dockerfile.dev``, ``app.Containerfile``).
 DOCKERFILE_NAMES = frozenset({"Dockerfile", "Containerfile"})
+#: Compose files by name (``compose.yaml``, ``docker-compose.override.yml``, …).
+COMPOSE_FILE_NAME = re.compile(r"(?:docker-)?compose(?:[.-].*)?\.ya?ml", re.IGNORECASE)
+#: What Compose interpolates its files with: read beside them, never linted alone.
+ENV_FILE = ".env"
 #: Never content: not even listed.
 SKIPPED_DIRECTORIES = frozenset({".git"})
 #: Other people's code, vendored: excluded unless ``exclude`` says otherwise (it replaces
@@ -70,6 +74,11 @@ def discover(
         elif path.exists() and not path.is_file():
             # Opening a FIFO would wait for a writer forever.
             problems.append((display, "not a regular file"))
+        elif path.name == ENV_FILE:
+            # A changed .env changes the images of the Compose files that read it.
+            for file in _compose_files_beside(path, display):
+                if not excluded(file.display):
+                    found.append(file)
         elif not excluded(display):
             found.append(SourceFile(path, display, explicit=True, root=path.parent.resolve()))
     return _once_each(found), problems
@@ -86,6 +95,23 @@ def _once_each(files: list[SourceFile]) -> list[SourceFile]:
             key = os.path.normpath(file.path)  # read later, and reported then
         kept.setdefault(key, file)
     return sorted(kept.values(), key=lambda file: file.display)
+
+
+def _compose_files_beside(env: Path, display: str) -> list[SourceFile]:
+    """The Compose files of the project whose ``.env`` is ``env`` (shown as ``display``)."""
+    try:
+        names = sorted(entry.name for entry in os.scandir(env.parent) if entry.is_file())
+    except OSError:
+        return []
+    prefix = display.rpartition("/")[0]
+    root = env.parent.resolve()
+    return [
+        SourceFile(
+            env.parent / name, f"{prefix}/{name}" if prefix else name, explicit=True, root=root
+        )
+        for name in names
+        if COMPOSE_FILE_NAME.fullmatch(name)
+    ]
 
 
 def file_format(path: str) -> str | None:

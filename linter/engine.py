@@ -293,15 +293,17 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     on = {rule.id for rule in rules}
     resolutions: dict[Reference, Resolution] = {}
     fix: Callable[[SourceText, list[Finding]], FileFix] | None = None
+    targets = None
     if options.fix:
         from linter import atomic, rewrite
 
+        targets = atomic.Targets()
         fix = functools.partial(
             rewrite.fix_file,
             formats=formats,
             update=options.update,
             dry_run=options.diff,
-            targets=atomic.Targets(),
+            targets=targets,
         )
 
     def settle(index: int) -> tuple[list[Finding], FileFix | None]:
@@ -340,6 +342,13 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     file_fixes = [fix for _, fix in settled if fix is not None]
     if fix is not None or file_fixes:
         from linter import rewrite
+
+        if targets is not None:
+            # Digests that go into another file (a Compose project's .env), now that
+            # every file's pins are known.
+            file_fixes += rewrite.fix_elsewhere(
+                file_fixes, root=options.cwd, dry_run=options.diff, targets=targets
+            )
 
         result = rewrite.combine(findings, file_fixes)
         findings, fixed, diffs = result.findings, result.fixed_files, result.diffs

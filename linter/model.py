@@ -35,6 +35,8 @@ class Form(enum.Enum):
     VARIABLE_DEFAULT = "variable-default"
     #: A Kustomize ``images:`` entry; the fix writes its ``digest:`` field.
     KUSTOMIZE = "kustomize"
+    #: Read from a Compose project's ``.env`` file; the fix writes there (``fix_path``).
+    ENV_FILE = "env-file"
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ class Occurrence:
     invalid: str | None = None
     #: Why ``fix`` leaves this image to the author, when it does (shown when a pin is skipped).
     unfixable: str | None = None
+    #: The file ``edit`` and ``kustomize`` point into (display path), when it is another
+    #: one than ``path``: a Compose project's ``.env``.
+    fix_path: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linter import atomic, diff, fixer, source
+from linter.extract import dotenv
 from linter.extract.options import FormatOptions
-from linter.model import Finding, SourceText
+from linter.model import Edit, Finding, Occurrence, SourceText
 from linter.report import FileError
 
 #: Rules whose suggestion ``fix`` writes; IMG005 (stale digest) only with ``--update``,
@@ -41,6 +42,12 @@ class FileFix:
     diff: str | None = None
     #: The file written (its directory is synced by :func:`combine`).
     written: Path | None = None
+    #: Pins whose digest goes into another file (a Compose project's ``.env``): written
+    #: by :func:`fix_elsewhere` once every file's are known.
+    elsewhere: list[tuple[Finding, fixer.Pin]] = field(default_factory=list)
+    #: The real directory the file was found in (SourceText.root): a ``.env`` beside it
+    #: is written only inside it too.
+    root: Path | None = None
 
     @property
     def changed(self) -> bool:
@@ -67,7 +74,9 @@ def fix_file(
         and finding.occurrence is not None
         and (digest := _digest_of(finding))
     ]
-    outcome = FileFix(file.display)
+    outcome = FileFix(file.display, root=file.root)
+    outcome.elsewhere = [(f, pin) for f, pin in chosen if pin.occurrence.fix_path is not None]
+    chosen = [(f, pin) for f, pin in chosen if pin.occurrence.fix_path is None]
     if not chosen:
         return outcome
     pins = [pin for _, pin in chosen]
@@ -81,32 +90,156 @@ def fix_file(
     ]
     if not result.changed:
         return outcome
+    if not _write(
+        outcome, file.path, file.root, file.text, result.text, file.encoding, dry_run, targets
+    ):
+        return outcome
+    skipped = {s.occurrence for s in result.skipped}
+    outcome.fixed = [finding for finding, pin in chosen if pin.occurrence not in skipped]
+    return outcome
+
+
+def _write(
+    outcome: FileFix,
+    path: Path,
+    root: Path,
+    old: str,
+    new: str,
+    encoding: str,
+    dry_run: bool,
+    targets: atomic.Targets,
+) -> bool:
+    """Write ``new`` over ``old`` at ``path`` if it lies inside ``root`` (or make its
+    diff); False when it failed."""
     try:
         # --diff shows what fix would write: a file fix may not write gets no diff either.
-        target = targets(file.path, file.root)
-        if dry_run and file.encoding != "utf-8":
+        target = targets(path, root)
+        if dry_run and encoding != "utf-8":
             raise atomic.WriteError(
-                f"a {file.encoding.upper()} file: a text patch could not reproduce its bytes "
+                f"a {encoding.upper()} file: a text patch could not reproduce its bytes "
                 "(`imagepin fix` writes it)"
             )
         if dry_run:
-            outcome.diff = diff.unified(file.display, file.text, result.text)
+            outcome.diff = diff.unified(outcome.display, old, new)
         else:
             atomic.write_atomic(
                 target,
-                source.encode(result.text, file.encoding),
-                expected=source.encode(file.text, file.encoding),
+                source.encode(new, encoding),
+                expected=source.encode(old, encoding),
                 sync_directory=False,
                 resolved=True,
             )
             outcome.written = target
     except atomic.WriteError as exc:
         shown = "not shown" if dry_run else "not written"
-        outcome.errors.append(FileError(file.display, f"{shown}: {exc}"))
+        outcome.errors.append(FileError(outcome.display, f"{shown}: {exc}"))
+        return False
+    return True
+
+
+def fix_elsewhere(
+    fixes: Sequence[FileFix], *, root: Path, dry_run: bool, targets: atomic.Targets
+) -> list[FileFix]:
+    """Write the pins of ``fixes`` whose digest goes into another file than the image's:
+    the ``.env`` of a Compose project, which several Compose files can read. ``root`` is
+    what those files' display paths are relative to."""
+    wanted: dict[str, list[tuple[Finding, fixer.Pin]]] = {}
+    allowed: dict[str, Path] = {}
+    for fix in fixes:
+        for finding, pin in fix.elsewhere:
+            assert pin.occurrence.fix_path is not None and fix.root is not None
+            wanted.setdefault(pin.occurrence.fix_path, []).append((finding, pin))
+            allowed.setdefault(pin.occurrence.fix_path, fix.root)
+    return [
+        _fix_env_file(display, chosen, root / display, allowed[display], dry_run, targets)
+        for display, chosen in sorted(wanted.items())
+    ]
+
+
+def _fix_env_file(
+    display: str,
+    chosen: list[tuple[Finding, fixer.Pin]],
+    path: Path,
+    allowed: Path,
+    dry_run: bool,
+    targets: atomic.Targets,
+) -> FileFix:
+    """Pin the values of a ``.env`` file that hold images (or their tags), verified by
+    reading the file again: every other variable must keep its value."""
+    outcome = FileFix(display)
+    try:
+        read = source.read(path)
+    except source.SourceError as exc:
+        outcome.errors += [
+            _not_fixed(finding, f"cannot read {display}: {exc}") for finding, _ in chosen
+        ]
         return outcome
-    skipped = {s.occurrence for s in result.skipped}
-    outcome.fixed = [finding for finding, pin in chosen if pin.occurrence not in skipped]
+    by_place: dict[tuple[int, int], list[tuple[Finding, list[Edit]]]] = {}
+    for finding, pin in chosen:
+        try:
+            edits = fixer.edits_for(read.text, pin)
+        except ValueError as error:
+            outcome.errors.append(_not_fixed(finding, str(error)))
+            continue
+        by_place.setdefault(_place(pin.occurrence), []).append((finding, edits))
+    applied: list[tuple[Finding, list[Edit]]] = []
+    for group in by_place.values():
+        if len({tuple(edits) for _, edits in group}) > 1:
+            images = ", ".join(sorted({finding.image for finding, _ in group}))
+            reason = f"its value in {display} feeds several images ({images})"
+            outcome.errors += [_not_fixed(finding, reason) for finding, _ in group]
+        else:
+            applied += group
+    edits = [edit for _, found in applied for edit in found]
+    if not edits:
+        outcome.fixed = [finding for finding, _ in applied]
+        return outcome
+    new_text = fixer.apply_edits(read.text, edits)
+    problem = dotenv_changes(read.text, new_text, edits)
+    if problem is not None:
+        outcome.errors.append(FileError(display, f"not fixed: {problem}"))
+        return outcome
+    if _write(outcome, path, allowed, read.text, new_text, read.encoding, dry_run, targets):
+        outcome.fixed = [finding for finding, _ in applied]
     return outcome
+
+
+def _place(occurrence: Occurrence) -> tuple[int, int]:
+    """The characters a fix of ``occurrence`` writes over or at."""
+    entry, span = occurrence.kustomize, occurrence.edit
+    if entry is not None:
+        return (entry.insert_at, entry.digest.end if entry.digest else entry.insert_at)
+    assert span is not None
+    return (span.start, span.end)
+
+
+def _not_fixed(finding: Finding, reason: str) -> FileError:
+    return FileError(finding.path, f"not fixed: {reason}", finding.line, finding.column)
+
+
+def dotenv_changes(old: str, new: str, edits: Sequence[Edit]) -> str | None:
+    """Why ``new`` is not ``old`` with ``edits`` applied to the values of its variables
+    (and nothing else): None when it is."""
+    before, after = dotenv.parse(old), dotenv.parse(new)
+    spans = [v.edit for v in before.values() if v.edit is not None]
+    if not all(any(s.start <= e.start <= e.end <= s.end for s in spans) for e in edits):
+        return "an edit falls outside the values of the file; not written"
+    if before.keys() != after.keys():
+        return "the variables of the file would change; not written"
+    for name, variable in before.items():
+        expected = variable.value
+        span = variable.edit
+        inside = [
+            e for e in edits if span is not None and span.start <= e.start <= e.end <= span.end
+        ]
+        if inside and span is not None:
+            shifted = [
+                Edit(e.start - span.start, e.end - span.start, e.replacement) for e in inside
+            ]
+            expected = fixer.apply_edits(variable.value, shifted)
+        if after[name].value != expected:
+            return f"{name} would read {after[name].value!r} instead of {expected!r}; not written"
+    return None
 
 
 def combine(findings: list[Finding], fixes: Sequence[FileFix]) -> RewriteResult:

@@ -92,6 +92,17 @@ FORMAT_IMAGES: dict[str, Image] = {
             "docker.io/library/python:3.12",
             "ghcr.io/acme/base:1.4",
             "docker.io/library/debian:bookworm-slim",
+            # compose-env
+            "docker.io/library/postgres:18.4",
+            "docker.io/confluentinc/cp-kafka:7.7.1",
+            "docker.io/library/python:3.12-slim",
+            "ghcr.io/acme/search:9.5.1",
+            "docker.io/axllent/mailpit:v1.21",
+            "docker.io/library/postgres:16",
+            "docker.io/temporalio/auto-setup:1.29.1",
+            "docker.io/temporalio/admin-tools:1.29.1-tctl-1.18.4-cli-1.5.0",
+            "docker.io/temporalio/ui:2.34.0",
+            "docker.io/library/elasticsearch:7.17.27",
         ]
     )
 }

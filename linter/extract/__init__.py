@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 from linter.extract import (
     classify,
     compose,
+    dotenv,
     github_actions,
     gitlab_ci,
     helm_templates,
@@ -42,7 +43,6 @@ Extractor = Callable[[FileScan, Node], Iterable[Occurrence]]
 
 _EXTRACTORS: dict[str, Extractor] = {
     classify.KUBERNETES: kubernetes.extract,
-    classify.COMPOSE: compose.extract,
     classify.KUSTOMIZATION: kustomize.extract,
     classify.GITHUB_WORKFLOW: github_actions.workflow,
     classify.GITHUB_ACTION: github_actions.action,
@@ -109,10 +109,15 @@ def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
             # A file refused for its shape is always reported: it could hide images.
             return Extraction((), skipped=f"not YAML ({problem}), and no image key in it")
         return Extraction((), problem)
-    extractors = _EXTRACTORS
+    # Compose reads the .env beside the file: once, when an image first needs it.
+    environment = cache(partial(dotenv.beside, path))
+    extractors: dict[str, Extractor] = {
+        **_EXTRACTORS,
+        classify.COMPOSE: partial(compose.extract, environment=environment),
+    }
     if in_file == classify.HELM_VALUES:
         chart = helm_values.chart_beside(path, digest_in_tag=options.helm_digest_in_tag)
-        extractors = {**_EXTRACTORS, in_file: partial(helm_values.extract, chart=chart)}
+        extractors[in_file] = partial(helm_values.extract, chart=chart)
     scan = FileScan(parsed, path)
     kinds: list[str] = []
     found: list[Occurrence] = []

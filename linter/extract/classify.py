@@ -12,7 +12,7 @@ import re
 from functools import cache
 from pathlib import PurePosixPath
 
-from linter.discovery import Excluder, is_dockerfile
+from linter.discovery import COMPOSE_FILE_NAME, Excluder, is_dockerfile
 from linter.extract import github_actions, gitlab_ci
 from linter.extract.options import FormatOptions
 from linter.yamlnodes import Node, entries, is_mapping, is_null, string, values
@@ -45,7 +45,6 @@ COMPOSE_KEYS = frozenset(
         "models",
     }
 )
-_COMPOSE_FILE_NAME = re.compile(r"(?:docker-)?compose(?:[.-].*)?\.ya?ml", re.IGNORECASE)
 _TEMPLATE_DIRECTIVE_LINE = re.compile(r"^[ \t]*\{\{", re.MULTILINE)
 #: Keys whose value an extractor reads as an image, in any YAML format (docs/formats.md).
 IMAGE_KEYS = (
@@ -108,7 +107,7 @@ def document_kind(path: str, document: Node, in_file: str | None = None) -> str:
     if api_version and kind:
         return KUBERNETES
     if any(is_mapping(services) for services in values(document, "services")) and (
-        _COMPOSE_FILE_NAME.fullmatch(name) or _only_compose_keys(document)
+        COMPOSE_FILE_NAME.fullmatch(name) or _only_compose_keys(document)
     ):
         return COMPOSE
     if github_actions.is_action(path) and any(is_mapping(r) for r in values(document, "runs")):

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from linter.extract.occurrence import TextScan
+from linter.extract.occurrence import TextScan, digest_after_tag, tag_start
 from linter.model import Form, KustomizeEntry, Occurrence, Span
 
 _DIRECTIVE = re.compile(r"#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*")
@@ -260,7 +260,7 @@ class _Scan:
     def _digest_place(self, line: Line, word: Word, image: str) -> DigestPlace:
         """Where the fix writes the digest of an image built from arguments: after a tag
         written in the word, or after the default of the one argument that is the tag."""
-        tag = _tag_start(image)
+        tag = tag_start(image)
         if tag < 0:
             return None, None, "it has no tag to pin"
         text, start = word.text, word.start
@@ -275,7 +275,7 @@ class _Scan:
             tail_start, end = start + last.end(), start + len(text)
             if not line.contiguous(tail_start, end):
                 return None, None, "a line continuation splits it"
-            return _after_tag(line.span(tail_start, end), tail), None, None
+            return digest_after_tag(line.span(tail_start, end), tail), None, None
         name = last.group("braced") or last.group("bare")
         word_default = last.group("word")
         if not tail and last.group("operator") in (":-", "-") and image[tag + 1 :] == word_default:
@@ -283,7 +283,11 @@ class _Scan:
             end = start + last.end() - 1
             if "$" in word_default or not line.contiguous(end - len(word_default), end):
                 return None, None, "a line continuation splits it"
-            return _after_tag(line.span(end - len(word_default), end), word_default), None, None
+            return (
+                digest_after_tag(line.span(end - len(word_default), end), word_default),
+                None,
+                None,
+            )
         argument = self.arguments.get(name) if name else None
         whole_tag = (
             not tail
@@ -298,7 +302,7 @@ class _Scan:
         if argument.edit is None:
             return None, None, self._unwritten(argument)
         written = self.scan.text[argument.edit.start : argument.edit.end]
-        return _after_tag(argument.edit, written), name, None
+        return digest_after_tag(argument.edit, written), name, None
 
     @staticmethod
     def _unwritten(argument: Argument) -> str:
@@ -366,23 +370,6 @@ class _Scan:
 
 #: Where a fix writes a digest, the argument whose default that is, why there is no fix.
 DigestPlace = tuple["KustomizeEntry | None", "str | None", "str | None"]
-
-
-def _after_tag(span: Span, written: str) -> KustomizeEntry:
-    """The digest's place in ``written`` (at ``span``), which ends with the tag: the
-    digest after its ``@``, or a new ``@digest`` at its end."""
-    at = written.find("@")
-    if at >= 0:
-        digest = Span(span.start + at + 1, span.end)
-        return KustomizeEntry(digest, digest.start, "")
-    return KustomizeEntry(None, span.end, "@")
-
-
-def _tag_start(image: str) -> int:
-    """Where the tag's ``:`` is in ``image`` (before any digest); -1 without a tag."""
-    name = image.partition("@")[0]
-    colon = name.rfind(":")
-    return colon if colon > name.rfind("/") else -1
 
 
 def _note(expansion: Expansion, unfixable: str | None = None) -> str | None:

@@ -27,6 +27,23 @@ def dynamic_part(value: str) -> str | None:
     return match.group() if match else None
 
 
+def tag_start(image: str) -> int:
+    """Where the tag's ``:`` is in ``image`` (before any digest); -1 without a tag."""
+    name = image.partition("@")[0]
+    colon = name.rfind(":")
+    return colon if colon > name.rfind("/") else -1
+
+
+def digest_after_tag(span: Span, written: str) -> KustomizeEntry:
+    """The digest's place in ``written`` (the characters at ``span``), which ends with a
+    tag: the digest after its ``@``, or a new ``@digest`` at its end."""
+    at = written.find("@")
+    if at >= 0:
+        digest = Span(span.start + at + 1, span.end)
+        return KustomizeEntry(digest, digest.start, "")
+    return KustomizeEntry(None, span.end, "@")
+
+
 def child(path: str, key: str | int) -> str:
     """The YAML path of ``key`` under ``path``: ``spec.containers[0]``, ``metadata["a.b"]``."""
     if isinstance(key, int):
@@ -88,6 +105,8 @@ class FileScan:
         dynamic: str | None = None,
         note: str | None = None,
         invalid: str | None = None,
+        unfixable: str | None = None,
+        fix_path: str | None = None,
     ) -> Occurrence:
         return located(
             self.path,
@@ -103,6 +122,8 @@ class FileScan:
             dynamic=dynamic,
             note=note,
             invalid=invalid,
+            unfixable=unfixable,
+            fix_path=fix_path,
         )
 
     def image_scalar(self, node: Node, *, yaml_path: str, context: str) -> Occurrence:

@@ -42,6 +42,8 @@ def edits(finding: Finding, text: str) -> list[Edit]:
     """
     if finding.occurrence is None or not finding.suggestion:
         return []
+    if finding.occurrence.fix_path is not None:
+        return []  # the fix is in another file (a .env), not in this one
     digest = finding.suggestion.rpartition("@")[2]
     try:
         return fixer.edits_for(text, fixer.Pin(finding.occurrence, digest))

@@ -20,4 +20,7 @@ def suggestion(subject: Subject) -> str | None:
 def variable_note(subject: Subject) -> str:
     if subject.occurrence.form is Form.VARIABLE_DEFAULT:
         return " (this is a variable's default: the variable can override it)"
+    if subject.occurrence.form is Form.ENV_FILE:
+        # Which .env line the image comes from: the finding is at the Compose line.
+        return f" ({subject.occurrence.note})"
     return ""
