@@ -195,12 +195,20 @@ def test_helm_templates_are_skipped(scanned: dict[str, Extraction]) -> None:
     assert sum(o.dynamic is None for o in found) == 1  # microservices-demo's pinned redis
 
 
-def test_flux_helm_releases_and_kustomizations_name_no_image(
+def test_flux_helm_releases_and_kustomizations(
     scanned: dict[str, Extraction],
 ) -> None:
     flux = {p: r for p, r in scanned.items() if p.startswith("fluxcd__")}
     assert len(flux) == 22
-    assert [o for result in flux.values() for o in result.occurrences] == []
+    # The one image in a HelmRelease's values: redis, split into repository and tag.
+    found = [(o.path, o.line, o.image) for result in flux.values() for o in result.occurrences]
+    assert found == [
+        (
+            "fluxcd__flux2-kustomize-helm-example/apps/base/podinfo/release.yaml",
+            27,
+            "public.ecr.aws/docker/library/redis:8.6.2",
+        )
+    ]
     assert (
         "kubernetes"
         in flux["fluxcd__flux2-kustomize-helm-example/apps/base/podinfo/release.yaml"].kinds

@@ -293,10 +293,9 @@ def test_edit_spans(image: str, edit: str | None) -> None:
         # Custom resources: rbd volumes, metadata, Helm values, Skaffold artifacts.
         "apiVersion: x/v1\nkind: Thing\nspec:\n  volumes:\n    - rbd: {image: foo}\n",
         "apiVersion: x/v1\nkind: Thing\nmetadata:\n  annotations: {image: nginx}\n",
-        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nspec:\n"
+        # Helm values outside a HelmRelease or Argo CD Application (tests/test_extract_crds.py).
+        "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n"
         "  values:\n    image: nginx:1\n",
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    helm:\n"
-        "      valuesObject:\n        image: nginx:1\n",
         "apiVersion: skaffold/v4beta11\nkind: Config\nbuild:\n  artifacts:\n    - image: app\n"
         "profiles:\n  - build:\n      artifacts:\n        - image: app\n",
         # Not Kubernetes without both apiVersion and kind.

@@ -103,12 +103,50 @@ FORMAT_IMAGES: dict[str, Image] = {
             "docker.io/temporalio/admin-tools:1.29.1-tctl-1.18.4-cli-1.5.0",
             "docker.io/temporalio/ui:2.34.0",
             "docker.io/library/elasticsearch:7.17.27",
+            # crds: a HelmRelease's values
+            "public.ecr.aws/docker/library/redis:8.6.2",
+            # ci-systems
+            "mcr.microsoft.com/dotnet-buildtools/prereqs:azurelinux-3.0-net10.0-fpm-amd64",
+            "mcr.microsoft.com/dotnet/sdk:8.0",
+            "docker.io/atlassian/default-image:4",
+            "docker.io/cyberark/conjur-bitbucket-pipe:edge",
+            "docker.io/cimg/python:3.10.1",
+            "docker.io/circleci/postgres:9.6.2",
+            "docker.io/cimg/go:1.23",
+            "docker.io/cimg/postgres:17.0",
+            "docker.io/cimg/base:2024.12",
+            "docker.io/cimg/node:22.11",
+            "gcr.io/cloud-builders/wget:latest",
+            "gcr.io/cloud-builders/docker:latest",
+            "docker.io/library/golang:1.20",
+            "docker.io/plugins/docker:latest",
+            "docker.io/plugins/github-release:latest",
+            "docker.io/plugins/manifest:latest",
+            "docker.io/library/mysql:8.4",
+            "docker.io/hadolint/hadolint:v2.12.1-beta-alpine",
+            "docker.io/davidanson/markdownlint-cli2:v0.13.0",
+            "docker.io/mstruebing/editorconfig-checker:2.7.2",
+            "docker.io/woodpeckerci/plugin-docker-buildx:3.2.1",
+            "docker.io/woodpeckerci/plugin-gitea-release:0.3.1",
+            # ko-tekton-values
+            "gcr.io/distroless/static:nonroot",
+            "registry.access.redhat.com/ubi9/ubi-minimal:latest",
+            "ghcr.io/acme/pipelines/release:1.0",
+            "gcr.io/kaniko-project/executor:v1.5.1",
+            "gcr.io/tekton-releases/catalog/upstream/git-clone:0.7",
+            "ghcr.io/tektoncd/catalog/upstream/tasks/git-batch-merge:0.2",
+            "ghcr.io/tektoncd/catalog/upstream/tasks/golang-test:0.2",
         ]
     )
 }
 MIRRORED = sorted({name.split("/", 1)[0] for name in FORMAT_IMAGES})
 #: Pinned in a real manifest (the Tekton catalog) to a digest only Docker Hub has: not resolved.
-UNRESOLVED = ["docker.io/library/bash"]
+UNRESOLVED = [
+    "docker.io/library/bash",
+    "gcr.io/k8s-staging-test-infra/gcb-docker-gcloud",
+    "ghcr.io/tektoncd/plumbing/static-base",
+    "ghcr.io/home-operations/echo",
+]
 
 
 def config_toml(registry: Registry) -> str:

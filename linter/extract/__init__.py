@@ -50,6 +50,32 @@ _EXTRACTORS: dict[str, Extractor] = {
 }
 
 
+#: Formats whose modules are imported the first time a file of theirs is read:
+#: kind -> (module, function).
+_LAZY_EXTRACTORS = {
+    classify.CIRCLECI: ("circleci", "extract"),
+    classify.BITBUCKET: ("bitbucket", "extract"),
+    classify.AZURE_PIPELINES: ("azure_pipelines", "extract"),
+    classify.DRONE: ("drone", "extract"),
+    classify.WOODPECKER: ("drone", "extract"),
+    classify.CLOUD_BUILD: ("cloudbuild", "extract"),
+    classify.KO: ("ko", "extract"),
+}
+
+
+def _lazy_extractor(kind: str) -> Extractor | None:
+    """The extractor of a format read by a module imported on first use (start-up stays
+    as fast for the files most runs have)."""
+    if kind not in _LAZY_EXTRACTORS:
+        return None
+    from importlib import import_module
+
+    module, function = _LAZY_EXTRACTORS[kind]
+    extractor: Extractor = getattr(import_module(f"linter.extract.{module}"), function)
+    _EXTRACTORS[kind] = extractor
+    return extractor
+
+
 @dataclass(frozen=True)
 class SyntaxProblem:
     """Where a file stops being YAML (1-based) and why, on one line."""
@@ -118,6 +144,9 @@ def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
     if in_file == classify.HELM_VALUES:
         chart = helm_values.chart_beside(path, digest_in_tag=options.helm_digest_in_tag)
         extractors[in_file] = partial(helm_values.extract, chart=chart)
+    elif options.helm_digest_in_tag:
+        remote = helm_values.Chart(digest_in_tag=True)
+        extractors[classify.KUBERNETES] = partial(kubernetes.extract, chart=remote)
     scan = FileScan(parsed, path)
     kinds: list[str] = []
     found: list[Occurrence] = []
@@ -132,7 +161,7 @@ def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
             included = gitlab_ci.included(path) if included is None else included
             kind = classify.GITLAB_CI if included else kind
         kinds.append(kind)
-        extractor = extractors.get(kind)
+        extractor = extractors.get(kind) or _lazy_extractor(kind)
         if extractor is not None:
             found += extractor(scan, document)
     found.sort(key=lambda occurrence: occurrence.start)

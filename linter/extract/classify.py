@@ -26,6 +26,13 @@ GITHUB_WORKFLOW = "github-workflow"
 GITHUB_ACTION = "github-action"
 GITLAB_CI = "gitlab-ci"
 HELM_VALUES = "helm-values"
+CIRCLECI = "circleci"
+BITBUCKET = "bitbucket-pipelines"
+AZURE_PIPELINES = "azure-pipelines"
+DRONE = "drone"
+WOODPECKER = "woodpecker"
+CLOUD_BUILD = "cloud-build"
+KO = "ko"
 OTHER = "other"
 EMPTY = "empty"
 
@@ -61,9 +68,28 @@ IMAGE_KEYS = (
 FORMAT_IMAGE_KEYS = {
     GITLAB_CI: ("services",),
     HELM_VALUES: ("repository", "tag"),
+    CLOUD_BUILD: ("name",),
+    BITBUCKET: ("pipe",),
+    AZURE_PIPELINES: ("services",),
 }
 _HELM_VALUES_NAME = re.compile(r"values[^/]*\.ya?ml")
 CHART_FILE = "Chart.yaml"
+
+
+#: CI systems and tools whose configuration files have a fixed name.
+NAMED_FILES = {
+    "bitbucket-pipelines.yml": BITBUCKET,
+    "bitbucket-pipelines.yaml": BITBUCKET,
+    ".drone.yml": DRONE,
+    ".drone.yaml": DRONE,
+    ".woodpecker.yml": WOODPECKER,
+    ".woodpecker.yaml": WOODPECKER,
+    "cloudbuild.yaml": CLOUD_BUILD,
+    "cloudbuild.yml": CLOUD_BUILD,
+    ".ko.yaml": KO,
+    ".ko.yml": KO,
+}
+_AZURE_PIPELINES_NAME = re.compile(r"azure-pipelines[^/]*\.ya?ml")
 
 
 def file_kind(path: str, options: FormatOptions) -> str | None:
@@ -76,6 +102,23 @@ def file_kind(path: str, options: FormatOptions) -> str | None:
         return GITLAB_CI
     if is_helm_values(path, options):
         return HELM_VALUES
+    return _ci_kind(path)
+
+
+def _ci_kind(path: str) -> str | None:
+    """CircleCI, Bitbucket, Azure Pipelines, Drone, Woodpecker, Cloud Build, ko: by name."""
+    *directories, name = path.split("/")
+    parent = directories[-1] if directories else ""
+    if name in NAMED_FILES:
+        return NAMED_FILES[name]
+    if parent == ".circleci" and name in ("config.yml", "config.yaml"):
+        return CIRCLECI
+    if not name.endswith((".yml", ".yaml")):
+        return None
+    if _AZURE_PIPELINES_NAME.fullmatch(name) or ".azure-pipelines" in directories:
+        return AZURE_PIPELINES
+    if parent == ".woodpecker":
+        return WOODPECKER
     return None
 
 

@@ -58,7 +58,7 @@ def action(scan: FileScan, document: Node) -> Iterator[Occurrence]:
     for runs in values(document, "runs"):
         for image in values(runs, "image"):
             if is_string(image) and image.value.startswith(DOCKER_SCHEME):
-                yield from _docker_uri(scan, image, "runs.image", "action")
+                yield from docker_uri(scan, image, "runs.image", "action")
         yield from _steps(scan, runs, "runs", "action")
 
 
@@ -69,24 +69,14 @@ def _steps(scan: FileScan, holder: Node, path: str, label: str) -> Iterator[Occu
                 if is_string(uses) and uses.value.startswith(DOCKER_SCHEME):
                     where = child(child(child(path, "steps"), index), "uses")
                     context = f"{label} step {string(step, 'name') or index}"
-                    yield from _docker_uri(scan, uses, where, context)
+                    yield from docker_uri(scan, uses, where, context)
 
 
 def _image(scan: FileScan, node: Node, yaml_path: str, context: str) -> Iterator[Occurrence]:
-    if not is_string(node) or not node.value.strip() or not scan.first_time(node):
-        return
-    scalar = scan.parsed.scalar(node)
-    yield scan.occurrence(
-        scalar,
-        image=scalar.value,
-        yaml_path=yaml_path,
-        context=context,
-        edit=scalar.edit,
-        dynamic=_dynamic(scalar.value),
-    )
+    yield from scan.image_value(node, yaml_path=yaml_path, context=context, dynamic=_dynamic)
 
 
-def _docker_uri(scan: FileScan, node: Node, yaml_path: str, context: str) -> Iterator[Occurrence]:
+def docker_uri(scan: FileScan, node: Node, yaml_path: str, context: str) -> Iterator[Occurrence]:
     """``docker://image``: the image is what follows the scheme."""
     if not scan.first_time(node):
         return

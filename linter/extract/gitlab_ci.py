@@ -84,17 +84,7 @@ def _entry(scan: FileScan, value: Node, path: str, context: str) -> Iterator[Occ
         for name in values(value, "name"):
             yield from _entry(scan, name, child(path, "name"), context)
         return
-    if not is_string(value) or not value.value.strip() or not scan.first_time(value):
-        return
-    scalar = scan.parsed.scalar(value)
-    yield scan.occurrence(
-        scalar,
-        image=scalar.value,
-        yaml_path=path,
-        context=context,
-        edit=scalar.edit,
-        dynamic=_dynamic(scalar.value),
-    )
+    yield from scan.image_value(value, yaml_path=path, context=context, dynamic=_dynamic)
 
 
 def _dynamic(value: str) -> str | None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from linter import source
 from linter.extract import fields
-from linter.extract.occurrence import FileScan, child, dynamic_part
+from linter.extract.occurrence import FileScan, child, collections, dynamic_part
 from linter.model import Form, KustomizeEntry, Occurrence, Span
 from linter.yamlnodes import (
     Node,
@@ -36,7 +36,6 @@ from linter.yamlnodes import (
     is_mapping,
     is_null,
     is_scalar,
-    is_sequence,
     is_string,
     string,
     values,
@@ -104,43 +103,24 @@ def _parse(path: Path) -> list[Node]:
         return []
 
 
-def extract(scan: FileScan, document: Node, chart: Chart) -> Iterator[Occurrence]:
+def extract(scan: FileScan, document: Node, chart: Chart, path: str = "") -> Iterator[Occurrence]:
+    """The images of the values ``document`` (at YAML path ``path`` when embedded in a
+    custom resource: a Flux HelmRelease's ``spec.values``)."""
     global_registry = _global_registry(document) or chart.global_registry
-    for path, mapping, split in split_images(document, chart.defaults):
-        yield from _split_image(scan, path, mapping, split, chart, global_registry)
-    yield from _image_strings(scan, document, chart.defaults)
+    for where, mapping, split in split_images(document, chart.defaults, path):
+        yield from _split_image(scan, where, mapping, split, chart, global_registry)
+    yield from _image_strings(scan, document, chart.defaults, path)
 
 
-def split_images(document: Node, defaults: dict[str, Split]) -> Iterator[tuple[str, Node, Split]]:
+def split_images(
+    document: Node, defaults: dict[str, Split], path: str = ""
+) -> Iterator[tuple[str, Node, Split]]:
     """Every mapping that holds a split image, with its YAML path and fields, in written order."""
-    for path, key, node in _walk(document):
+    for where, key, node in collections(document, path):
         if is_mapping(node):
-            split = _split(node, key, defaults.get(path))
+            split = _split(node, key, defaults.get(where))
             if split is not None:
-                yield path, node, split
-
-
-def _walk(document: Node) -> Iterator[tuple[str, str, Node]]:
-    """``(path, key, node)`` of every collection, depth first in written order, each once."""
-    stack: list[tuple[str, str, Node]] = [("", "", document)]
-    seen: set[int] = set()
-    while stack:
-        path, key, node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield path, key, node
-        if is_mapping(node):
-            children = [
-                (child(path, name), name, value)
-                for name, _, value in entries(node)
-                if name is not None and not is_scalar(value)
-            ]
-        elif is_sequence(node):
-            children = [(child(path, i), key, item) for i, item in enumerate(node.value)]
-        else:
-            children = []
-        stack += reversed(children)
+                yield where, node, split
 
 
 def _split(mapping: Node, key: str, default: Split | None) -> Split | None:
@@ -168,16 +148,15 @@ def _fields(mapping: Node) -> dict[str, tuple[Node, Node]]:
 
 
 def _image_strings(
-    scan: FileScan, document: Node, defaults: dict[str, Split]
+    scan: FileScan, document: Node, defaults: dict[str, Split], path: str
 ) -> Iterator[Occurrence]:
     """``image: "repo:tag"`` strings outside split images."""
-    for path, key, node in _walk(document):
-        if not is_mapping(node) or _split(node, key, defaults.get(path)) is not None:
+    for where, key, node in collections(document, path):
+        if not is_mapping(node) or _split(node, key, defaults.get(where)) is not None:
             continue
         for image in values(node, "image"):
-            if is_string(image) and image.value.strip() and scan.first_time(image):
-                where = child(path, "image")
-                yield scan.image_scalar(image, yaml_path=where, context=f"Helm values {where}")
+            at = child(where, "image")
+            yield from scan.image_value(image, yaml_path=at, context=f"Helm values {at}")
 
 
 def _split_image(

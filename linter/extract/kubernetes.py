@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linter.extract import crds, kustomize
-from linter.extract.occurrence import FileScan, child
+from linter.extract import crds, helm_values, kustomize
+from linter.extract.occurrence import FileScan, child, under
 from linter.model import Occurrence
 from linter.yamlnodes import Node, entries, is_mapping, is_sequence, is_string, string, values
 
@@ -52,11 +52,21 @@ INJECTED = "auto"
 FLUX_KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/"
 
 
-def extract(scan: FileScan, document: Node) -> Iterator[Occurrence]:
-    yield from _object(scan, document, "")
+#: How Helm values embedded in a custom resource are read: no chart is at hand.
+REMOTE_CHART = helm_values.Chart()
 
 
-def _object(scan: FileScan, node: Node, path: str) -> Iterator[Occurrence]:
+def extract(
+    scan: FileScan, document: Node, chart: helm_values.Chart = REMOTE_CHART
+) -> Iterator[Occurrence]:
+    """``chart``: what Helm values embedded in a custom resource (a Flux HelmRelease's
+    ``spec.values``) are read with (``helm-digest-in-tag``)."""
+    yield from _object(scan, document, "", chart)
+
+
+def _object(
+    scan: FileScan, node: Node, path: str, chart: helm_values.Chart
+) -> Iterator[Occurrence]:
     # Once per object: aliases can list one twice, or a List inside itself.
     if not is_mapping(node) or not scan.first_time(node):
         return
@@ -67,9 +77,9 @@ def _object(scan: FileScan, node: Node, path: str) -> Iterator[Occurrence]:
     if kind.endswith("List") and items:
         for sequence in items:
             for index, item in enumerate(sequence.value):
-                yield from _object(scan, item, child(child(path, "items"), index))
+                yield from _object(scan, item, child(child(path, "items"), index), chart)
     elif kind in POD_SPEC_PATHS:
-        for spec, spec_path in _descend(node, POD_SPEC_PATHS[kind], path):
+        for spec, spec_path in under(node, POD_SPEC_PATHS[kind], path):
             yield from _pod_spec(scan, spec, spec_path, label)
     elif kind == "Kustomization" and api_version.startswith(FLUX_KUSTOMIZE_API):
         for spec in values(node, "spec"):
@@ -77,22 +87,12 @@ def _object(scan: FileScan, node: Node, path: str) -> Iterator[Occurrence]:
     elif kind not in DATA_KINDS and not crds.names_no_image(api_version, kind):
         skipped = SKAFFOLD_SKIPPED_KEYS if api_version.startswith("skaffold/") else SKIPPED_KEYS
         yield from _custom_resource(scan, node, path, label, skipped)
-        yield from crds.other_images(scan, node, path, label, api_version, kind)
+        yield from crds.other_images(scan, node, path, label, api_version, kind, chart)
 
 
 def _label(node: Node, kind: str) -> str:
     name = next((string(m, "name") for m in values(node, "metadata")), None)
     return f"{kind}/{name}" if name else kind
-
-
-def _descend(node: Node, keys: tuple[str, ...], path: str) -> Iterator[tuple[Node, str]]:
-    """Every mapping at ``keys`` under ``node`` (more than one when keys are duplicated)."""
-    if not keys:
-        if is_mapping(node):
-            yield node, path
-        return
-    for value in values(node, keys[0]):
-        yield from _descend(value, keys[1:], child(path, keys[0]))
 
 
 def _pod_spec(scan: FileScan, spec: Node, path: str, label: str) -> Iterator[Occurrence]:

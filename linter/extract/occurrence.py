@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from linter.model import Form, KustomizeEntry, Occurrence, Span
-from linter.yamlnodes import BOM, Node, Parsed, ScalarText
+from linter.yamlnodes import (
+    BOM,
+    Node,
+    Parsed,
+    ScalarText,
+    entries,
+    is_mapping,
+    is_scalar,
+    is_sequence,
+    is_string,
+    values,
+)
 
 # What makes a reference unknowable before something else expands it (IMG006).
 _DYNAMIC = re.compile(
@@ -51,6 +62,47 @@ def child(path: str, key: str | int) -> str:
     if not _PLAIN_KEY.fullmatch(key):
         return f'{path}["{key}"]'
     return f"{path}.{key}" if path else key
+
+
+def collections(document: Node, path: str = "") -> Iterator[tuple[str, str, Node]]:
+    """``(YAML path, key, node)`` of every mapping and sequence under ``document`` (itself
+    included, at ``path``), depth first in written order, each once (aliases can make a
+    graph, even a cycle). A sequence's items have the sequence's key."""
+    stack: list[tuple[str, str, Node]] = [(path, "", document)]
+    seen: set[int] = set()
+    while stack:
+        where, key, node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield where, key, node
+        if is_mapping(node):
+            children = [
+                (child(where, name), name, value)
+                for name, _, value in entries(node)
+                if name is not None and not is_scalar(value)
+            ]
+        elif is_sequence(node):
+            children = [(child(where, i), key, item) for i, item in enumerate(node.value)]
+        else:
+            children = []
+        stack += reversed(children)
+
+
+def under(node: Node, keys: tuple[str, ...], path: str) -> Iterator[tuple[Node, str]]:
+    """Every mapping at ``keys`` under ``node``, with its YAML path: more than one when keys
+    are duplicated, or when a list is on the way (each of its items is followed)."""
+    if not keys:
+        if is_mapping(node):
+            yield node, path
+        return
+    for value in values(node, keys[0]):
+        where = child(path, keys[0])
+        if is_sequence(value):
+            for index, item in enumerate(value.value):
+                yield from under(item, keys[1:], child(where, index))
+        else:
+            yield from under(value, keys[1:], where)
 
 
 def located(
@@ -126,7 +178,27 @@ class FileScan:
             fix_path=fix_path,
         )
 
-    def image_scalar(self, node: Node, *, yaml_path: str, context: str) -> Occurrence:
+    def image_value(
+        self,
+        node: Node,
+        *,
+        yaml_path: str,
+        context: str,
+        dynamic: Callable[[str], str | None] = dynamic_part,
+    ) -> Iterator[Occurrence]:
+        """The occurrence of a string that holds a whole reference, when it is not empty and
+        not reported before (through an anchor); ``dynamic`` says what a tool expands."""
+        if is_string(node) and node.value.strip() and self.first_time(node):
+            yield self.image_scalar(node, yaml_path=yaml_path, context=context, dynamic=dynamic)
+
+    def image_scalar(
+        self,
+        node: Node,
+        *,
+        yaml_path: str,
+        context: str,
+        dynamic: Callable[[str], str | None] = dynamic_part,
+    ) -> Occurrence:
         """The occurrence of a scalar that holds a whole reference (``image: nginx:1.27``)."""
         scalar = self.parsed.scalar(node)
         return self.occurrence(
@@ -135,7 +207,7 @@ class FileScan:
             yaml_path=yaml_path,
             context=context,
             edit=scalar.edit,
-            dynamic=dynamic_part(scalar.value),
+            dynamic=dynamic(scalar.value),
         )
 
 
