@@ -18,6 +18,11 @@ from pathlib import Path
 
 YAML = "yaml"
 DOCKERFILE = "dockerfile"
+DEVCONTAINER = "devcontainer"
+QUADLET = "quadlet"
+#: Podman Quadlet units that can name an image (``*.build`` units name what they build).
+QUADLET_SUFFIXES = (".container", ".image", ".volume", ".build")
+DEVCONTAINER_FILE = "devcontainer.json"
 YAML_SUFFIXES = (".yaml", ".yml")
 #: Dockerfile names, alone or as a dotted part (``Dockerfile.dev``, ``app.Containerfile``).
 DOCKERFILE_NAMES = frozenset({"Dockerfile", "Containerfile"})
@@ -122,12 +127,21 @@ def file_format(path: str) -> str | None:
     or has as a dotted part, ``Dockerfile`` or ``Containerfile`` is a Dockerfile
     (``Dockerfile.dev``, ``app.Dockerfile``, also ``Dockerfile.dockerignore``,
     which identify tags ``dockerfile``: read so, it names no image) unless it is YAML.
+    Dev Container files (``.devcontainer.json``, ``.devcontainer/**/devcontainer.json``)
+    and Podman Quadlet units (``*.container``, ``*.image``, ``*.volume``, ``*.build``),
+    which identify tags ``json`` or not at all, are known by their names only.
     """
-    name = path.rpartition("/")[2]
+    directory, _, name = path.rpartition("/")
     if name.lower().endswith(YAML_SUFFIXES):
         return YAML
     if name in DOCKERFILE_NAMES or not DOCKERFILE_NAMES.isdisjoint(name.split(".")):
         return DOCKERFILE
+    if name == "." + DEVCONTAINER_FILE or (
+        name == DEVCONTAINER_FILE and ".devcontainer" in directory.split("/")
+    ):
+        return DEVCONTAINER
+    if name.endswith(QUADLET_SUFFIXES) and not name.startswith(QUADLET_SUFFIXES):
+        return QUADLET
     return None
 
 

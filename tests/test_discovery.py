@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -311,15 +312,50 @@ NAMES = [
     "main.py",
     ".gitlab-ci.yml",
     "compose.yaml",
+    ".devcontainer.json",
+    ".devcontainer/devcontainer.json",
+    ".devcontainer/python/devcontainer.json",
+    "devcontainer.json",
+    "package.json",
+    "web.container",
+    "base.image",
+    "app.build",
+    "data.volume",
+    "meson.build.txt",
+    ".env",
+    "deploy/.env",
+    ".env.example",
+    "prod.env",
 ]
+
+
+def _hook_files() -> re.Pattern[str]:
+    hooks = yaml_hooks()
+    patterns = {hook["files"] for hook in hooks}
+    assert len(patterns) == 1 and all(hook["types"] == ["text"] for hook in hooks)
+    return re.compile(patterns.pop())
+
+
+def yaml_hooks() -> list[dict[str, object]]:
+    from ruamel.yaml import YAML
+
+    hooks: list[dict[str, object]] = YAML(typ="safe").load(HOOKS.read_text())
+    return hooks
+
+
+HOOKS = Path(__file__).parents[1] / ".pre-commit-hooks.yaml"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_formats_follow_identify(name: str) -> None:
-    """The hooks ask pre-commit for ``types_or: [yaml, dockerfile]``: each file it hands
-    over is read the way identify tags it, and a walk takes exactly those files."""
+    """Each file pre-commit hands the hooks over is read the way identify tags it (YAML,
+    Dockerfile), and the hooks take exactly the files a walk takes, and ``.env``."""
     identify = pytest.importorskip("identify.identify")
     tags = identify.tags_from_filename(name)
-    expected = "yaml" if "yaml" in tags else "dockerfile" if "dockerfile" in tags else None
-    assert file_format(name) == expected
-    assert is_lintable(name) is (expected is not None)
+    by_tag = "yaml" if "yaml" in tags else "dockerfile" if "dockerfile" in tags else None
+    if by_tag is not None:
+        assert file_format(name) == by_tag
+    elif file_format(name) in ("yaml", "dockerfile"):
+        pytest.fail(f"{name}: identify does not tag it yaml or dockerfile")
+    hook_takes = _hook_files().search(name) is not None
+    assert hook_takes is (is_lintable(name) or name.rpartition("/")[2] == ".env")

@@ -136,6 +136,14 @@ FORMAT_IMAGES: dict[str, Image] = {
             "gcr.io/tekton-releases/catalog/upstream/git-clone:0.7",
             "ghcr.io/tektoncd/catalog/upstream/tasks/git-batch-merge:0.2",
             "ghcr.io/tektoncd/catalog/upstream/tasks/golang-test:0.2",
+            # units
+            "mcr.microsoft.com/devcontainers/python:1-3.12-bookworm",
+            "mcr.microsoft.com/devcontainers/base:bullseye",
+            "mcr.microsoft.com/devcontainers/go:1-1.22-bookworm",
+            "docker.io/library/caddy:latest",
+            "docker.io/traefik/whoami:latest",
+            "quay.io/fedora/fedora-minimal:41",
+            "ghcr.io/acme/static-site:3.0",
         ]
     )
 }
@@ -146,6 +154,7 @@ UNRESOLVED = [
     "gcr.io/k8s-staging-test-infra/gcb-docker-gcloud",
     "ghcr.io/tektoncd/plumbing/static-base",
     "ghcr.io/home-operations/echo",
+    "localhost/imagename",
 ]
 
 

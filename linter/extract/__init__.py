@@ -119,6 +119,8 @@ def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
         from linter.extract import dockerfile
 
         return Extraction(tuple(dockerfile.extract(path, text)), kinds=(classify.DOCKERFILE,))
+    if in_file in (classify.DEVCONTAINER, classify.QUADLET):
+        return _text_format(in_file, path, text)
     if classify.in_chart_templates(path, text):
         lines = helm_templates.extract(TextScan(path, text))
         return Extraction(tuple(lines), kinds=(classify.HELM_TEMPLATE,))
@@ -166,6 +168,28 @@ def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
             found += extractor(scan, document)
     found.sort(key=lambda occurrence: occurrence.start)
     return Extraction(tuple(found), kinds=tuple(kinds) or (classify.EMPTY,))
+
+
+def _text_format(kind: str, path: str, text: str) -> Extraction:
+    """A file that is not YAML: a Dev Container's JSONC, a Podman Quadlet unit."""
+    from linter.extract.jsonc import JsoncError
+
+    scan = TextScan(path, text)
+    try:
+        if kind == classify.DEVCONTAINER:
+            from linter.extract import devcontainer
+
+            found = tuple(devcontainer.extract(scan))
+        else:
+            from linter.extract import quadlet
+
+            found = tuple(quadlet.extract(scan))
+    except JsoncError as error:
+        problem = SyntaxProblem(*scan.position(error.offset), error.message)
+        if not classify.shows_image_key(text, kind):
+            return Extraction((), skipped=f"not JSON ({problem}), and no image key in it")
+        return Extraction((), problem, kinds=(kind,))
+    return Extraction(found, kinds=(kind,))
 
 
 def _skipped(parsed: Parsed, document: Node, prefiltered: prefilter.Prefiltered) -> bool:

@@ -12,7 +12,7 @@ import re
 from functools import cache
 from pathlib import PurePosixPath
 
-from linter.discovery import COMPOSE_FILE_NAME, Excluder, is_dockerfile
+from linter.discovery import COMPOSE_FILE_NAME, Excluder, file_format
 from linter.extract import github_actions, gitlab_ci
 from linter.extract.options import FormatOptions
 from linter.yamlnodes import Node, entries, is_mapping, is_null, string, values
@@ -33,6 +33,8 @@ DRONE = "drone"
 WOODPECKER = "woodpecker"
 CLOUD_BUILD = "cloud-build"
 KO = "ko"
+DEVCONTAINER = "devcontainer"
+QUADLET = "quadlet"
 OTHER = "other"
 EMPTY = "empty"
 
@@ -94,8 +96,9 @@ _AZURE_PIPELINES_NAME = re.compile(r"azure-pipelines[^/]*\.ya?ml")
 
 def file_kind(path: str, options: FormatOptions) -> str | None:
     """The format every document of the file at display path ``path`` has, by its name and place."""
-    if is_dockerfile(path):
-        return DOCKERFILE
+    by_name = file_format(path)
+    if by_name in (DOCKERFILE, DEVCONTAINER, QUADLET):
+        return by_name
     if github_actions.is_workflow(path):
         return GITHUB_WORKFLOW
     if gitlab_ci.is_gitlab_ci(path):
