@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +51,10 @@ from report_factory import UPDATE_GOLDEN
 from shared_data import missing, refusal, under_ci
 
 SKIP_VARIABLE = "IMAGEPIN_SKIP_REGISTRY_TESTS"
+#: A test's ``record_property``; a property named SHARE_PROPERTY is shown at the end of
+#: every run (the share of a property test's examples that did what it exists to do).
+RecordProperty = Callable[[str, object], None]
+SHARE_PROPERTY = "share"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,6 +68,23 @@ def pytest_configure(config: pytest.Config) -> None:
             f"never rewritten. Regenerate them locally, review the diff and record the "
             f"review in tests/fixtures/SOURCES.md."
         )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The shares the property tests measured (tests/test_properties.py), passed or not:
+    the run says how much of the generated input exercised what it claims to."""
+    shares = [
+        f"{report.nodeid}: {value}"
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if report.when == "call"
+        for name, value in report.user_properties
+        if name == SHARE_PROPERTY
+    ]
+    if shares:
+        terminalreporter.section("property tests: share of examples")
+        for line in sorted(shares):
+            terminalreporter.line(line)
 
 
 def _unavailable(reason: str) -> None:

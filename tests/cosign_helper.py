@@ -28,13 +28,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from registry_server import OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, Blob, Image
 
-from linter.signatures import (
-    COSIGN_ARTIFACT_TYPE,
-    COSIGN_PAYLOAD_MEDIA_TYPE,
-    COSIGN_SIGNATURE_ANNOTATION,
-    NOTATION_ARTIFACT_TYPE,
-)
-
+# Spelled out as cosign and Notation write them, not imported from linter.signatures:
+# a wrong name in the product must not be copied into the signatures that test it.
+COSIGN_SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
+COSIGN_PAYLOAD_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json"
+COSIGN_ARTIFACT_TYPE = "application/vnd.dev.cosign.artifact.sig.v1+json"
+NOTATION_ARTIFACT_TYPE = "application/vnd.cncf.notary.signature"
 EMPTY = "application/vnd.oci.empty.v1+json"
 #: The seed of the key examples/policy/cosign.pub holds.
 EXAMPLE_KEY_SEED = "imagepin example signing key"

@@ -7,8 +7,8 @@ each to ``name(:latest)?@sha256:<64 hex>``, and is idempotent. The expected byte
 worked out here, never from the fixer (tests/test_fixer_properties.py checks fixing on
 generated manifests in every style byte for byte; this one throws less polite YAML at
 it). Each fix property counts the examples that pinned something and fails under half
-(docs/testing.md has the measured shares); ``pytest --hypothesis-show-statistics``
-shows the same as events.
+(docs/testing.md has the measured shares); every pytest run prints the shares at its
+end (conftest.py), and hypothesis's observability output has them as events.
 
 No example database is kept: the ``@example`` lines are the regression seeds, one
 per problem these properties found or guard against. fuzz/README.md runs the same
@@ -25,6 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from conftest import SHARE_PROPERTY, RecordProperty
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -372,7 +373,9 @@ SPLICED = st.text(alphabet=string.ascii_letters + string.digits + " -_.:/@${}[]#
 FOUND_SHARE = 0.5
 
 
-def test_real_fragments_roughed_up_extract_with_spans_on_the_scalar() -> None:
+def test_real_fragments_roughed_up_extract_with_spans_on_the_scalar(
+    record_property: RecordProperty,
+) -> None:
     """The random text above mostly tests the error path; this exercises extraction."""
     tally: Counter[str] = Counter()
 
@@ -382,7 +385,7 @@ def test_real_fragments_roughed_up_extract_with_spans_on_the_scalar() -> None:
         tell(tally, "images found", extract_and_check(*document))
 
     run()
-    assert_share(tally, "images found", FOUND_SHARE)
+    assert_share(tally, "images found", FOUND_SHARE, record_property)
 
 
 # --- fixing ---------------------------------------------------------------------------------
@@ -460,17 +463,22 @@ def assert_pins_written(old: str, new: str, pins: list[Pin]) -> None:
 
 
 def tell(tally: Counter[str], label: str, amount: int) -> None:
-    """Count an example, and whether it had any ``label``; hypothesis hears it too
-    (``pytest --hypothesis-show-statistics`` lists the events). Not ``target``: steering
+    """Count an example, and whether it had any ``label``; hypothesis hears it too (an
+    event, in its observability output per test case). Not ``target``: steering
     generation towards more places made the share swing between runs (52 to 84 %)."""
     tally["examples"] += 1
     tally[label] += amount > 0
     event(label if amount else f"no {label}")
 
 
-def assert_share(tally: Counter[str], label: str, least: float) -> None:
+def assert_share(
+    tally: Counter[str], label: str, least: float, record_property: RecordProperty
+) -> None:
+    """Fail under ``least``; either way the share is reported at the end of the run
+    (conftest.py's summary of the ``share`` properties, a junit-xml property too)."""
     share = tally[label] / tally["examples"]
-    print(f"\n{tally[label]} of {tally['examples']} examples had {label} ({share:.0%})")
+    said = f"{tally[label]} of {tally['examples']} examples had {label}"
+    record_property(SHARE_PROPERTY, f"{said} ({share:.0%}; at least {least:.0%} required)")
     assert share >= least, tally
 
 
@@ -493,7 +501,9 @@ def fix_and_check(document: tuple[str, str]) -> int:
 PINNED_SHARE = 0.5
 
 
-def test_fixing_random_yaml_changes_only_spans_and_is_idempotent() -> None:
+def test_fixing_random_yaml_changes_only_spans_and_is_idempotent(
+    record_property: RecordProperty,
+) -> None:
     tally: Counter[str] = Counter()
 
     @SETTINGS
@@ -508,10 +518,12 @@ def test_fixing_random_yaml_changes_only_spans_and_is_idempotent() -> None:
         tell(tally, "pins", fix_and_check(document))
 
     run()
-    assert_share(tally, "pins", PINNED_SHARE)
+    assert_share(tally, "pins", PINNED_SHARE, record_property)
 
 
-def test_fixing_real_fragments_changes_only_spans_and_is_idempotent() -> None:
+def test_fixing_real_fragments_changes_only_spans_and_is_idempotent(
+    record_property: RecordProperty,
+) -> None:
     tally: Counter[str] = Counter()
 
     @SETTINGS
@@ -520,4 +532,4 @@ def test_fixing_real_fragments_changes_only_spans_and_is_idempotent() -> None:
         tell(tally, "pins", fix_and_check(document))
 
     run()
-    assert_share(tally, "pins", PINNED_SHARE)
+    assert_share(tally, "pins", PINNED_SHARE, record_property)
