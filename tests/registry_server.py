@@ -1003,9 +1003,9 @@ def offline_client_factory(
     Credentials come from ``environ`` (nothing of the machine's); retries are instant
     unless ``retry`` says otherwise.
     """
-    from linter.registry.client import ClientSettings, RegistryClient
-    from linter.registry.credentials import CredentialStore
-    from linter.registry.retry import RetryPolicy
+    from linter.registry.api.client import ClientSettings, RegistryClient
+    from linter.registry.auth.credentials import CredentialStore
+    from linter.registry.http.retry import RetryPolicy
 
     settings = ClientSettings(
         insecure=insecure,
@@ -1027,7 +1027,7 @@ def resolve_offline(
 
     from linter.reference import parse
     from linter.registry import RegistryOptions, RunStats
-    from linter.registry.resolver import resolve_references
+    from linter.registry.resolution.resolver import resolve_references
 
     options = options or RegistryOptions()
     texts = list(refs)

@@ -19,8 +19,8 @@ from hostile_process import run_imagepin
 from registry_server import Registry
 
 from linter import safe_read, source
-from linter.registry import tls
 from linter.registry.errors import RegistryError
+from linter.registry.http import tls
 
 POD = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: c\n    image: {image}\n"
 

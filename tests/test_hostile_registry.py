@@ -31,13 +31,13 @@ from linter.cli import main
 from linter.model import ErrorKind, Resolution
 from linter.reference import Reference, parse
 from linter.registry import RegistryOptions, RunStats
-from linter.registry.auth import check_realm
-from linter.registry.client import ClientSettings, RegistryClient
-from linter.registry.credentials import CredentialStore
+from linter.registry.api.client import ClientSettings, RegistryClient
+from linter.registry.auth.credentials import CredentialStore
+from linter.registry.auth.flow import check_realm
 from linter.registry.errors import RegistryError
-from linter.registry.limits import MAX_BODY
-from linter.registry.resolver import resolve_references
-from linter.registry.retry import RetryPolicy
+from linter.registry.http.limits import MAX_BODY
+from linter.registry.http.retry import RetryPolicy
+from linter.registry.resolution.resolver import resolve_references
 
 #: Quick retries, so a table row costs seconds, not the production minutes.
 FAST = RetryPolicy(attempts=2, base=0.01, cap=0.02, retry_after_cap=0.05)

@@ -1,4 +1,4 @@
-""":mod:`linter.registry.http1`, imagepin's HTTP/1.1 transport for plain-HTTP origins.
+""":mod:`linter.registry.http.http1`, imagepin's HTTP/1.1 transport for plain-HTTP origins.
 
 Real sockets on loopback, servers that write raw bytes: what is under test is how the
 pool reads what a server does. A connection is reused only after a clean exchange
@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from linter.registry.http1 import MAX_HEAD, Http1Transport
+from linter.registry.http.http1 import MAX_HEAD, Http1Transport
 
 T = TypeVar("T")
 Answer = Callable[[int], bytes]

@@ -1,4 +1,4 @@
-""":mod:`linter.registry.netio`, the asyncio streams under every direct registry connection.
+""":mod:`linter.registry.http.netio`, the asyncio streams under every direct registry connection.
 
 Every registry connection that does not go through a proxy runs over this module, so
 its contract is checked here: reads honour ``max_bytes`` and end with ``b""``;
@@ -44,11 +44,11 @@ import httpx
 import pytest
 from registry_server import make_certificates
 
-from linter.registry import netio
-from linter.registry.http1 import Http1Transport
-from linter.registry.secure import SecureTransport
+from linter.registry.http import netio
+from linter.registry.http.http1 import Http1Transport
+from linter.registry.http.secure import SecureTransport
+from linter.registry.http.transport import RoutingTransport, pooled_transports
 from linter.registry.stats import RunStats
-from linter.registry.transport import RoutingTransport, pooled_transports
 
 T = TypeVar("T")
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]

@@ -11,7 +11,7 @@ from registry_server import FakeRegistry, build_image, resolve_offline
 
 from linter.model import Signature, SignatureState, SignatureStatus
 from linter.registry import RegistryOptions
-from linter.registry.cache import Cache
+from linter.registry.cache.store import Cache
 from linter.signatures import NamedKey, fingerprint
 
 D1 = "sha256:" + "1" * 64

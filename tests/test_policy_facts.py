@@ -1,4 +1,4 @@
-"""The trust policy's facts about the deployed digest (linter/registry/policy.py), on a fake.
+"""The trust policy's facts about the deployed digest (linter/registry/facts/policy.py), on a fake.
 
 Each case says which facts the options ask for, what the Resolution then carries, and
 exactly which requests that cost.
@@ -16,7 +16,7 @@ from registry_server import FakeRegistry, build_image, multi_platform, resolve_o
 from linter.model import ErrorKind, PlatformEntry, Resolution, SignatureState
 from linter.reference import parse
 from linter.registry import RegistryOptions
-from linter.registry.policy import deployed_digest, parse_created
+from linter.registry.facts.policy import deployed_digest, parse_created
 
 HOST = "registry.example"
 MULTI = multi_platform("facts", attestation=True)

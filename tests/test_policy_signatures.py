@@ -1,4 +1,4 @@
-"""Finding and checking signatures (linter/registry/signatures.py) against an in-process fake.
+"""Finding and checking signatures (linter/registry/facts/signatures.py) against an in-process fake.
 
 distribution 2.8 has no referrers API, so the real-registry tests (test_policy_real.py)
 cover the tag fallbacks; the referrers API itself, its paging, and the answers a real
@@ -30,9 +30,9 @@ from registry_server import OCI_MANIFEST, FakeRegistry, Image, build_image, offl
 from linter.model import ErrorKind, SignatureState, SignatureStatus
 from linter.reference import parse
 from linter.registry import RegistryError, RegistryOptions, RunStats
-from linter.registry.resolver import Resolver
-from linter.registry.signatures import MAX_PAYLOAD, cosign_tag
-from linter.registry.signatures import referrers_tag as production_referrers_tag
+from linter.registry.facts.signatures import MAX_PAYLOAD, cosign_tag
+from linter.registry.facts.signatures import referrers_tag as production_referrers_tag
+from linter.registry.resolution.resolver import Resolver
 from linter.signatures import NamedKey
 
 HOST = "registry.example"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from linter.model import ErrorKind
-from linter.registry.auth import check_realm, repository
+from linter.registry.auth.flow import check_realm, repository
 from linter.registry.errors import RegistryError
 
 

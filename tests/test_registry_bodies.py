@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from registry_server import sha256
 
-from linter.registry import bodies
-from linter.registry.bodies import BodyStore
+from linter.registry.cache import bodies
+from linter.registry.cache.bodies import BodyStore
 
 BODY = b'{"schemaVersion": 2}'
 DIGEST = sha256(BODY)

@@ -19,8 +19,9 @@ from registry_server import (
 
 from linter.model import PlatformEntry
 from linter.registry import RegistryOptions
-from linter.registry import cache as cache_module
-from linter.registry.cache import (
+from linter.registry.auth.challenge import Challenge, parse_challenges
+from linter.registry.cache import store as cache_module
+from linter.registry.cache.store import (
     CHALLENGE_TTL,
     LAYOUT,
     MAX_AGE,
@@ -29,7 +30,6 @@ from linter.registry.cache import (
     ManifestFacts,
     TagFacts,
 )
-from linter.registry.challenge import Challenge, parse_challenges
 
 DIGEST = "sha256:" + "a" * 64
 CHILDREN = (
@@ -377,7 +377,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from linter.registry.cache import Cache, TagFacts, ManifestFacts
+    from linter.registry.cache.store import Cache, TagFacts, ManifestFacts
     cache = Cache(Path(sys.argv[1]), ttl=600)
     me = sys.argv[2]
     bad = 0

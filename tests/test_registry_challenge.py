@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from linter.registry.challenge import Challenge, parse_challenges
+from linter.registry.auth.challenge import Challenge, parse_challenges
 
 
 @pytest.mark.parametrize(

@@ -28,8 +28,9 @@ from registry_server import (
 )
 
 from linter.model import ErrorKind, Resolution
-from linter.registry import RegistryOptions, client
-from linter.registry.retry import RetryPolicy
+from linter.registry import RegistryOptions
+from linter.registry.api import client
+from linter.registry.http.retry import RetryPolicy
 
 HOST = "registry.example"
 REF = f"{HOST}/app/single:1.0"

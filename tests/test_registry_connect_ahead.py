@@ -18,10 +18,10 @@ import pytest
 
 from linter.reference import parse
 from linter.registry import RegistryOptions, RunStats
-from linter.registry.cache import Cache, TagFacts
-from linter.registry.challenge import Challenge
-from linter.registry.client import first_origin
-from linter.registry.resolver import Resolver, _token_origins
+from linter.registry.api.client import first_origin
+from linter.registry.auth.challenge import Challenge
+from linter.registry.cache.store import Cache, TagFacts
+from linter.registry.resolution.resolver import Resolver, _token_origins
 
 DIGEST = "sha256:" + "c" * 64
 

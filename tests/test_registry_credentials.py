@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from linter.registry.credentials import (
+from linter.registry.auth.credentials import (
     ANONYMOUS,
     HUB_KEY,
     CredentialError,

@@ -28,14 +28,14 @@ from registry_server import (
 from linter.model import ErrorKind
 from linter.reference import parse
 from linter.registry import RegistryError, RegistryOptions, RunStats
-from linter.registry.details import ImageDetails, Wanted, go_time, inspect
-from linter.registry.manifests import (
+from linter.registry.api.manifests import (
     ImageFacts,
     ManifestError,
     parse_config,
     parse_image_config,
 )
-from linter.registry.tags import PAGE
+from linter.registry.api.tags import PAGE
+from linter.registry.details import ImageDetails, Wanted, go_time, inspect
 
 HOST = "registry.example"
 MULTI = multi_platform("multi", attestation=True)

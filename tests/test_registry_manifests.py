@@ -6,7 +6,7 @@ import json
 import pytest
 
 from linter.model import PlatformEntry
-from linter.registry.manifests import (
+from linter.registry.api.manifests import (
     ACCEPT,
     DOCKER_LIST,
     DOCKER_MANIFEST,

@@ -17,7 +17,7 @@ from manifests import pod
 from registry_server import USERNAME, Image, Registry, free_port
 
 from linter.cli import main
-from linter.registry.client import _describe
+from linter.registry.api.client import _describe
 
 DIGEST = "sha256:" + "ab" * 32
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from linter.model import PlatformEntry
-from linter.registry.platforms import Platform, host_platform, is_attestation, select
+from linter.registry.facts.platforms import Platform, host_platform, is_attestation, select
 
 
 def entry(platform: str, digest: str) -> PlatformEntry:

@@ -33,7 +33,7 @@ from linter.config import Config
 from linter.model import ErrorKind
 from linter.reference import parse
 from linter.registry import RegistryOptions, RunStats, resolve_all, resolve_with_stats
-from linter.registry.tokens import BATCH_SCOPES
+from linter.registry.auth.tokens import BATCH_SCOPES
 
 SETUPS = ("plain_registry", "basic_tls_registry", "token_registry")
 T = TypeVar("T")

@@ -5,7 +5,7 @@ from email.utils import formatdate
 
 import pytest
 
-from linter.registry.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from linter.registry.http.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
 
 NOW = 1_700_000_000.0
 

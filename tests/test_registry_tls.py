@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from registry_server import make_certificates
 
-from linter.registry import tls
+from linter.registry.http import tls
 
 
 @pytest.mark.parametrize(

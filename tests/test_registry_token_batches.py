@@ -1,4 +1,4 @@
-"""Token requests shared by many repositories (linter/registry/tokens.py), and the fallback to
+"""Token requests shared by many repositories (linter/registry/auth/tokens.py), and the fallback to
 one scope per token for registries and token servers that do not honour them."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pytest
 from registry_server import FakeRegistry, build_image, resolve_offline
 
 from linter.model import ErrorKind
-from linter.registry.credentials import ANONYMOUS
+from linter.registry.auth.credentials import ANONYMOUS
+from linter.registry.auth.tokens import BATCH_SCOPES, TokenService
 from linter.registry.errors import RegistryError
 from linter.registry.stats import RunStats
-from linter.registry.tokens import BATCH_SCOPES, TokenService
 
 REALM = "https://auth.example/token"
 HOST = "registry.example"

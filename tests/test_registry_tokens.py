@@ -7,10 +7,10 @@ import httpx
 import pytest
 
 from linter.model import ErrorKind
-from linter.registry.credentials import ANONYMOUS, Credentials
+from linter.registry.auth.credentials import ANONYMOUS, Credentials
+from linter.registry.auth.tokens import MIN_LIFETIME, TokenService, parse_token
 from linter.registry.errors import RegistryError
 from linter.registry.stats import RunStats
-from linter.registry.tokens import MIN_LIFETIME, TokenService, parse_token
 
 NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 

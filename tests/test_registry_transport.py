@@ -6,10 +6,10 @@ from collections import Counter
 import httpx
 import pytest
 
-from linter.registry.http1 import Http1Transport
-from linter.registry.secure import SecureTransport
+from linter.registry.http.http1 import Http1Transport
+from linter.registry.http.secure import SecureTransport
+from linter.registry.http.transport import RoutingTransport, pooled_transports
 from linter.registry.stats import RunStats
-from linter.registry.transport import RoutingTransport, pooled_transports
 
 
 class Slow:

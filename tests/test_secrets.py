@@ -34,7 +34,7 @@ from registry_server import (
 from linter.cli import main
 from linter.model import ErrorKind
 from linter.registry import RegistryOptions
-from linter.registry.credentials import CredentialError, run_helper
+from linter.registry.auth.credentials import CredentialError, run_helper
 from linter.report import FORMATS
 
 WRONG_PASSWORD = "Wr0ng-but-still-S3cret-1187"

@@ -79,7 +79,7 @@ class RegistryOptions:
         concurrency: int | None = None,
     ) -> RegistryOptions:
         """Options from the configuration, command-line values winning; ConfigError if invalid."""
-        from linter.registry.platforms import Platform
+        from linter.registry.facts.platforms import Platform
 
         chosen = platform or config.platform
         if chosen is not None:
@@ -117,7 +117,7 @@ async def resolve_all(
 ) -> dict[Reference, Resolution]:
     """Resolve each unique reference once; fills ``stats`` when given, and calls
     ``on_answer(ref, resolution)`` as each answer arrives."""
-    from linter.registry.resolver import resolve_references
+    from linter.registry.resolution.resolver import resolve_references
 
     if stats is None:
         stats = RunStats(tracer=options.tracer)

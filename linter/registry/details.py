@@ -22,8 +22,7 @@ from typing import Any
 from linter.model import ErrorKind, PlatformEntry, SignatureStatus
 from linter.reference import Reference
 from linter.registry import RegistryOptions
-from linter.registry.errors import RegistryError, display_host, unexpected
-from linter.registry.manifests import (
+from linter.registry.api.manifests import (
     Descriptor,
     ImageConfig,
     Manifest,
@@ -32,10 +31,11 @@ from linter.registry.manifests import (
     parse,
     parse_image_config,
 )
-from linter.registry.platforms import Platform, host_platform, is_attestation, select
-from linter.registry.resolver import ClientFactory, Resolver
+from linter.registry.api.tags import TagList
+from linter.registry.errors import RegistryError, display_host, unexpected
+from linter.registry.facts.platforms import Platform, host_platform, is_attestation, select
+from linter.registry.resolution.resolver import ClientFactory, Resolver
 from linter.registry.stats import RunStats
-from linter.registry.tags import TagList
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from linter.model import ErrorKind, ResolveError
 from linter.reference import DOCKER_HUB_API_HOST
 
 if TYPE_CHECKING:
-    from linter.registry.credentials import Credentials
+    from linter.registry.auth.credentials import Credentials
 
 #: Error codes that mean "no such manifest or repository" (Harbor proxies say NOT_FOUND).
 NOT_FOUND_CODES = frozenset({"MANIFEST_UNKNOWN", "NAME_UNKNOWN", "BLOB_UNKNOWN", "NOT_FOUND"})

@@ -16,13 +16,9 @@ from typing import NamedTuple, TypeVar
 
 from linter.model import ErrorKind, PlatformEntry, Resolution, SignatureState, SignatureStatus
 from linter.reference import Reference
-from linter.registry import RegistryOptions, netio, policy, tls, trace
-from linter.registry.bodies import BodyStore
-from linter.registry.cache import LAYOUT, Cache, ManifestFacts, TagFacts
-from linter.registry.challenge import Challenge
-from linter.registry.client import ClientSettings, RegistryClient, Target, first_origin
-from linter.registry.errors import RegistryError, display_host, unexpected
-from linter.registry.manifests import (
+from linter.registry import RegistryOptions, trace
+from linter.registry.api.client import ClientSettings, RegistryClient, Target, first_origin
+from linter.registry.api.manifests import (
     IMAGE_TYPES,
     INDEX_TYPES,
     SCHEMA1_TYPES,
@@ -34,9 +30,15 @@ from linter.registry.manifests import (
     parse,
     parse_config,
 )
-from linter.registry.platforms import Platform, select
+from linter.registry.api.tags import TagList, list_tags
+from linter.registry.auth.challenge import Challenge
+from linter.registry.cache.bodies import BodyStore
+from linter.registry.cache.store import LAYOUT, Cache, ManifestFacts, TagFacts
+from linter.registry.errors import RegistryError, display_host, unexpected
+from linter.registry.facts import policy
+from linter.registry.facts.platforms import Platform, select
+from linter.registry.http import netio, tls
 from linter.registry.stats import RunStats
-from linter.registry.tags import TagList, list_tags
 from linter.registry.tasks import Once
 
 V = TypeVar("V")
@@ -384,7 +386,7 @@ class Resolver:
 
         async def compute() -> SignatureStatus:
             # Imported here: only a run that checks signatures needs them (start-up cost).
-            from linter.registry import signatures
+            from linter.registry.facts import signatures
             from linter.signatures import fingerprint
 
             keyring = fingerprint(keys)

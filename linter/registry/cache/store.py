@@ -32,8 +32,8 @@ from typing import Any, TypeVar
 
 from linter import safe_read, untrusted_json
 from linter.model import PlatformEntry, Signature, SignatureState, SignatureStatus
-from linter.registry.challenge import Challenge
-from linter.registry.manifests import ImageFacts, checked_digest
+from linter.registry.api.manifests import ImageFacts, checked_digest
+from linter.registry.auth.challenge import Challenge
 
 #: Bumped when the layout or the meaning of an entry changes; old entries are then ignored.
 LAYOUT = "v2"

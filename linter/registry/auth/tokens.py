@@ -24,7 +24,7 @@ import httpx
 
 from linter import redact, untrusted_json
 from linter.model import ErrorKind
-from linter.registry.credentials import Credentials, unusable
+from linter.registry.auth.credentials import Credentials, unusable
 from linter.registry.errors import RegistryError, error_detail
 from linter.registry.stats import RunStats
 from linter.registry.tasks import cancel_pending

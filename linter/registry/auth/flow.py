@@ -16,11 +16,16 @@ from collections.abc import AsyncGenerator, Callable, Collection
 import httpx
 
 from linter.model import ErrorKind
-from linter.registry import tls
-from linter.registry.challenge import Challenge, parse_challenges
-from linter.registry.credentials import ANONYMOUS, CredentialError, Credentials, CredentialStore
+from linter.registry.auth.challenge import Challenge, parse_challenges
+from linter.registry.auth.credentials import (
+    ANONYMOUS,
+    CredentialError,
+    Credentials,
+    CredentialStore,
+)
+from linter.registry.auth.tokens import TokenService, basic_header
 from linter.registry.errors import RegistryError, display_host
-from linter.registry.tokens import TokenService, basic_header
+from linter.registry.http import tls
 
 _REPOSITORY = re.compile(r"^/v2/(.+)/(?:manifests|blobs|tags|referrers)/")
 

@@ -32,7 +32,7 @@ from collections.abc import AsyncIterator
 import h11
 import httpx
 
-from linter.registry import netio
+from linter.registry.http import netio
 
 #: A response head still incomplete past this is refused (h11's default is 16 KiB;
 #: httpcore allows this much too).

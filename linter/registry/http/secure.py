@@ -6,7 +6,7 @@ requests and answers are translated between the two libraries here, with
 httpx's exceptions for httpcore's. Everything used is public API of both (httpx
 has no option for another network backend, so its own transport is not used:
 the pool would have to be set through a private attribute). The TLS handshake is
-asyncio's, verified by the context given (linter.registry.tls).
+asyncio's, verified by the context given (linter.registry.http.tls).
 
 Imported only when a run meets a TLS registry: httpcore brings anyio and h2.
 """
@@ -21,8 +21,8 @@ from typing import Any
 import httpcore
 import httpx
 
-from linter.registry import netio
-from linter.registry.netio import SocketOption
+from linter.registry.http import netio
+from linter.registry.http.netio import SocketOption
 
 #: netio's exceptions -> httpcore's, for httpcore's pool to handle as its own.
 _NETWORK: tuple[tuple[type[netio.NetworkError], type[Exception]], ...] = (

@@ -17,7 +17,8 @@ from collections.abc import Callable, Collection
 
 import httpx
 
-from linter.registry import limits, netio, tls, trace
+from linter.registry import trace
+from linter.registry.http import limits, netio, tls
 from linter.registry.stats import RunStats
 
 #: (scheme, host[:port]) -> the transport for that origin.
@@ -40,14 +41,14 @@ def pooled_transports(
             proxy = proxies.get(scheme)
         secure = scheme == "https"
         if proxy is None and not secure:
-            from linter.registry.http1 import Http1Transport
+            from linter.registry.http.http1 import Http1Transport
 
             return Http1Transport(host, port or 80, max_connections=per_host, connector=shared)
         # A plain-HTTP origin needs no CA store (loading it costs tens of milliseconds
         # before a local registry's first answer); a context without CAs fails closed.
         context = tls.ssl_context(authority, insecure) if secure else tls.no_trust_context()
         if proxy is None:
-            from linter.registry.secure import SecureTransport
+            from linter.registry.http.secure import SecureTransport
 
             return SecureTransport(context, max_connections=per_host, connector=shared)
         return httpx.AsyncHTTPTransport(
@@ -90,7 +91,7 @@ class RoutingTransport(httpx.AsyncBaseTransport):
         them (see :meth:`netio.Connector.warm`); only for imagepin's own HTTP/1.1 pool."""
         if count <= 0:
             return
-        from linter.registry.http1 import Http1Transport
+        from linter.registry.http.http1 import Http1Transport
 
         transport = self._transport(scheme, authority.lower())
         if isinstance(transport, Http1Transport):

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 from linter.model import ErrorKind, PlatformEntry, Resolution, SignatureStatus
 from linter.reference import Reference
 from linter.registry import RegistryOptions
+from linter.registry.api.manifests import IMAGE_TYPES, INDEX_TYPES, ImageFacts
 from linter.registry.errors import RegistryError, display_host
-from linter.registry.manifests import IMAGE_TYPES, INDEX_TYPES, ImageFacts
-from linter.registry.platforms import Platform, is_attestation, select
+from linter.registry.facts.platforms import Platform, is_attestation, select
 
 if TYPE_CHECKING:
-    from linter.registry.resolver import Resolver
+    from linter.registry.resolution.resolver import Resolver
 
 #: The image whose ``created`` stands for an index's, unless ``platform`` says otherwise.
 DEFAULT_PLATFORM = Platform("linux", "amd64")

@@ -23,10 +23,10 @@ from typing import Any
 
 from linter import untrusted_json
 from linter.model import ErrorKind, Signature, SignatureState, SignatureStatus
-from linter.registry.client import RegistryClient, Target
+from linter.registry.api.client import RegistryClient, Target
+from linter.registry.api.manifests import OCI_INDEX, checked_digest, digest_of
+from linter.registry.api.pages import next_page
 from linter.registry.errors import RegistryError, status_error
-from linter.registry.manifests import OCI_INDEX, checked_digest, digest_of
-from linter.registry.pages import next_page
 from linter.signatures import (
     COSIGN_ARTIFACT_TYPE,
     COSIGN_SIGNATURE_ANNOTATION,

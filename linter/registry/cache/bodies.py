@@ -24,8 +24,8 @@ from pathlib import Path
 
 from linter import safe_read
 from linter.reference import InvalidReference, validate_digest
-from linter.registry.cache import replace_file
-from linter.registry.manifests import digest_of
+from linter.registry.api.manifests import digest_of
+from linter.registry.cache.store import replace_file
 
 MAX_AGE = 30 * 86400
 MAX_FILES = 2000

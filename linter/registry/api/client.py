@@ -3,7 +3,7 @@
 The first request to a host goes alone; the others wait until the host has
 answered it once — that answer settles http vs https for loopback/insecure hosts
 and teaches the auth flow the host's challenge — and then get their tokens,
-together (linter.registry.tokens batches them), while the first one is still
+together (linter.registry.auth.tokens batches them), while the first one is still
 getting its own; then each waits for one of the host's slots and is sent. A host
 that stays unreachable after the retries is given up for the rest of the run, so
 a dead registry costs one set of retries, not one per reference.
@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from linter.model import ErrorKind
-from linter.registry import netio, tls
+from linter.registry.api.manifests import ACCEPT
 from linter.registry.errors import RegistryError, display_host, status_error
-from linter.registry.manifests import ACCEPT
-from linter.registry.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from linter.registry.http import netio, tls
+from linter.registry.http.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
 from linter.registry.stats import RunStats
 
 if TYPE_CHECKING:
@@ -35,9 +35,9 @@ if TYPE_CHECKING:
 
     import httpx
 
-    from linter.registry.challenge import Challenge
-    from linter.registry.credentials import CredentialStore
-    from linter.registry.transport import TransportFactory
+    from linter.registry.auth.challenge import Challenge
+    from linter.registry.auth.credentials import CredentialStore
+    from linter.registry.http.transport import TransportFactory
 
 E = TypeVar("E", bound=BaseException)
 USER_AGENT = "imagepin (+https://github.com/imagepin/imagepin)"
@@ -120,10 +120,10 @@ class RegistryClient:
     ) -> None:
         import httpx
 
-        from linter.registry.auth import RegistryAuth
-        from linter.registry.credentials import CredentialStore
-        from linter.registry.tokens import TokenService
-        from linter.registry.transport import RoutingTransport, pooled_transports
+        from linter.registry.auth.credentials import CredentialStore
+        from linter.registry.auth.flow import RegistryAuth
+        from linter.registry.auth.tokens import TokenService
+        from linter.registry.http.transport import RoutingTransport, pooled_transports
 
         self._settings = settings
         self._stats = stats

@@ -1,0 +1,1 @@
+"""Authentication: challenges, credentials (Docker config, helpers), tokens, the auth flow."""

@@ -1,0 +1,1 @@
+"""The persistent cache: facts about tags, manifests, images, signatures; exact bodies."""

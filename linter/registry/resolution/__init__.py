@@ -1,0 +1,1 @@
+"""Resolution: tag to digest, existence, index children, through mirrors, asked once."""
