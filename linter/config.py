@@ -5,9 +5,11 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,25 @@ FAIL_ON = ("error", "warning", "info", "never")
 
 class ConfigError(Exception):
     """A configuration problem; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class RegexExtractor:
+    """One ``[[regex-extractors]]`` table: the files it reads (globs, matched like
+    ``exclude``) and a pattern whose named group ``image`` is a reference."""
+
+    files: tuple[str, ...]
+    pattern: str
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        return _compiled(self.pattern)
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    # MULTILINE: ``^`` and ``$`` are a line's, as a pattern for one line means them.
+    return re.compile(pattern, re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,10 @@ class Config:
     helm_values: tuple[str, ...] = ()
     #: Pin Helm images whose chart has no digest field as ``tag: "x@sha256:…"``.
     helm_digest_in_tag: bool = False
+    #: Globs of more files to scan, read as text for lines marked ``imagepin: image``.
+    marker_files: tuple[str, ...] = ()
+    #: Files and patterns whose ``image`` group is a reference (docs/formats.md).
+    regex_extractors: tuple[RegexExtractor, ...] = ()
     #: The file this was read from, for messages; None for defaults.
     source: str | None = None
     #: The directory relative paths in the config (keys, exclude globs) are relative to.
@@ -63,6 +88,11 @@ class Config:
     def excluded(self) -> tuple[str, ...]:
         """Every glob that excludes files: ``exclude`` (or the defaults) and ``extend-exclude``."""
         return (*self.exclude, *self.extend_exclude)
+
+    @property
+    def extra_files(self) -> tuple[str, ...]:
+        """Globs of the files scanned besides those whose name says a format."""
+        return (*self.marker_files, *(g for r in self.regex_extractors for g in r.files))
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -92,6 +122,7 @@ _STRING_LISTS = {
     "signature_keys",
     "insecure_registries",
     "helm_values",
+    "marker_files",
 }
 
 
@@ -157,10 +188,45 @@ def _convert(source: str, key: str, value: Any) -> Any:
         if name == "concurrency" and value == 0:
             raise ConfigError(f"{where}: must be at least 1")
         return value
+    if name == "regex_extractors":
+        return _regex_extractors(where, value)
     # mirrors and per-file-ignores: tables of arrays of strings
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected a table, got {kind_of(value)}")
     return {str(k): _string_list(f"{where}.{k}", v) for k, v in value.items()}
+
+
+def _regex_extractors(where: str, value: Any) -> tuple[RegexExtractor, ...]:
+    """``[[regex-extractors]]`` tables, each checked: its globs, and a pattern that compiles
+    and has a group named ``image``."""
+    if not isinstance(value, list) or not all(isinstance(table, dict) for table in value):
+        raise ConfigError(
+            f"{where}: expected a list of tables with files and pattern "
+            f"([[regex-extractors]]), got {kind_of(value)}"
+        )
+    found = []
+    for index, table in enumerate(value):
+        here = f"{where}[{index}]"
+        for key in table:
+            if key not in ("files", "pattern"):
+                raise ConfigError(f"{here}: unknown key {key!r}: expected files and pattern")
+        for key in ("files", "pattern"):
+            if key not in table:
+                raise ConfigError(f"{here}: {key} is missing")
+        files = _string_list(f"{here}.files", table["files"])
+        if not files:
+            raise ConfigError(f"{here}.files: expected at least one glob")
+        pattern = table["pattern"]
+        if not isinstance(pattern, str):
+            raise ConfigError(f"{here}.pattern: expected a string, got {kind_of(pattern)}")
+        try:
+            compiled = _compiled(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{here}.pattern: not a regular expression: {exc}") from None
+        if "image" not in compiled.groupindex:
+            raise ConfigError(f"{here}.pattern: no group named image: write (?P<image>...)")
+        found.append(RegexExtractor(files, pattern))
+    return tuple(found)
 
 
 def unknown_key(key: str) -> str:

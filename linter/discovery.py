@@ -55,9 +55,16 @@ class SourceFile:
 
 
 def discover(
-    paths: Sequence[str], *, exclude: Sequence[str] = DEFAULT_EXCLUDE, cwd: Path | None = None
+    paths: Sequence[str],
+    *,
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    cwd: Path | None = None,
+    extra: Sequence[str] = (),
 ) -> tuple[list[SourceFile], list[tuple[str, str]]]:
     """The files to lint, sorted by display path, and problems as (display path, reason).
+
+    A directory gives the files whose name says a format, and those the globs ``extra``
+    name (``marker-files``, ``regex-extractors``: matched like ``exclude``).
 
     A file reached twice (a symbolic link to it, a relative and an absolute path
     through a linked working directory) is listed once: by the argument that names
@@ -65,13 +72,14 @@ def discover(
     """
     base = Path.cwd() if cwd is None else cwd
     excluded = Excluder(exclude)
+    wanted = Excluder(extra)
     found: list[SourceFile] = []
     problems: list[tuple[str, str]] = []
     for argument in paths or ["."]:
         path = base / argument
         display = display_path(argument, base)
         if path.is_dir():
-            walked, walk_problems = _directory_files(path, display, excluded)
+            walked, walk_problems = _directory_files(path, display, excluded, wanted)
             problems += walk_problems
             found += walked
         elif not os.path.lexists(path):
@@ -206,7 +214,7 @@ def _character_class(piece: str) -> str:
 
 
 def _directory_files(
-    root: Path, display: str, excluded: Excluder
+    root: Path, display: str, excluded: Excluder, wanted: Excluder
 ) -> tuple[list[SourceFile], list[tuple[str, str]]]:
     prefix = "" if display == "." else display.rstrip("/") + "/"
     listed = _git_files(root)
@@ -217,7 +225,9 @@ def _directory_files(
     files = [
         SourceFile(root / name, prefix + name, explicit=False, root=real)
         for name in listed
-        if is_lintable(name) and not excluded(prefix + name) and (root / name).is_file()
+        if (is_lintable(name) or wanted(prefix + name))
+        and not excluded(prefix + name)
+        and (root / name).is_file()
     ]
     return files, problems
 

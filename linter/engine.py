@@ -286,7 +286,9 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     config = options.config
     rules = selection.selected(config)
     selection.check_selectors(key for keys in config.per_file_ignores.values() for key in keys)
-    entries, problems = discovery.discover(paths or ["."], exclude=config.excluded, cwd=options.cwd)
+    entries, problems = discovery.discover(
+        paths or ["."], exclude=config.excluded, cwd=options.cwd, extra=config.extra_files
+    )
     formats = FormatOptions.from_config(config)
     files, findings, skipped = _read(entries, formats)
     findings = _suppress_file_findings(findings, files)

@@ -11,6 +11,7 @@ import pytest
 from manifests import pod
 
 from linter.cli import main
+from linter.config import load_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 DIGEST = "sha256:" + "ab" * 32
@@ -255,6 +256,8 @@ def test_show_settings(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "per-file-ignores = {}                                # default\n"
         "helm-values = []                                     # default\n"
         "helm-digest-in-tag = false                           # default\n"
+        "marker-files = []                                    # default\n"
+        "regex-extractors = []                                # default\n"
         "# rules that run: IMG000, IMG001, IMG003, IMG004, IMG005, IMG007, IMG008, IMG009\n",
         "",
     )
@@ -265,6 +268,35 @@ def test_show_settings_without_a_file(tree: Path, capsys: pytest.CaptureFixture[
     out = out_err(capsys)[0]
     assert out.startswith("# configuration file: none found (defaults)\nselect = []  ")
     assert out.endswith("# rules that run: " + ", ".join(f"IMG{n:03}" for n in range(13)) + "\n")
+
+
+def test_show_settings_prints_text_extractors_as_toml(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lines of marker-files and regex-extractors read back as the same settings, and
+    --show-files names the files they add (extend-exclude applies, as in a run)."""
+    written = (
+        'marker-files = ["Makefile"]\nextend-exclude = ["old"]\n'
+        "[[regex-extractors]]\nfiles = [\"*.mk\"]\npattern = '^IMG \\?= (?P<image>\\S+)'\n"
+    )
+    (tree / ".imagepin.toml").write_text(written)
+    for name in ("Makefile", "tools.mk", "old/tools.mk", "notes.txt"):
+        (tree / name).parent.mkdir(exist_ok=True)
+        (tree / name).write_text("IMG ?= nginx:1.27\n")
+    assert main(["check", "--show-settings"]) == 0
+    lines = [line.partition("  #")[0] for line in out_err(capsys)[0].splitlines()]
+    shown = "\n".join(line for line in lines if line.startswith(("marker-", "regex-")))
+    (tree / "shown.toml").write_text(shown)
+    again, before = load_file(tree / "shown.toml"), load_file(tree / ".imagepin.toml")
+    assert (again.marker_files, again.regex_extractors) == (
+        before.marker_files,
+        before.regex_extractors,
+    )
+    assert before.regex_extractors[0].pattern == r"^IMG \?= (?P<image>\S+)"
+    assert main(["check", "--show-files", "."]) == 0
+    rows = [line.split(maxsplit=1) for line in out_err(capsys)[0].splitlines()]
+    assert [path for path, kind in rows if kind == "text"] == ["Makefile", "tools.mk"]
+    assert "notes.txt" not in dict(rows)
 
 
 def test_show_files(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -359,3 +359,18 @@ def test_formats_follow_identify(name: str) -> None:
         pytest.fail(f"{name}: identify does not tag it yaml or dockerfile")
     hook_takes = _hook_files().search(name) is not None
     assert hook_takes is (is_lintable(name) or name.rpartition("/")[2] == ".env")
+
+
+@pytest.mark.parametrize("with_git", [False, True])
+def test_extra_globs_add_files_in_walks_and_git_listings(tmp_path: Path, with_git: bool) -> None:
+    """``marker-files`` and ``regex-extractors`` globs: matched like ``exclude``, the same
+    in both modes, and excluded trees stay excluded."""
+    if with_git and shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    _tree(tmp_path, ["a.yaml", "Makefile", "hack/e2e.sh", "tf/main.tf", "vendor/x/Makefile"])
+    _tree(tmp_path, ["notes.txt", "hack/deep/other.sh"])
+    if with_git:
+        _git(tmp_path, "init", "-q")
+        _git(tmp_path, "add", ".")
+    files, _ = discover(["."], cwd=tmp_path, extra=["Makefile", "hack/*.sh", "*.tf"])
+    assert _displays(files) == ["Makefile", "a.yaml", "hack/e2e.sh", "tf/main.tf"]

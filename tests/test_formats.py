@@ -3,8 +3,9 @@
 Each suite has ``input/`` (a small repository), ``findings.txt`` (what ``check
 --offline -v`` reports: ``path:line:column RULE image``, one per line) and
 ``fixed/`` (the repository after ``imagepin fix`` against a real registry on
-loopback that serves FORMAT_IMAGES behind ``mirrors``). SOURCES.md says which
-fixtures come from real projects.
+loopback that serves FORMAT_IMAGES behind ``mirrors``). An ``input/.imagepin.toml``
+is the suite's configuration (``marker-files``…); the fix adds the mirrors to it.
+SOURCES.md says which fixtures come from real projects.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from conftest import RegistryEnv
 from registry_server import Image, Registry, build_image, multi_platform
 
 from linter.cli import main
+from linter.config import load_file
 from linter.extract import extract
+from linter.extract.options import FormatOptions
 
 SUITES_DIR = Path(__file__).parent / "fixtures" / "formats"
 SUITES = sorted(p.name for p in SUITES_DIR.iterdir() if p.is_dir())
+CONFIG = ".imagepin.toml"
 
 #: Every image the suites fix, by full name; deterministic, so fixed/ holds their digests.
 FORMAT_IMAGES: dict[str, Image] = {
@@ -144,6 +148,9 @@ FORMAT_IMAGES: dict[str, Image] = {
             "docker.io/traefik/whoami:latest",
             "quay.io/fedora/fedora-minimal:41",
             "ghcr.io/acme/static-site:3.0",
+            # text-markers
+            "docker.io/kindest/node:v1.31.0",
+            "docker.io/library/registry:2.8",
         ]
     )
 }
@@ -164,11 +171,18 @@ def config_toml(registry: Registry) -> str:
     return f"mirrors = {{ {mirrors} }}\nignore-images = {json.dumps(UNRESOLVED)}\n"
 
 
+def add_mirrors(copy: Path, registry: Registry) -> None:
+    """The suite's configuration with every domain resolved through ``registry``: first,
+    before any ``[[table]]`` of the suite's."""
+    config = copy / CONFIG
+    config.write_text(config_toml(registry) + (config.read_text() if config.exists() else ""))
+
+
 def tree(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != ".imagepin.toml"
+        if p.is_file() and p.name != CONFIG
     }
 
 
@@ -219,16 +233,23 @@ def test_spans_are_exact_in_every_variant(
     suite: str, path: str, variant: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(SUITES_DIR / suite / "input")
+    options = suite_options(suite)
     plain = Path(path).read_text(encoding="utf-8")
     text = VARIANTS[variant](plain)
-    found = extract(path, text).occurrences
+    found = extract(path, text, options).occurrences
     for occurrence in found:
         assert text[occurrence.start : occurrence.end] == occurrence.raw
         if occurrence.edit is not None and occurrence.fix_path is None:  # else: in .env
             assert text[occurrence.edit.start : occurrence.edit.end] == occurrence.image
     assert [(o.line, o.column, o.image, o.yaml_path) for o in found] == [
-        (o.line, o.column, o.image, o.yaml_path) for o in extract(path, plain).occurrences
+        (o.line, o.column, o.image, o.yaml_path) for o in extract(path, plain, options).occurrences
     ]
+
+
+def suite_options(suite: str) -> FormatOptions:
+    """What the suite's configuration says about formats (the defaults without one)."""
+    config = SUITES_DIR / suite / "input" / CONFIG
+    return FormatOptions.from_config(load_file(config)) if config.exists() else FormatOptions()
 
 
 @pytest.fixture
@@ -249,7 +270,7 @@ def test_fixed_files(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     copy = copy_suite(suite, tmp_path, monkeypatch)
-    (copy / ".imagepin.toml").write_text(config_toml(catalog))
+    add_mirrors(copy, catalog)
 
     main(["fix", "-q", "--color", "never"])
     capsys.readouterr()

@@ -16,7 +16,7 @@ from typing import Any
 
 from linter import discovery, extract, selection, source, suppress
 from linter.commands.common import write_text
-from linter.config import KEYS, Config
+from linter.config import KEYS, Config, RegexExtractor
 from linter.extract.options import FormatOptions
 
 
@@ -29,6 +29,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _toml(value: Any) -> str:
+    if isinstance(value, RegexExtractor):
+        return _toml({"files": value.files, "pattern": value.pattern})
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, (tuple, list)):
@@ -75,7 +77,9 @@ def _format(entry: discovery.SourceFile, formats: FormatOptions) -> str:
 
 
 def show_files(paths: list[str], config: Config) -> str:
-    entries, problems = discovery.discover(paths or ["."], exclude=config.exclude, cwd=Path.cwd())
+    entries, problems = discovery.discover(
+        paths or ["."], exclude=config.excluded, cwd=Path.cwd(), extra=config.extra_files
+    )
     formats = FormatOptions.from_config(config)
     rows = [(entry.display, _format(entry, formats)) for entry in entries]
     rows += [(path, f"not scanned: {reason}") for path, reason in problems]

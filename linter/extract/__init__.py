@@ -3,8 +3,9 @@
 A Dockerfile is read by linter.extract.dockerfile. Each YAML document is
 classified (linter.extract.classify: by the file's name and place, else by
 content) and read by the module of its format: kubernetes, compose,
-kustomize, github_actions, gitlab_ci, helm_values. docs/formats.md says what
-is scanned and what deliberately is not.
+kustomize, github_actions, gitlab_ci, helm_values. In any file, lines marked
+``imagepin: image`` (marker) and the configured patterns (regex) name images
+too. docs/formats.md says what is scanned and what deliberately is not.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from linter.extract import (
     kustomize,
     prefilter,
 )
+from linter.extract.marker import MARKER
 from linter.extract.occurrence import FileScan, TextScan
 from linter.extract.options import FormatOptions
 from linter.model import Occurrence
@@ -98,7 +100,8 @@ class Extraction:
     skipped: str | None = None
     #: Per document: "kubernetes", "compose", "kustomization", "github-workflow",
     #: "github-action", "gitlab-ci", "helm-values", "helm-template", "other", "empty";
-    #: "dockerfile" for a whole Dockerfile.
+    #: "dockerfile" for a whole Dockerfile, "text" for one read only for marked lines and
+    #: configured patterns.
     kinds: tuple[str, ...] = ()
 
 
@@ -109,11 +112,16 @@ DEFAULT_OPTIONS = FormatOptions()
 def extract(path: str, text: str, options: FormatOptions = DEFAULT_OPTIONS) -> Extraction:
     """The image occurrences in ``text``, the content of the file at display path ``path``."""
     with collector_paused():
-        return _extract(path, text, options)
+        found = _extract(path, text, options)
+        if MARKER in text or options.regex_extractors:
+            found = _with_marked_and_matched(path, text, options, found)
+        return found
 
 
 def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
     in_file = classify.file_kind(path, options)
+    if in_file == classify.TEXT:
+        return Extraction((), kinds=(classify.TEXT,))
     if in_file == classify.DOCKERFILE:
         # Imported here: compiling its patterns is 3 ms of a YAML-only run's start-up.
         from linter.extract import dockerfile
@@ -190,6 +198,26 @@ def _text_format(kind: str, path: str, text: str) -> Extraction:
             return Extraction((), skipped=f"not JSON ({problem}), and no image key in it")
         return Extraction((), problem, kinds=(kind,))
     return Extraction(found, kinds=(kind,))
+
+
+def _with_marked_and_matched(
+    path: str, text: str, options: FormatOptions, found: Extraction
+) -> Extraction:
+    """``found`` and the references of lines marked ``imagepin: image`` and of the
+    ``regex-extractors`` that read the file, where the format's extractor found none."""
+    from linter.extract import marker, regex
+
+    scan = TextScan(path, text)
+    more = [*marker.extract(scan), *regex.extract(scan, options.regex_extractors)]
+    kept = list(found.occurrences)
+    for occurrence in more:
+        if not any(o.start < occurrence.end and occurrence.start < o.end for o in kept):
+            kept.append(occurrence)
+    if len(kept) == len(found.occurrences):
+        return found
+    kept.sort(key=lambda occurrence: occurrence.start)
+    # A file skipped as not YAML, now with references: read, not skipped.
+    return Extraction(tuple(kept), found.syntax_error, None, found.kinds)
 
 
 def _skipped(parsed: Parsed, document: Node, prefiltered: prefilter.Prefiltered) -> bool:

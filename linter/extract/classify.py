@@ -35,6 +35,9 @@ CLOUD_BUILD = "cloud-build"
 KO = "ko"
 DEVCONTAINER = "devcontainer"
 QUADLET = "quadlet"
+#: A file read only for marked lines and configured patterns (``marker-files``,
+#: ``regex-extractors``): its name says no format, so it is not parsed.
+TEXT = "text"
 OTHER = "other"
 EMPTY = "empty"
 
@@ -105,7 +108,21 @@ def file_kind(path: str, options: FormatOptions) -> str | None:
         return GITLAB_CI
     if is_helm_values(path, options):
         return HELM_VALUES
-    return _ci_kind(path)
+    by_place = _ci_kind(path)
+    if by_place is None and by_name is None and _read_as_text(path, options):
+        return TEXT
+    return by_place
+
+
+def _read_as_text(path: str, options: FormatOptions) -> bool:
+    """A file the ``marker-files`` or ``regex-extractors`` globs name."""
+    if options.marker_files and Excluder(options.marker_files)(path):
+        return True
+    if not options.regex_extractors:
+        return False
+    from linter.extract import regex
+
+    return regex.applies(path, options.regex_extractors)
 
 
 def _ci_kind(path: str) -> str | None:

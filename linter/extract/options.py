@@ -1,10 +1,11 @@
-"""What the configuration says about reading formats (``helm-values``, ``helm-digest-in-tag``)."""
+"""What the configuration says about reading formats (``helm-values``, ``helm-digest-in-tag``,
+``marker-files``, ``regex-extractors``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from linter.config import Config
+from linter.config import Config, RegexExtractor
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,16 @@ class FormatOptions:
     helm_values: tuple[str, ...] = ()
     #: Pin a Helm image whose chart has no ``digest`` field by writing ``tag: "x@sha256:…"``.
     helm_digest_in_tag: bool = False
+    #: Globs of files read as text, for lines marked ``imagepin: image``.
+    marker_files: tuple[str, ...] = ()
+    #: Patterns whose ``image`` group is a reference, each in the files its globs name.
+    regex_extractors: tuple[RegexExtractor, ...] = ()
 
     @classmethod
     def from_config(cls, config: Config) -> FormatOptions:
-        return cls(config.helm_values, config.helm_digest_in_tag)
+        return cls(
+            config.helm_values,
+            config.helm_digest_in_tag,
+            config.marker_files,
+            config.regex_extractors,
+        )
