@@ -76,6 +76,8 @@ def other_images(
 def _bundles(scan: FileScan, node: Node, path: str, label: str) -> Iterator[Occurrence]:
     """Tekton bundles: ``taskRef``/``pipelineRef`` with ``resolver: bundles`` and a
     ``bundle`` parameter, or the older ``bundle:`` field."""
+    if not any(scan.mentions(key) for key in TEKTON_REFERENCES):
+        return
     for where, key, reference in collections(node, path):
         if key not in TEKTON_REFERENCES or not is_mapping(reference):
             continue

@@ -135,6 +135,15 @@ class FileScan:
         self.parsed = parsed
         self.path = path
         self._reported: set[int] = set()
+        self._mentions: dict[str, bool] = {}
+
+    def mentions(self, word: str) -> bool:
+        """Whether the file's text holds ``word``: once per file, however many documents ask
+        (a search of every node for a key the file never spells is wasted)."""
+        found = self._mentions.get(word)
+        if found is None:
+            found = self._mentions[word] = word in self.parsed.text
+        return found
 
     def first_time(self, node: Node) -> bool:
         """True once per node: an anchored node reached again through an alias is not new."""
