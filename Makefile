@@ -18,7 +18,7 @@ $(VENV)/bin/python:
 
 deps: $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/bin/python)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	@{ command -v docker-registry && command -v htpasswd && command -v git && command -v patch; } >/dev/null 2>&1 || { \
+	@{ command -v docker-registry && command -v htpasswd && command -v skopeo && command -v git && command -v patch; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry skopeo apache2-utils git patch >/dev/null; \
 	  else \

@@ -91,10 +91,21 @@ def _unavailable(reason: str) -> None:
     if os.environ.get(SKIP_VARIABLE) == "1":
         pytest.skip(f"{reason} ({SKIP_VARIABLE}=1)")
     pytest.fail(
-        f"{reason}: install it (apt-get install docker-registry apache2-utils) "
+        f"{reason}: install it (apt-get install docker-registry apache2-utils skopeo) "
         f"or set {SKIP_VARIABLE}=1 to skip the registry tests",
         pytrace=False,
     )
+
+
+@pytest.fixture(scope="session")
+def skopeo() -> str:
+    """Debian's ``skopeo`` (``make test`` installs it as root): what ``inspect --format
+    skopeo``, ``--raw`` and ``--config-blob`` are compared with."""
+    path = shutil.which("skopeo")
+    if path is None:
+        _unavailable("skopeo is not installed")
+    assert path is not None
+    return path
 
 
 @pytest.fixture(scope="session")

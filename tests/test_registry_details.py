@@ -35,7 +35,15 @@ from linter.registry.api.manifests import (
     parse_image_config,
 )
 from linter.registry.api.tags import PAGE
-from linter.registry.details import ImageDetails, Wanted, go_time, inspect
+from linter.registry.details import (
+    IMAGE_KEYS,
+    JSON_PARTS,
+    SKOPEO_PARTS,
+    ImageDetails,
+    Wanted,
+    go_time,
+    inspect,
+)
 
 HOST = "registry.example"
 MULTI = multi_platform("multi", attestation=True)
@@ -144,6 +152,27 @@ def test_inspect_index(fake: FakeRegistry, platform: str) -> None:
     assert details.manifest == MULTI.manifest
     assert details.image is not None and details.image.config_blob == config.data
     json.dumps(document)  # serializable as is
+
+
+@pytest.mark.parametrize("wanted", [Wanted(tags=5), NOTHING_READ])
+def test_key_tables_are_the_documents_keys(fake: FakeRegistry, wanted: Wanted) -> None:
+    """``--field`` checks a path against these tables before any request."""
+    fake.hooks.append(
+        lambda request: (
+            httpx.Response(200, json={"tags": ["1.0"]})
+            if request.url.path.endswith("/tags/list")
+            else None
+        )
+    )
+    details, _ = run(fake, f"{HOST}/app/rich:1.0", wanted=wanted)
+    document, skopeo = details.to_json(), details.to_skopeo()
+    assert tuple(document) == tuple(JSON_PARTS)
+    if wanted.image:
+        assert tuple(document["image"]) == IMAGE_KEYS
+        assert tuple(skopeo) == tuple(SKOPEO_PARTS)
+    else:
+        # Without the image (--field Digest), the keys that do not need it.
+        assert tuple(skopeo) == tuple(k for k, part in SKOPEO_PARTS.items() if part != "image")
 
 
 def test_inspect_everything_the_config_says(fake: FakeRegistry) -> None:

@@ -1,4 +1,9 @@
-"""``imagepin inspect REF``: JSON about a remote image, without pulling it."""
+"""``imagepin inspect REF``: what a remote image is, without pulling it; skopeo's answers too.
+
+The JSON (imagepin's, or skopeo's keys with ``--format skopeo``), one value of it as
+plain text (``--field``), the manifest's or the config's exact bytes (``--raw``,
+``--config-blob``). Only what the output needs is read from the registry.
+"""
 
 from __future__ import annotations
 
@@ -9,51 +14,188 @@ from dataclasses import replace
 from pathlib import Path
 
 from linter.commands.common import Subparsers, add_command, add_lookup_options, fail, write_output
-from linter.commands.resolve import UsageError, parse_references, registry_options
+from linter.commands.field import FieldError, find, needs, text
+from linter.commands.resolve import UsageError, parse_references, registry_options, report_stats
 from linter.registry import RegistryError, inspect_sync
+from linter.registry.details import ImageDetails, Wanted
+from linter.registry.manifests import digest_of
 from linter.report.escape import printable
 from linter.signatures import SignatureKeyError, load_keys
+
+#: Enough for nearly every repository; a bound on the requests of one that has more.
+DEFAULT_MAX_TAGS = 10_000
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
 
 
 def add_parser(subparsers: Subparsers) -> None:
     parser = add_command(
         subparsers,
         "inspect",
-        "show JSON about a remote image (digest, platforms, labels, size, signatures)",
+        "show what a remote image is, as JSON or skopeo's JSON, one field, or its exact bytes",
         [
             "imagepin inspect nginx:1.27",
-            "imagepin inspect --platform linux/arm64 ghcr.io/acme/api:2.3",
+            "imagepin inspect --platform linux/arm64 --field image.created ghcr.io/acme/api:2.3",
+            "imagepin inspect --format skopeo --tags nginx:1.27 | jq -r '.RepoTags[]'",
+            "imagepin inspect --raw nginx:1.27 | sha256sum",
         ],
         "Prints the image's digest, media type and platforms; for one platform (--platform, "
-        "else this machine's) its creation time, labels, layer count and size; and the "
-        "signatures of its digest (cosign and Notation; cosign ones verified with --key). "
-        "Never pulls the image.",
+        "else this machine's) its layers, creation time, labels, environment, entrypoint, "
+        "command, user, working directory and exposed ports; and the signatures of its "
+        "digest (cosign and Notation; cosign ones verified with --key). Every manifest and "
+        "blob is checked against its digest before anything from it is printed. Never "
+        "pulls the image; a second inspect of the same digest is answered from the cache.",
     )
     parser.add_argument("ref", metavar="REF", help="image reference, e.g. nginx:1.27")
-    parser.add_argument(
+    shown = parser.add_argument_group("what to show")
+    only = shown.add_mutually_exclusive_group()
+    only.add_argument(
+        "--raw",
+        action="store_true",
+        help="print the manifest exactly as the registry serves it, byte for byte (refused "
+        "when its hash is not the digest)",
+    )
+    only.add_argument(
+        "--config-blob",
+        action="store_true",
+        help="print the chosen platform's config blob byte for byte, checked against its "
+        "digest (skopeo's --config)",
+    )
+    only.add_argument(
+        "--field",
+        metavar="PATH",
+        help="print one value as plain text: digest, image.created, image.labels.KEY, "
+        "image.layers.0.digest (with --format skopeo: Digest, Labels.KEY, ...)",
+    )
+    shown.add_argument(
+        "--tags",
+        action="store_true",
+        help="list the repository's tags (RepoTags with --format skopeo); a request per "
+        "page of tags",
+    )
+    shown.add_argument(
+        "--max-tags",
+        type=_positive,
+        default=DEFAULT_MAX_TAGS,
+        metavar="N",
+        help=f"list at most N tags (default: {DEFAULT_MAX_TAGS})",
+    )
+    shown.add_argument(
         "--key",
         action="append",
         default=[],
         metavar="FILE",
         help="PEM public key that verifies cosign signatures (repeatable)",
     )
-    add_lookup_options(parser, ("json",), concurrency=False)
+    add_lookup_options(parser, ("json", "skopeo"), concurrency=False)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    skopeo = args.format == "skopeo"
     try:
-        (ref,) = parse_references([args.ref])
+        _check_combinations(args)
+        wanted = _wanted(args, skopeo)
+        # skopeo's transport prefix, so that scripts' references work as they are.
+        (ref,) = parse_references([args.ref.removeprefix("docker://")])
         options = registry_options(args)
         keys = load_keys(args.key, Path.cwd())
-    except (UsageError, SignatureKeyError) as exc:
+    except (UsageError, SignatureKeyError, FieldError) as exc:
         return fail(str(exc))
     options = replace(options, signature_keys=tuple(keys))
     try:
-        details, _ = inspect_sync(ref, options)
+        details, stats = inspect_sync(ref, options, wanted)
     except RegistryError as exc:
         problem = f"{args.ref}: {exc.kind.value}: {exc.registry}: {exc.message}"
         sys.stderr.write(f"imagepin: {printable(problem)}\n")
         return 1
-    write_output(args, json.dumps(details.to_json(), indent=2) + "\n")
+    report_stats(args, stats)
+    if args.raw or args.config_blob:
+        return _write_bytes(args, details)
+    if details.tags is not None and not details.tags.complete:
+        sys.stderr.write(
+            f"imagepin: {args.ref}: only the first {len(details.tags.tags)} tags are listed "
+            "(--max-tags)\n"
+        )
+    document = details.to_skopeo() if skopeo else details.to_json()
+    if args.field is None:
+        write_output(args, json.dumps(document, indent=4 if skopeo else 2) + "\n")
+        return 0
+    try:
+        value = find(document, args.field)
+    except FieldError as exc:
+        return fail(str(exc))
+    write_output(args, text(value))
     return 0
+
+
+def _check_combinations(args: argparse.Namespace) -> None:
+    raw = "--raw" if args.raw else "--config-blob" if args.config_blob else None
+    if raw is not None and (args.format or args.tags):
+        other = "--format" if args.format else "--tags"
+        raise UsageError(f"{raw} prints bytes as the registry serves them: {other} does not apply")
+
+
+def _wanted(args: argparse.Namespace, skopeo: bool) -> Wanted:
+    """Only what the output shows is read: ``--raw`` is one request."""
+    if args.raw:
+        return Wanted(image=False, signatures=False)
+    if args.config_blob:
+        return Wanted(signatures=False)
+    parts = needs(args.field, skopeo)
+    tags = args.tags or "tags" in parts
+    return Wanted(
+        image="image" in parts,
+        signatures="signatures" in parts,
+        tags=args.max_tags if tags else None,
+    )
+
+
+def _write_bytes(args: argparse.Namespace, details: ImageDetails) -> int:
+    """The manifest or config blob, byte for byte: the product's byte-exact contract.
+
+    Printed only when its hash is the digest it is known by (checked once more here,
+    whatever the path it came by). To a terminal, bytes that would be read as terminal
+    control sequences are refused rather than altered: pipe them, or use --output.
+    """
+    if args.raw:
+        body, digest, what = details.manifest, details.digest, "manifest"
+    else:
+        assert details.image is not None
+        body, digest, what = details.image.config_blob, details.image.config_digest, "config blob"
+    algorithm = digest.partition(":")[0]
+    if digest_of(body, algorithm) != digest:
+        sys.stderr.write(
+            f"imagepin: {args.ref}: the {what}'s {algorithm} is {digest_of(body, algorithm)}, "
+            f"not {digest}; not printed\n"
+        )
+        return 1
+    if args.output:
+        Path(args.output).write_bytes(body)
+        return 0
+    if sys.stdout.isatty() and not _safe_for_a_terminal(body):
+        sys.stderr.write(
+            f"imagepin: {args.ref}: the {what} holds control characters; not printed to a "
+            "terminal (pipe it, or use --output FILE)\n"
+        )
+        return 1
+    sys.stdout.flush()
+    try:
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        pass
+    return 0
+
+
+def _safe_for_a_terminal(body: bytes) -> bool:
+    try:
+        decoded = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\n\r\t" for ch in decoded)

@@ -37,6 +37,48 @@ from linter.registry.facts.platforms import Platform, host_platform, is_attestat
 from linter.registry.resolution.resolver import ClientFactory, Resolver
 from linter.registry.stats import RunStats
 
+#: The top-level keys of imagepin's document, and the part of the image (:class:`Wanted`)
+#: each needs read (for ``--field``); None: the top-level manifest is enough.
+JSON_PARTS: dict[str, str | None] = {
+    "name": None,
+    "tag": None,
+    "digest": None,
+    "media_type": None,
+    "platforms": None,
+    "image": "image",
+    "tags": "tags",
+    "tags_complete": "tags",
+    "signatures": "signatures",
+}
+#: The keys of imagepin's ``image`` object.
+IMAGE_KEYS = (
+    "platform",
+    "digest",
+    "media_type",
+    "config_digest",
+    "created",
+    "docker_version",
+    "labels",
+    "env",
+    "entrypoint",
+    "cmd",
+    "user",
+    "working_dir",
+    "exposed_ports",
+    "layers",
+    "size",
+)
+#: The same for ``--format skopeo``.
+SKOPEO_PARTS: dict[str, str | None] = {
+    "Name": None,
+    "Digest": None,
+    "RepoTags": "tags",
+    **dict.fromkeys(
+        ("Created", "DockerVersion", "Labels", "Architecture", "Os", "Layers", "LayersData", "Env"),
+        "image",
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Wanted:
@@ -111,13 +153,18 @@ class ImageDetails:
 
     def to_skopeo(self) -> dict[str, Any]:
         """``skopeo inspect``'s document: its keys and shapes (null where Go prints null),
-        so existing ``jq`` filters keep working; ``LayersData`` as skopeo 1.10+ prints it."""
-        assert self.image is not None  # the skopeo document always describes an image
-        image, config = self.image, self.image.config
-        return {
+        so existing ``jq`` filters keep working; ``LayersData`` as skopeo 1.10+ prints it.
+        Without the image (``--field Digest`` does not read it) only the first keys."""
+        document: dict[str, Any] = {
             "Name": self.reference.name,
             "Digest": self.digest,
             "RepoTags": [] if self.tags is None else list(self.tags.tags),
+        }
+        if self.image is None:
+            return document
+        image, config = self.image, self.image.config
+        return {
+            **document,
             "Created": go_time(config.facts.created),
             "DockerVersion": config.docker_version or "",
             "Labels": config.facts.labels if config.has_labels else None,
