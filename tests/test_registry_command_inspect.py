@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from conftest import RegistryEnv
-from registry_server import OCI_MANIFEST, Image, Registry, build_image
+from registry_server import OCI_MANIFEST, PASSWORD, Image, Registry, build_image
 
 from linter.cli import build_parser, main
 from linter.commands import inspect as inspect_command
@@ -460,10 +460,37 @@ def test_raw_output_to_a_file_and_to_a_terminal(
     assert imagepin(capsysbinary, "--raw", ref) == (
         1,
         b"",
-        f"imagepin: {ref}: the manifest holds control characters; not printed to a terminal "
-        "(pipe it, or use --output FILE)\n",
+        f"imagepin: {ref}: the manifest is refused: it holds control characters, for a "
+        "terminal (pipe it, or use --output FILE)\n",
     )
     assert imagepin(capsysbinary, "--raw", clean) == (0, images["app/oci:1.0"].manifest, "")
+
+
+@pytest.mark.parametrize(
+    ("what", "name"), [("--raw", "manifest"), ("--config-blob", "config blob")]
+)
+def test_bytes_holding_a_credential_are_not_printed(
+    registry_login: RegistryEnv,
+    capsysbinary: pytest.CaptureFixture[bytes],
+    tmp_path: Path,
+    basic_tls_registry: Registry,
+    what: str,
+    name: str,
+) -> None:
+    """A registry that was sent the password could serve it back for a CI log to show."""
+    image = build_image("leak", labels={"x": PASSWORD}, annotations={"x": PASSWORD})
+    basic_tls_registry.push("inspect/leak", "1.0", image)
+    ref = basic_tls_registry.ref("inspect/leak", "1.0")
+    for output in ([], ["--output", str(tmp_path / "out")]):
+        assert imagepin(capsysbinary, what, *output, ref) == (
+            1,
+            b"",
+            f"imagepin: {ref}: the {name} is refused: it holds a credential or token "
+            "imagepin read\n",
+        )
+    assert not (tmp_path / "out").exists()
+    # Text output is scrubbed instead (linter.redact).
+    assert imagepin(capsysbinary, "--field", "image.labels.x", ref) == (0, b"***\n", "")
 
 
 @pytest.mark.parametrize("what", ["--raw", "--config-blob"])
@@ -489,8 +516,8 @@ def test_bytes_that_do_not_hash_to_their_digest_are_not_printed(
     body = details.manifest if what == "--raw" else details.image.config_blob
     assert (out, err.decode()) == (
         b"",
-        f"imagepin: {ref}: the {what_name}'s sha256 is sha256:{hashlib.sha256(body).hexdigest()}, "
-        f"not {other}; not printed\n",
+        f"imagepin: {ref}: the {what_name} is refused: its sha256 is "
+        f"sha256:{hashlib.sha256(body).hexdigest()}, not {other}\n",
     )
 
 

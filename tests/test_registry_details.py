@@ -410,6 +410,20 @@ def test_config_blob_of_another_size_than_its_descriptor_is_refused(fake: FakeRe
     )
 
 
+def test_config_blob_over_the_cap_is_not_read(fake: FakeRegistry) -> None:
+    config = build_image("huge-config").blobs[0]
+    body = json.loads(SINGLE.manifest)
+    body["config"] = {**config.descriptor(), "size": 5 * 1024 * 1024}
+    image = Image(DOCKER_MANIFEST, json.dumps(body).encode(), (config, *SINGLE.blobs[1:]))
+    fake.push("app/huge-config", "1.0", image)
+    with pytest.raises(RegistryError) as caught:
+        run(fake, f"{HOST}/app/huge-config:1.0", wanted=IMAGE_ONLY)
+    assert caught.value.message.endswith(
+        f"the config blob is {5 * 1024 * 1024} bytes, over the 4 MiB cap; not read"
+    )
+    assert not any("/blobs/" in path for path in fake.paths())
+
+
 def test_config_of_the_wrong_shape_is_invalid(fake: FakeRegistry) -> None:
     image = build_image("bad-env", settings={"Env": "PATH=/bin"})
     fake.push("app/bad-env", "1.0", image)

@@ -8,11 +8,13 @@ plain text (``--field``), the manifest's or the config's exact bytes (``--raw``,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from dataclasses import replace
 from pathlib import Path
 
+from linter import redact
 from linter.commands.common import Subparsers, add_command, add_lookup_options, fail, write_output
 from linter.commands.field import FieldError, find, needs, text
 from linter.commands.resolve import UsageError, parse_references, registry_options, report_stats
@@ -159,9 +161,11 @@ def _wanted(args: argparse.Namespace, skopeo: bool) -> Wanted:
 def _write_bytes(args: argparse.Namespace, details: ImageDetails) -> int:
     """The manifest or config blob, byte for byte: the product's byte-exact contract.
 
-    Printed only when its hash is the digest it is known by (checked once more here,
-    whatever the path it came by). To a terminal, bytes that would be read as terminal
-    control sequences are refused rather than altered: pipe them, or use --output.
+    Never altered, so refused rather than scrubbed or escaped: when its hash is not the
+    digest it is known by (checked once more here, whatever path it came by), when it
+    holds a secret imagepin read (a registry that was sent a password could put it in
+    a body, for a CI log to show), and, to a terminal, when it holds control
+    characters a terminal would obey (pipe it, or use --output).
     """
     if args.raw:
         body, digest, what = details.manifest, details.digest, "manifest"
@@ -169,33 +173,28 @@ def _write_bytes(args: argparse.Namespace, details: ImageDetails) -> int:
         assert details.image is not None
         body, digest, what = details.image.config_blob, details.image.config_digest, "config blob"
     algorithm = digest.partition(":")[0]
+    text = body.decode("utf-8", "surrogateescape")
+    refusal = None
     if digest_of(body, algorithm) != digest:
-        sys.stderr.write(
-            f"imagepin: {args.ref}: the {what}'s {algorithm} is {digest_of(body, algorithm)}, "
-            f"not {digest}; not printed\n"
-        )
+        refusal = f"its {algorithm} is {digest_of(body, algorithm)}, not {digest}"
+    elif redact.scrub(text) != text:
+        refusal = "it holds a credential or token imagepin read"
+    elif not args.output and sys.stdout.isatty() and not _safe_for_a_terminal(text):
+        refusal = "it holds control characters, for a terminal (pipe it, or use --output FILE)"
+    if refusal is not None:
+        sys.stderr.write(f"imagepin: {args.ref}: the {what} is refused: {refusal}\n")
         return 1
     if args.output:
         Path(args.output).write_bytes(body)
         return 0
-    if sys.stdout.isatty() and not _safe_for_a_terminal(body):
-        sys.stderr.write(
-            f"imagepin: {args.ref}: the {what} holds control characters; not printed to a "
-            "terminal (pipe it, or use --output FILE)\n"
-        )
-        return 1
     sys.stdout.flush()
-    try:
+    with contextlib.suppress(BrokenPipeError):
         sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
-    except BrokenPipeError:
-        pass
     return 0
 
 
-def _safe_for_a_terminal(body: bytes) -> bool:
-    try:
-        decoded = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return all(ch.isprintable() or ch in "\n\r\t" for ch in decoded)
+def _safe_for_a_terminal(text: str) -> bool:
+    """UTF-8 (no surrogate escapes) with no control or format characters but line ends
+    and tabs."""
+    return all(ch.isprintable() or ch in "\n\r\t" for ch in text)

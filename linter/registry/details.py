@@ -32,6 +32,7 @@ from linter.registry.api.manifests import (
     parse_image_config,
 )
 from linter.registry.api.tags import TagList
+from linter.registry.cache.bodies import MAX_BODY
 from linter.registry.errors import RegistryError, display_host, unexpected
 from linter.registry.facts.platforms import Platform, host_platform, is_attestation, select
 from linter.registry.resolution.resolver import ClientFactory, Resolver
@@ -309,6 +310,13 @@ async def _platform_image(
     if manifest.config is None or manifest.is_index:
         raise RegistryError(ErrorKind.INVALID, f"{digest} is not an image", registry)
     descriptor = manifest.config
+    if descriptor.size > MAX_BODY:  # the client would refuse it after 4 MiB anyway
+        raise RegistryError(
+            ErrorKind.INVALID,
+            f"{ref.path}@{descriptor.digest}: the config blob is {descriptor.size} bytes, "
+            f"over the {MAX_BODY // (1024 * 1024)} MiB cap; not read",
+            registry,
+        )
     blob = await resolver.blob(ref, descriptor.digest)
     if len(blob) != descriptor.size:
         raise RegistryError(
