@@ -120,8 +120,9 @@ def run(args: argparse.Namespace) -> int:
     if args.raw or args.config_blob:
         return _write_bytes(args, details)
     if details.tags is not None and not details.tags.complete:
+        listed = len(details.tags.tags)
         sys.stderr.write(
-            f"imagepin: {args.ref}: only the first {len(details.tags.tags)} tags are listed "
+            f"imagepin: {printable(args.ref)}: only the first {listed} tags are listed "
             "(--max-tags)\n"
         )
     document = details.to_skopeo() if skopeo else details.to_json()
@@ -182,7 +183,7 @@ def _write_bytes(args: argparse.Namespace, details: ImageDetails) -> int:
     elif not args.output and sys.stdout.isatty() and not _safe_for_a_terminal(text):
         refusal = "it holds control characters, for a terminal (pipe it, or use --output FILE)"
     if refusal is not None:
-        sys.stderr.write(f"imagepin: {args.ref}: the {what} is refused: {refusal}\n")
+        sys.stderr.write(f"imagepin: {printable(args.ref)}: the {what} is refused: {refusal}\n")
         return 1
     if args.output:
         Path(args.output).write_bytes(body)
