@@ -19,7 +19,7 @@ import json
 from typing import Any
 
 from linter.registry.details import IMAGE_KEYS, JSON_PARTS, SKOPEO_PARTS
-from linter.report.text import printable
+from linter.report.escape import printable
 
 
 class FieldError(ValueError):
