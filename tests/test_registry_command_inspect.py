@@ -650,6 +650,15 @@ def test_help_offers_only_what_inspect_takes(capsys: pytest.CaptureFixture[str])
     assert "{json,skopeo}" in text
     for foreign in ("sarif", "--offline", "--select", "--concurrency", "--fix"):
         assert foreign not in text
+    # Each says what it does in inspect (argparse wraps the help: compare words).
+    words = " ".join(text.split())
+    for said in (
+        "json is imagepin's document, skopeo has skopeo inspect's keys and shapes",
+        "the platform whose image is shown (default: this machine's)",
+    ):
+        assert said in words
+    for foreign in ("info findings", "use this platform's manifest"):
+        assert foreign not in words
     (commands,) = (
         action
         for action in build_parser("inspect")._actions

@@ -65,14 +65,16 @@ def add_config(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_output(parser: argparse.ArgumentParser, formats: Sequence[str], default: str) -> None:
-    """``--format`` (one of ``formats``) and ``--output``."""
+def add_output(
+    parser: argparse.ArgumentParser, formats: Sequence[str], default: str, what: str = ""
+) -> None:
+    """``--format`` (one of ``formats``; ``what`` says what each is) and ``--output``."""
     group = parser.add_argument_group("output")
     group.add_argument(
         "--format",
         choices=formats,
         metavar="{" + ",".join(formats) + "}",
-        help=f"output format (default: {default})",
+        help=f"output format (default: {default})" + (f": {what}" if what else ""),
     )
     group.add_argument(
         "--output", "-o", metavar="FILE", help="write the output to FILE instead of stdout"
@@ -87,8 +89,9 @@ def add_display(parser: argparse.ArgumentParser, *, quiet: bool = True, color: b
         "--verbose",
         action="count",
         default=0,
-        help="say more: info findings, answers taken from the cache and their age, request "
-        "counts, a traceback on internal errors; -vv: --trace",
+        # Only the commands that print findings (those with -q) have info findings to show.
+        help=f"say more: {'info findings, ' if quiet else ''}answers taken from the cache and "
+        "their age, request counts, a traceback on internal errors; -vv: --trace",
     )
     group.add_argument(
         "--trace",
@@ -109,14 +112,16 @@ def add_display(parser: argparse.ArgumentParser, *, quiet: bool = True, color: b
         )
 
 
-def add_registry(parser: argparse.ArgumentParser, *, concurrency: bool = True) -> None:
-    """How the registries are asked."""
+#: What ``--platform`` does in check, fix and resolve.
+PLATFORM_HELP = "use this platform's manifest instead of the multi-platform index"
+
+
+def add_registry(
+    parser: argparse.ArgumentParser, *, concurrency: bool = True, platform: str = PLATFORM_HELP
+) -> None:
+    """How the registries are asked; ``platform`` is the help of ``--platform``."""
     group = parser.add_argument_group("registry")
-    group.add_argument(
-        "--platform",
-        metavar="OS/ARCH[/VARIANT]",
-        help="use this platform's manifest instead of the multi-platform index",
-    )
+    group.add_argument("--platform", metavar="OS/ARCH[/VARIANT]", help=platform)
     if concurrency:
         group.add_argument(
             "--concurrency",
@@ -150,13 +155,19 @@ def add_registry(parser: argparse.ArgumentParser, *, concurrency: bool = True) -
 
 
 def add_lookup_options(
-    parser: argparse.ArgumentParser, formats: Sequence[str], *, concurrency: bool = True
+    parser: argparse.ArgumentParser,
+    formats: Sequence[str],
+    *,
+    concurrency: bool = True,
+    what: str = "",
+    platform: str = PLATFORM_HELP,
 ) -> None:
-    """The options of a command about the references it is given (resolve, inspect)."""
+    """The options of a command about the references it is given (resolve, inspect);
+    ``what`` and ``platform`` as in :func:`add_output` and :func:`add_registry`."""
     add_config(parser)
-    add_output(parser, formats, formats[0])
+    add_output(parser, formats, formats[0], what)
     add_display(parser, quiet=False, color=False)
-    add_registry(parser, concurrency=concurrency)
+    add_registry(parser, concurrency=concurrency, platform=platform)
 
 
 def add_selection(parser: argparse.ArgumentParser) -> None:

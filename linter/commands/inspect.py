@@ -94,7 +94,14 @@ def add_parser(subparsers: Subparsers) -> None:
         metavar="FILE",
         help="PEM public key that verifies cosign signatures (repeatable)",
     )
-    add_lookup_options(parser, ("json", "skopeo"), concurrency=False)
+    add_lookup_options(
+        parser,
+        ("json", "skopeo"),
+        concurrency=False,
+        what="json is imagepin's document, skopeo has skopeo inspect's keys and shapes",
+        platform="the platform whose image is shown (default: this machine's); the "
+        "digest and --raw stay the multi-platform index's",
+    )
     parser.set_defaults(func=run)
 
 
