@@ -565,6 +565,48 @@ def test_requests_per_invocation(
     assert not any("/blobs/" in r.path or "/manifests/sha256:" in r.path for r in counts[1])
 
 
+#: The same invocations on the registry with token auth, an index (``app/multi:1.0``):
+#: (registry requests, token requests) cold, with a new cache, then warm.
+TOKEN_COSTS = [
+    ([], (7, 1), (3, 1)),
+    (["--format", "skopeo"], (4, 1), (0, 0)),
+    (["--format", "skopeo", "--tags"], (5, 1), (1, 1)),
+    (["--raw"], (2, 1), (0, 0)),
+    (["--config-blob"], (4, 1), (0, 0)),
+    (["--field", "digest"], (2, 1), (0, 0)),
+    (["--tags", "--field", "tags"], (3, 1), (1, 1)),
+]
+
+
+@pytest.mark.parametrize(("options", "cold", "warm"), TOKEN_COSTS)
+def test_requests_per_invocation_with_token_auth(
+    registry_env: RegistryEnv,
+    capsysbinary: pytest.CaptureFixture[bytes],
+    tmp_path: Path,
+    token_registry: Registry,
+    options: list[str],
+    cold: tuple[int, int],
+    warm: tuple[int, int],
+) -> None:
+    """The first run learns the registry's challenge from a refused request and asks one
+    token; the cache keeps the challenge, so a warm run that asks anything asks its token
+    at once, and one that asks nothing asks no token either."""
+    server = token_registry.token_server
+    assert server is not None
+    ref = token_registry.ref("app/multi", "1.0")
+    counts = []
+    for _ in range(2):
+        mark, token_mark = token_registry.mark(), server.mark()
+        code, _, err = imagepin(
+            capsysbinary, "--cache-dir", str(tmp_path), "--platform", "linux/amd64", *options, ref
+        )
+        assert (code, err) == (0, "")
+        counts.append(
+            (len(token_registry.requests(since=mark)), len(server.requests_since(token_mark)))
+        )
+    assert counts == [cold, warm]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
