@@ -19,8 +19,8 @@ from linter.commands.common import Subparsers, add_command, add_lookup_options, 
 from linter.commands.field import FieldError, find, needs, text
 from linter.commands.resolve import UsageError, parse_references, registry_options, report_stats
 from linter.registry import RegistryError, inspect_sync
+from linter.registry.api.manifests import digest_of
 from linter.registry.details import ImageDetails, Wanted
-from linter.registry.manifests import digest_of
 from linter.report.escape import printable
 from linter.signatures import SignatureKeyError, load_keys
 
