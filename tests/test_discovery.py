@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from identify.identify import tags_from_filename
 
 from linter.discovery import (
     Excluder,
@@ -350,8 +351,7 @@ HOOKS = Path(__file__).parents[1] / ".pre-commit-hooks.yaml"
 def test_formats_follow_identify(name: str) -> None:
     """Each file pre-commit hands the hooks over is read the way identify tags it (YAML,
     Dockerfile), and the hooks take exactly the files a walk takes, and ``.env``."""
-    identify = pytest.importorskip("identify.identify")
-    tags = identify.tags_from_filename(name)
+    tags = tags_from_filename(name)
     by_tag = "yaml" if "yaml" in tags else "dockerfile" if "dockerfile" in tags else None
     if by_tag is not None:
         assert file_format(name) == by_tag

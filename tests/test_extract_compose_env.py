@@ -224,3 +224,35 @@ def test_a_named_env_file_lints_the_compose_files_that_read_it(project: Path) ->
         ("demo/docker-compose.override.yml", True),
     ]
     assert problems == []
+
+
+def test_the_tag_variable_takes_the_digest_however_the_name_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``${REGISTRY}/app:${TAG}``: the tag's value is the whole tag at the end of the
+    reference, so it takes the digest (as a Dockerfile's ``ARG``); a tag built from
+    several parts does not."""
+    env = 'REGISTRY=ghcr.io/acme\nAPP_TAG="2.4.1"\nWEB_TAG=1.27\nX_TAG=3\n'
+    compose = (
+        "services:\n"
+        "  app: {image: '${REGISTRY}/app:${APP_TAG}'}\n"
+        "  web: {image: '${MIRROR:-docker.io}/nginx:${WEB_TAG}'}\n"
+        "  x: {image: '${REGISTRY}/x:${X_TAG}-slim'}\n"
+    )
+    (tmp_path / ".env").write_text(env)
+    monkeypatch.chdir(tmp_path)
+    app, web, x = extract("compose.yaml", compose).occurrences
+    assert (app.image, web.image, x.image) == (
+        "ghcr.io/acme/app:2.4.1",
+        "docker.io/nginx:1.27",
+        "ghcr.io/acme/x:3-slim",
+    )
+    for occurrence, fixed in (
+        (app, f'APP_TAG="2.4.1@{D1}"\n'),
+        (web, f"WEB_TAG=1.27@{D1}\n"),
+    ):
+        assert (occurrence.fix_path, occurrence.unfixable) == (".env", None)
+        edits = edits_for(env, Pin(occurrence, D1))
+        assert fixed in apply_edits(env, edits)
+        assert dotenv_changes(env, apply_edits(env, edits), edits) is None
+    assert x.unfixable == "it is built from several variables (${REGISTRY}/x:${X_TAG}-slim)"

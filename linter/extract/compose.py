@@ -6,9 +6,9 @@ Compose interpolates the file with the ``.env`` of its directory
 ``docker.io/app:1.2``. A variable neither sets makes the reference dynamic
 (IMG006). The fix rewrites a default when it holds the whole reference
 (``${IMAGE:-nginx:1.27}``), and a ``.env`` value when it holds the whole
-reference (``IMAGE=nginx:1.27``) or the tag at its end (``postgres:${PG_TAG}``)
-and nothing else in the file uses that variable. In a service with ``build:``,
-``image:`` names what the build produces: not an occurrence.
+reference (``IMAGE=nginx:1.27``) or the tag at its end (``postgres:${PG_TAG}``,
+``${REGISTRY}/app:${TAG}``) and nothing else in the file uses that variable. In a
+service with ``build:``, ``image:`` names what the build produces: not an occurrence.
 """
 
 from __future__ import annotations
@@ -121,9 +121,11 @@ def _env_fix(image: _Image, images: list[_Image], env: EnvFile, document: Node) 
     found = image.read
     part = found.parts[-1]
     variable = env.variables[part.name]
-    if len(found.parts) > 1 or found.defaults:
-        return _Fix(None, unfixable=f"it is built from several variables ({image.node.value})")
+    # The tag's variable holds the digest however the name before it is built
+    # (``${REGISTRY}/app:${TAG}``), as a Dockerfile's ARG does.
     if not part.last or not (part.whole or _is_tag(found.image, part)):
+        if len(found.parts) > 1 or found.defaults:
+            return _Fix(None, unfixable=f"it is built from several variables ({image.node.value})")
         return _Fix(None, unfixable=f"{part.name} holds neither the whole reference nor its tag")
     if variable.edit is None:
         return _Fix(None, unfixable=f"the value of {part.name} in {env.path} is not plain text")
