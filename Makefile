@@ -2,21 +2,29 @@
 #
 # It installs imagepin with its test extras into $(PYTHON)'s environment: by default a
 # virtual environment in .venv, made on first use (a system Python under PEP 668 refuses
-# `pip install`). Without Debian's python3-venv (no ensurepip) the venv is made without
-# pip and the system's pip installs pip into it. As root it also installs what the
-# registry and hook tests run: docker-registry, apache2-utils (htpasswd), skopeo, git, patch.
+# `pip install`). The venv is made without pip, then gets pip from ensurepip (Debian's
+# python3-venv) or, without it, from the system's pip (python3-pip): the README's set-up
+# line does the same, and a .venv it (or anything else) left without pip gets one here.
+# As root it also installs what the registry and hook tests run: docker-registry,
+# apache2-utils (htpasswd), skopeo, git, patch.
 VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
 
-.PHONY: test deps lint unit coverage
+.PHONY: test deps pip lint unit coverage
 
 test: deps lint unit
 
 $(VENV)/bin/python:
-	python3 -m venv $(VENV) >/dev/null 2>&1 || { python3 -m venv --without-pip $(VENV) && \
-	  python3 -m pip --python $(VENV)/bin/python install --quiet --disable-pip-version-check pip; }
+	python3 -m venv --without-pip $(VENV)
 
-deps: $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/bin/python)
+pip: $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/bin/python)
+	@$(PYTHON) -m pip --version >/dev/null 2>&1 || \
+	  $(PYTHON) -m ensurepip --default-pip >/dev/null 2>&1 || \
+	  python3 -m pip --python $(PYTHON) install --quiet --disable-pip-version-check pip || { \
+	  echo "$(PYTHON) has no pip, and neither ensurepip nor a system pip can give it one:" \
+	    "apt-get install python3-venv (or python3-pip)"; exit 1; }
+
+deps: pip
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@{ command -v docker-registry && command -v htpasswd && command -v skopeo && command -v git && command -v patch; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \

@@ -266,7 +266,7 @@ def test_show_settings(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_show_settings_without_a_file(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--show-settings"]) == 0
     out = out_err(capsys)[0]
-    assert out.startswith("# configuration file: none found (defaults)\nselect = []  ")
+    assert out.startswith('# configuration file: none found (defaults)\nselect = ["ALL"]  ')
     assert out.endswith("# rules that run: " + ", ".join(f"IMG{n:03}" for n in range(13)) + "\n")
 
 

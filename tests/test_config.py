@@ -9,7 +9,7 @@ from linter.config import Config, ConfigError, find, from_mapping, load, load_fi
 
 def test_defaults() -> None:
     config = from_mapping({}, "x")
-    assert config.select == ()
+    assert config.select == ("ALL",)
     assert config.cache_ttl == 600
     assert config.concurrency == 32
 
@@ -145,7 +145,11 @@ def test_dotfile_wins_over_pyproject_in_one_directory_with_a_warning(
     (tmp_path / ".imagepin.toml").write_text('ignore = ["IMG002"]\n')
     monkeypatch.chdir(tmp_path)
     config = load(None)
-    assert (config.source, config.select, config.ignore) == (".imagepin.toml", (), ("IMG002",))
+    assert (config.source, config.select, config.ignore) == (
+        ".imagepin.toml",
+        ("ALL",),
+        ("IMG002",),
+    )
     assert config.warnings == (
         "pyproject.toml: [tool.imagepin] is not read: .imagepin.toml in the same directory "
         "takes precedence; merge them into one",

@@ -36,14 +36,81 @@ def test_the_console_example_is_what_imagepin_prints() -> None:
     assert (done.stdout, f"{done.returncode}\n", done.stderr) == (shown, status, "")
 
 
-def test_the_set_up_line_makes_a_venv_and_installs_into_it() -> None:
-    """PEP 668: the system Python refuses `pip install`; a venv made without pip (no
-    python3-venv needed) and the system pip installing into it (`pip --python`)."""
+def set_up_line() -> str:
     (line,) = [b for b in blocks("sh") if b.startswith("python3 -m venv")]
-    assert line == (
+    return line
+
+
+def test_the_set_up_line_makes_a_venv_and_installs_into_it() -> None:
+    """PEP 668: the system Python refuses `pip install`. The venv is made without pip (no
+    python3-venv needed for that), gets pip from ensurepip (python3-venv) or else from the
+    system's pip (`pip --python`), and installs imagepin with its own pip."""
+    assert set_up_line() == (
         "python3 -m venv --without-pip .venv && "
-        "python3 -m pip --python .venv/bin/python install --quiet . && "
+        "{ .venv/bin/python -m ensurepip --default-pip >/dev/null 2>&1 || "
+        "python3 -m pip --python .venv/bin/python install --quiet pip; } && "
+        ".venv/bin/python -m pip install --quiet . && "
         ".venv/bin/imagepin check --offline examples/\n"
+    )
+
+
+def _shell(command: str, cwd: Path, **environ: str) -> subprocess.CompletedProcess[str]:
+    """``command`` in sh, with this Python's environment's ``python3`` first on PATH."""
+    path = f"{Path(sys.executable).parent}:/usr/bin:/bin"
+    return subprocess.run(
+        ["sh", "-c", command],
+        cwd=cwd,
+        env={"PATH": path, "HOME": str(cwd)} | environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _has_pip(python: Path) -> bool:
+    return subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode == 0
+
+
+def test_the_set_up_line_leaves_a_venv_with_pip(tmp_path: Path) -> None:
+    """The line as pasted, up to installing imagepin: `make test` reuses this .venv, so it
+    must have pip of its own."""
+    make_venv = set_up_line().partition(" && .venv/bin/python -m pip install")[0]
+    done = _shell(make_venv, tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert _has_pip(tmp_path / ".venv" / "bin" / "python")
+
+
+def test_make_gives_a_venv_without_pip_its_pip(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    assert not _has_pip(venv / "bin" / "python")
+    done = _shell(f"make -s -C {ROOT} pip VENV={venv}", tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert _has_pip(venv / "bin" / "python")
+
+
+def test_make_says_what_to_install_when_no_pip_can_be_had(tmp_path: Path) -> None:
+    """Neither ensurepip (python3-venv) nor a system pip (python3-pip)."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    (tmp_path / "ensurepip").mkdir()
+    (tmp_path / "ensurepip" / "__init__.py").write_text("")
+    (tmp_path / "ensurepip" / "__main__.py").write_text("raise SystemExit(1)\n")
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    (bare / "python3").write_text("#!/bin/sh\necho 'No module named pip' >&2\nexit 1\n")
+    (bare / "python3").chmod(0o755)
+    done = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "pip", f"VENV={venv}"],
+        env={"PATH": f"{bare}:/usr/bin:/bin", "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert done.stdout.endswith(
+        f"{venv}/bin/python has no pip, and neither ensurepip nor a system pip can give it "
+        "one: apt-get install python3-venv (or python3-pip)\n"
     )
 
 
