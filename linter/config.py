@@ -162,6 +162,13 @@ def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _toml_key(key: str) -> str:
+    """``key`` as a TOML dotted key's part: bare when it can be, else quoted (``"a/*"``), so
+    the ``write …`` a message suggests can be pasted."""
+    bare = bool(key) and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+    return key if bare else _toml_string(key)
+
+
 def _convert(source: str, key: str, value: Any) -> Any:
     where = f"{source}: {key}"
     name = _KEYS[key]
@@ -193,7 +200,7 @@ def _convert(source: str, key: str, value: Any) -> Any:
     # mirrors and per-file-ignores: tables of arrays of strings
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected a table, got {kind_of(value)}")
-    return {str(k): _string_list(f"{where}.{k}", v) for k, v in value.items()}
+    return {str(k): _string_list(f"{where}.{_toml_key(str(k))}", v) for k, v in value.items()}
 
 
 def _regex_extractors(where: str, value: Any) -> tuple[RegexExtractor, ...]:

@@ -53,7 +53,7 @@ def test_keys(data: dict[str, object], field: str, value: object) -> None:
         ({"max-age-days": -1}, "non-negative integer"),
         ({"cache-ttl": True}, "non-negative integer"),
         ({"mirrors": ["x"]}, "expected a table"),
-        ({"mirrors": {"docker.io": [1]}}, "mirrors.docker.io: expected a list of strings"),
+        ({"mirrors": {"docker.io": [1]}}, 'mirrors."docker.io": expected a list of strings'),
     ],
 )
 def test_invalid(data: dict[str, object], message: str) -> None:
@@ -118,8 +118,13 @@ def test_invalid(data: dict[str, object], message: str) -> None:
         ({"mirrors": ["x"]}, "cfg.toml: mirrors: expected a table, got a list"),
         (
             {"per-file-ignores": {"a/*": "IMG001"}},
-            "cfg.toml: per-file-ignores.a/*: expected a list of strings, got a string: "
-            'write per-file-ignores.a/* = ["IMG001"]',
+            'cfg.toml: per-file-ignores."a/*": expected a list of strings, got a string: '
+            'write per-file-ignores."a/*" = ["IMG001"]',
+        ),
+        (
+            {"per-file-ignores": {"legacy": "IMG001"}},
+            "cfg.toml: per-file-ignores.legacy: expected a list of strings, got a string: "
+            'write per-file-ignores.legacy = ["IMG001"]',
         ),
     ],
 )
