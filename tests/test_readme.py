@@ -126,3 +126,19 @@ def test_every_option_the_readme_names_exists(option: str) -> None:
     commands = next(a for a in parser._actions if a.dest == "command")
     accepted = {o for sub in commands.choices.values() for o in sub._option_string_actions}  # type: ignore[attr-defined]
     assert option in accepted | {"--version", "--help"}
+
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda path: path.name)
+def test_docs_stand_alone(doc: Path) -> None:
+    """Every relative link leads to a file of the repository, and no document sends its
+    reader to a file outside it (the `shared` checkout is test data: only the corpus the
+    benchmarks and tests read is named)."""
+    text = doc.read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if not target.startswith(("http://", "https://", "#")):
+            assert (doc.parent / target.partition("#")[0]).exists(), target
+    assert "PRODUCT.md" not in text
+    assert set(re.findall(r"\.\./shared/[\w.-]+", text)) <= {"../shared/corpus"}
