@@ -166,6 +166,43 @@ def test_rules_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "IMG999"]) == 2
 
 
+@pytest.mark.parametrize(
+    ("argument", "ids"),
+    [
+        ("IMG01", ["IMG010", "IMG011", "IMG012"]),
+        ("img00", [f"IMG00{n}" for n in range(10)]),
+        ("ALL", [f"IMG{n:03}" for n in range(13)]),
+    ],
+)
+def test_rules_lists_the_rules_a_selector_names(
+    capsys: pytest.CaptureFixture[str], argument: str, ids: list[str]
+) -> None:
+    assert main(["rules", argument]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[0] == "ID"
+    assert [line.split()[0] for line in lines[1:]] == ids
+
+
+@pytest.mark.parametrize(
+    ("argument", "hint"),
+    [
+        ("unpinned-tagg", "did you mean `unpinned-tag`?"),
+        ("IMG999", "did you mean `IMG009`?"),
+        ("latest", "did you mean `latest-tag`?"),
+        ("zzz", "see `imagepin rules`"),
+    ],
+)
+def test_rules_of_an_unknown_rule_is_a_usage_error_with_the_likely_rule(
+    capsys: pytest.CaptureFixture[str], argument: str, hint: str
+) -> None:
+    assert main(["rules", argument]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"imagepin: error: unknown rule {argument!r}: not a rule id, id prefix (IMG00), "
+        f"name or ALL; {hint}\n",
+    )
+
+
 def test_github_format_by_default_in_actions(
     tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

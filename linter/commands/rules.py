@@ -6,6 +6,7 @@ import argparse
 import json
 from collections.abc import Sequence
 
+from linter import selection
 from linter.commands.common import (
     Subparsers,
     add_command,
@@ -23,10 +24,19 @@ def add_parser(subparsers: Subparsers) -> None:
         subparsers,
         "rules",
         "list the rules, or show one rule's documentation",
-        ["imagepin rules", "imagepin rules IMG001", "imagepin rules unpinned-tag"],
+        [
+            "imagepin rules",
+            "imagepin rules IMG001",
+            "imagepin rules unpinned-tag",
+            "imagepin rules IMG01",
+        ],
     )
     parser.add_argument(
-        "rule", nargs="?", metavar="RULE", help="a rule id or name: show its full documentation"
+        "rule",
+        nargs="?",
+        metavar="RULE",
+        help="a rule id or name: show its full documentation; an id prefix (IMG01) or ALL: "
+        "list those rules",
     )
     add_output(parser, ("text", "json"), "text")
     parser.set_defaults(func=run)
@@ -60,14 +70,19 @@ def run(args: argparse.Namespace) -> int:
         check_output(args.output)
     except ConfigError as exc:
         return fail(str(exc))
+    documented: Rule | None = None
+    rules = all_rules()
     if args.rule:
         try:
-            rule = lookup(args.rule)
+            documented = lookup(args.rule)
+            rules = (documented,)
         except KeyError:
-            return fail(f"unknown rule {args.rule!r}")
-        rules: tuple[Rule, ...] = (rule,)
-    else:
-        rules = all_rules()
+            # A selector as --select takes it (IMG01, ALL), or the rule most likely meant.
+            try:
+                chosen = selection.expand([args.rule])
+            except ConfigError as exc:
+                return fail(str(exc))
+            rules = tuple(rule for rule in rules if rule.id in chosen)
     if args.format == "json":
         data = [
             {
@@ -82,8 +97,10 @@ def run(args: argparse.Namespace) -> int:
             for r in rules
         ]
         write_output(args, json.dumps(data, indent=2) + "\n")
-    elif args.rule:
-        write_output(args, f"{rule.id} {rule.name} ({rule.level})\n\n{rule.doc}")
+    elif documented is not None:
+        write_output(
+            args, f"{documented.id} {documented.name} ({documented.level})\n\n{documented.doc}"
+        )
     else:
         write_output(args, table(rules))
     return 0
