@@ -128,6 +128,20 @@ def test_every_option_the_readme_names_exists(option: str) -> None:
     assert option in accepted | {"--version", "--help"}
 
 
+def test_make_test_runs_pytest_in_parallel(tmp_path: Path) -> None:
+    """The README's test command: lint, then pytest with one xdist worker per core."""
+    done = _shell(f"make -n -C {ROOT} test PYTHON=python", tmp_path)
+    commands = [line for line in done.stdout.splitlines() if " -m " in line]
+    assert [c.split(" -m ", 1)[1].split()[0] for c in commands][-5:] == [
+        "pip",
+        "ruff",
+        "ruff",
+        "mypy",
+        "pytest",
+    ]
+    assert commands[-1].endswith(" -n auto")
+
+
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
