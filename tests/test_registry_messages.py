@@ -17,7 +17,7 @@ from manifests import pod
 from registry_server import USERNAME, Image, Registry, free_port
 
 from linter.cli import main
-from linter.registry.api.client import _describe
+from linter.registry.api.client import describe_failure
 
 DIGEST = "sha256:" + "ab" * 32
 
@@ -71,7 +71,7 @@ def _certificate_error() -> ssl.SSLCertVerificationError:
     ],
 )
 def test_each_kind_of_network_problem_is_named(error: httpx.RequestError, message: str) -> None:
-    assert _describe(error) == message
+    assert describe_failure(error) == message
 
 
 def test_a_refused_registry_is_one_line_with_a_count(

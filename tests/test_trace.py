@@ -5,10 +5,13 @@ and nothing a registry or a file controls reaches the terminal unescaped."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
+import errno
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import RegistryEnv
 from manifests import pod
@@ -177,3 +180,42 @@ def test_trace_lines_are_escaped(
 def test_no_tracer_without_verbose() -> None:
     assert tracer(argparse.Namespace(verbose=0, trace=False)) is None
     assert tracer(argparse.Namespace(verbose=0, trace=True)) is not None
+
+
+async def _failing(error: Exception) -> httpx.Response:
+    raise error
+
+
+def _refused() -> httpx.ConnectError:
+    try:
+        try:
+            raise OSError(errno.ECONNREFUSED, "Connect call failed")
+        except OSError as cause:
+            raise httpx.ConnectError("All connection attempts failed") from cause
+    except httpx.ConnectError as error:
+        return error
+
+
+@pytest.mark.parametrize(
+    ("error", "problem"),
+    [
+        (_refused(), "connection refused (nothing listens on that port)"),
+        (httpx.ReadTimeout("timed out"), "timed out (ReadTimeout)"),
+        (RuntimeError("not a network problem"), "RuntimeError"),
+    ],
+)
+def test_a_failed_exchange_is_traced_with_the_kind_of_failure(
+    error: Exception, problem: str
+) -> None:
+    """The trace names a failure as IMG011 does (DNS, refused, timeout, TLS)."""
+    events: list[trace.Event] = []
+    request = httpx.Request("HEAD", "http://r.example/v2/a/manifests/1?scope=x")
+    with pytest.raises(type(error)):
+        asyncio.run(trace.timed(events.append, request, _failing(error)))
+    (event,) = events
+    assert isinstance(event, trace.Exchange)
+    assert (event.url, event.status, event.problem) == (
+        "http://r.example/v2/a/manifests/1",
+        None,
+        problem,
+    )

@@ -70,7 +70,12 @@ async def timed(
         response = await answer
     except Exception as exc:
         seconds = time.monotonic() - start
-        problem = type(exc).__name__
+        # The kind, as IMG011 names it (DNS, refused, timeout, TLS), where it has one.
+        from httpx import RequestError
+
+        from linter.registry.api.client import describe_failure
+
+        problem = describe_failure(exc) if isinstance(exc, RequestError) else type(exc).__name__
         tracer(Exchange(request.method, url, None, seconds, authorization, problem))
         raise
     seconds = time.monotonic() - start

@@ -76,7 +76,7 @@ class ClientSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
-def _describe(exc: httpx.RequestError) -> str:
+def describe_failure(exc: httpx.RequestError) -> str:
     """What went wrong, by kind (docs/registry.md "Errors"): a timeout, DNS, a refused or
     reset connection, TLS, or the error's own first line."""
     import httpx
@@ -419,7 +419,7 @@ class RegistryClient:
         except httpx.RequestError as exc:  # an answer, a bad one: a redirect loop, a huge body
             self._schemes[authority] = "http"
             raise RegistryError(
-                ErrorKind.INVALID, _describe(exc), display_host(authority)
+                ErrorKind.INVALID, describe_failure(exc), display_host(authority)
             ) from None
         # A TLS port answers plain HTTP with 400 ("client sent an HTTP request to an HTTPS
         # server"); a retry answer settles nothing either.
@@ -467,13 +467,13 @@ class RegistryClient:
                     auth=auth,
                 )
             except httpx.TransportError as exc:
-                problem = _describe(exc)
+                problem = describe_failure(exc)
                 if _permanent(exc):
                     raise RegistryError(ErrorKind.UNREACHABLE, problem, registry) from None
                 delay = policy.delay(attempt, None)
                 continue
             except httpx.RequestError as exc:  # a redirect loop, a body that does not decode
-                raise RegistryError(ErrorKind.INVALID, _describe(exc), registry) from None
+                raise RegistryError(ErrorKind.INVALID, describe_failure(exc), registry) from None
             if response.status_code not in RETRY_STATUSES or attempt == policy.attempts - 1:
                 return response
             problem = f"HTTP {response.status_code}"
