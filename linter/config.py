@@ -1,4 +1,5 @@
-"""Configuration: ``[tool.imagepin]`` in pyproject.toml or ``.imagepin.toml`` (README)."""
+"""Configuration: ``[tool.imagepin]`` in pyproject.toml or ``.imagepin.toml`` (README): the
+values, each key's checks, and where the file is; :mod:`linter.configfile` reads it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import difflib
 import json
 import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
@@ -99,16 +99,16 @@ class Config:
 
     def override(self, key: str, value: Any, source: str) -> Config:
         """This configuration with ``key`` (``cache-ttl``) set to ``value`` by ``source``."""
-        return replace(self, **{_KEYS[key]: value}, sources={**self.sources, key: source})
+        return replace(self, **{FIELDS[key]: value}, sources={**self.sources, key: source})
 
 
 #: Key as written (``allowed-registries``) -> field name; the keys in the order of Config.
-_KEYS = {
+FIELDS = {
     f.name.replace("_", "-"): f.name
     for f in fields(Config)
     if f.name not in ("source", "root", "sources", "warnings")
 }
-KEYS = tuple(_KEYS)
+KEYS = tuple(FIELDS)
 _STRING_LISTS = {
     "select",
     "extend_select",
@@ -169,9 +169,9 @@ def _toml_key(key: str) -> str:
     return key if bare else _toml_string(key)
 
 
-def _convert(source: str, key: str, value: Any) -> Any:
+def convert(source: str, key: str, value: Any) -> Any:
     where = f"{source}: {key}"
-    name = _KEYS[key]
+    name = FIELDS[key]
     if name in _STRING_LISTS:
         return _string_list(where, value)
     if name in ("require_signature", "helm_digest_in_tag"):
@@ -239,62 +239,9 @@ def _regex_extractors(where: str, value: Any) -> tuple[RegexExtractor, ...]:
 def unknown_key(key: str) -> str:
     """The message for a key imagepin does not know, with the key meant when it is clear."""
     spelled = key.replace("_", "-").lower()
-    close = [spelled] if spelled in _KEYS else difflib.get_close_matches(spelled, KEYS, n=1)
+    close = [spelled] if spelled in FIELDS else difflib.get_close_matches(spelled, KEYS, n=1)
     hint = f": did you mean `{close[0]}`?" if close else " (see the README's Configuration)"
     return f"unknown configuration key {key!r}{hint}"
-
-
-#: Keys whose strings select rules: each must name one (ConfigError naming file and key).
-_RULE_LISTS = frozenset({"select", "extend_select", "ignore", "extend_ignore"})
-
-
-def _check_rules(where: str, name: str, value: Any) -> None:
-    """ConfigError, naming the file and the key, for a rule selector that names no rule."""
-    if name not in _RULE_LISTS and name != "per_file_ignores":
-        return
-    from linter.selection import check_selectors  # the rules import this module
-
-    lists = value.items() if name == "per_file_ignores" else [("", value)]
-    for pattern, selectors in lists:
-        try:
-            check_selectors(selectors)
-        except ConfigError as exc:
-            raise ConfigError(f"{where}{'.' + pattern if pattern else ''}: {exc}") from None
-
-
-def from_mapping(data: Mapping[str, Any], source: str, root: str = ".") -> Config:
-    """Build a Config from a parsed table; unknown keys and rules are errors naming the key."""
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in _KEYS:
-            raise ConfigError(f"{source}: {unknown_key(key)}")
-        values[_KEYS[key]] = _convert(source, key, value)
-        _check_rules(f"{source}: {key}", _KEYS[key], values[_KEYS[key]])
-    return Config(**values, source=source, root=root, sources=dict.fromkeys(data, source))
-
-
-def load_file(path: Path) -> Config:
-    # Imported here: a run without a configuration file does not pay for the parser.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-
-    try:
-        document = tomllib.loads(safe_read.read_text(path))
-    except safe_read.ReadError as exc:
-        raise ConfigError(f"{_display(path)}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{_display(path)}: invalid TOML: {exc}") from None
-    except RecursionError:  # tomllib recurses once per level of nesting
-        raise ConfigError(f"{_display(path)}: invalid TOML: nested too deeply") from None
-    tool = document.get("tool", {})
-    if not isinstance(tool, dict):
-        raise ConfigError(f"{_display(path)}: [tool] must be a table")
-    table = tool.get("imagepin", {} if path.name == "pyproject.toml" else document)
-    if not isinstance(table, dict):
-        raise ConfigError(f"{_display(path)}: [tool.imagepin] must be a table")
-    return from_mapping(table, _display(path), root=str(path.parent))
 
 
 def find(start: Path) -> Path | None:
@@ -311,43 +258,26 @@ def find(start: Path) -> Path | None:
         candidate = directory / ".imagepin.toml"
         if os.path.lexists(candidate):
             return candidate
-        if _has_table(directory / "pyproject.toml"):
+        if has_table(directory / "pyproject.toml"):
             return directory / "pyproject.toml"
         if (directory / ".git").exists() or directory.parent == directory:
             return None
         directory = directory.parent
 
 
-def _has_table(pyproject: Path) -> bool:
+def has_table(pyproject: Path) -> bool:
     """Whether ``pyproject`` has a ``[tool.imagepin]`` table."""
     if not os.path.lexists(pyproject):
         return False
     try:
         return b"[tool.imagepin" in safe_read.read_bytes(pyproject)
     except safe_read.ReadError as exc:
-        raise ConfigError(f"{_display(pyproject)}: cannot read: {exc}") from None
+        raise ConfigError(f"{display(pyproject)}: cannot read: {exc}") from None
 
 
-def _display(path: Path) -> str:
+def display(path: Path) -> str:
     """``path`` relative to the working directory when it is below it."""
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def load(explicit: str | None) -> Config:
-    if explicit is not None:
-        return load_file(Path(explicit))
-    found = find(Path(os.getcwd()))
-    if found is None:
-        return Config()
-    config = load_file(found)
-    shadowed = found.with_name("pyproject.toml")
-    if found.name == ".imagepin.toml" and _has_table(shadowed):
-        warning = (
-            f"{_display(shadowed)}: [tool.imagepin] is not read: {_display(found)} in the "
-            "same directory takes precedence; merge them into one"
-        )
-        config = replace(config, warnings=(*config.warnings, warning))
-    return config

@@ -17,10 +17,18 @@ from typing import TYPE_CHECKING
 from linter import discovery, extract, selection, source, suppress
 from linter.config import Config, ConfigError
 from linter.extract.options import FormatOptions
-from linter.model import ErrorKind, Finding, Occurrence, Resolution, ResolveError, SourceText
+from linter.model import (
+    ErrorKind,
+    FileError,
+    Finding,
+    Occurrence,
+    Report,
+    Resolution,
+    ResolveError,
+    SourceText,
+)
 from linter.pipeline import Pipeline
 from linter.reference import InvalidReference, Reference, parse
-from linter.report import FileError, Report
 from linter.rules import Rule, Subject, yaml_syntax
 
 if TYPE_CHECKING:

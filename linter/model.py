@@ -1,4 +1,4 @@
-"""The values that flow through imagepin: occurrences, resolutions, findings, edits.
+"""The values that flow through imagepin: occurrences, resolutions, findings, edits, reports.
 
 discover -> extract (Occurrence) -> resolve (Resolution) -> rules (Finding) -> fix (Edit) -> report
 """
@@ -6,10 +6,11 @@ discover -> extract (Occurrence) -> resolve (Resolution) -> rules (Finding) -> f
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from linter.redact import scrub
 from linter.reference import Reference
 
 
@@ -247,3 +248,59 @@ class Edit:
     start: int
     end: int
     replacement: str
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file that was not linted, and why (unreadable, not UTF-8, a directory, …)."""
+
+    path: str
+    message: str
+    #: Where in the file, for a problem at one place (an image fix could not pin).
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def where(self) -> str:
+        """``path:line:col``, as findings are located, or the path alone."""
+        return f"{self.path}:{self.line}:{self.column}" if self.line else self.path
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    files_scanned: int
+    images: int
+    errors: tuple[FileError, ...] = ()
+    #: Registries that could not be reached or refused us, with a one-line reason each.
+    registry_problems: tuple[str, ...] = ()
+    #: Files rewritten by ``fix``.
+    fixed_files: tuple[str, ...] = ()
+    #: Files read but skipped without a finding, and why (a template; not YAML, and no
+    #: image key in it; "disable-file": those are not counted in ``files_scanned``).
+    skipped: tuple[FileError, ...] = ()
+    #: Show info-level findings (``-v``).
+    verbose: bool = False
+    #: The directory paths are relative to (for SARIF ``%SRCROOT%`` and links).
+    root: str = "."
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def redacted(self) -> Report:
+        """The report with every known secret taken out of its messages (linter.redact)."""
+        findings = tuple(
+            f if (m := scrub(f.message)) == f.message else replace(f, message=m)
+            for f in self.findings
+        )
+        return replace(
+            self,
+            findings=findings,
+            errors=tuple(replace(e, message=scrub(e.message)) for e in self.errors),
+            registry_problems=tuple(scrub(problem) for problem in self.registry_problems),
+            extra={key: scrub(value) for key, value in self.extra.items()},
+        )
+
+    def visible(self) -> tuple[Finding, ...]:
+        """Findings to show: info ones only with -v."""
+        if self.verbose:
+            return self.findings
+        return tuple(f for f in self.findings if f.level >= Level.WARNING)

@@ -9,8 +9,7 @@ from pathlib import Path
 from linter import atomic, diff, fixer, source
 from linter.extract import dotenv
 from linter.extract.options import FormatOptions
-from linter.model import Edit, Finding, Occurrence, SourceText
-from linter.report import FileError
+from linter.model import Edit, FileError, Finding, Occurrence, SourceText
 
 #: Rules whose suggestion ``fix`` writes; IMG005 (stale digest) only with ``--update``,
 #: because plain ``fix`` must never change what runs.

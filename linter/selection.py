@@ -12,7 +12,8 @@ import difflib
 from collections.abc import Iterable, Sequence
 
 from linter.config import Config, ConfigError
-from linter.rules import Rule, all_rules
+from linter.rules import Rule
+from linter.rules.catalog import all_rules
 
 ALL = "ALL"
 #: A full id or a name matches one rule: more specific than any prefix.

@@ -109,7 +109,7 @@ class _Comments:
         self._ends: dict[int, int] = {}
         self._content: list[tuple[int, int]] = []
         if dockerfile:
-            from linter.extract.dockerfile import instruction_ends
+            from linter.extract.dockerfile_syntax import instruction_ends
 
             self._ends = instruction_ends(text)
         else:

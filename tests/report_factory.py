@@ -12,7 +12,7 @@ from pathlib import Path
 from linter.extract import extract
 from linter.model import Finding, Level, Occurrence, Span
 from linter.report import FileError, Report
-from linter.rules import lookup
+from linter.rules.catalog import lookup
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = "IMAGEPIN_UPDATE_GOLDEN"

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from linter.config import Config, ConfigError, find, from_mapping, load, load_file
+from linter.config import Config, ConfigError
+from linter.configfile import find, from_mapping, load, load_file
 
 
 def test_defaults() -> None:

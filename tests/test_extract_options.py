@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from linter.config import ConfigError, RegexExtractor, from_mapping
+from linter.config import ConfigError, RegexExtractor
+from linter.configfile import from_mapping
 from linter.extract.options import FormatOptions
 
 

@@ -32,7 +32,7 @@ from linter.reference import parse
 from linter.registry import RegistryError, RegistryOptions, RunStats
 from linter.registry.facts.signatures import MAX_PAYLOAD, cosign_tag
 from linter.registry.facts.signatures import referrers_tag as production_referrers_tag
-from linter.registry.resolution.resolver import Resolver
+from linter.registry.resolution.answers import Answers
 from linter.signatures import NamedKey
 
 HOST = "registry.example"
@@ -91,7 +91,7 @@ def lookup(
 
     async def run() -> SignatureStatus:
         options = RegistryOptions(signature_keys=keys)
-        resolver = Resolver(options, RunStats(), offline_client_factory(fake))
+        resolver = Answers(options, RunStats(), offline_client_factory(fake))
         try:
             return await resolver.signatures(parse(NAME), IMAGE.digest, complete=complete)
         finally:

@@ -20,11 +20,11 @@ from registry_server import (
 from linter.model import PlatformEntry
 from linter.registry import RegistryOptions
 from linter.registry.auth.challenge import Challenge, parse_challenges
-from linter.registry.cache import store as cache_module
+from linter.registry.cache import datafile as cache_module
+from linter.registry.cache.datafile import MAX_AGE
 from linter.registry.cache.store import (
     CHALLENGE_TTL,
     LAYOUT,
-    MAX_AGE,
     Cache,
     ImageFacts,
     ManifestFacts,

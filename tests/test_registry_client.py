@@ -29,7 +29,7 @@ from registry_server import (
 
 from linter.model import ErrorKind, Resolution
 from linter.registry import RegistryOptions
-from linter.registry.api import client
+from linter.registry.http import retry
 from linter.registry.http.retry import RetryPolicy
 
 HOST = "registry.example"
@@ -322,7 +322,7 @@ class StoppedWallClock:
 
 def test_http_date_in_the_future(fake: FakeRegistry, monkeypatch: pytest.MonkeyPatch) -> None:
     now = 1_700_000_000.0
-    monkeypatch.setattr(client, "time", StoppedWallClock(now))
+    monkeypatch.setattr(retry, "time", StoppedWallClock(now))
     date = formatdate(now + 30, usegmt=True)
     answer_once(fake, lambda r: httpx.Response(429, headers={"Retry-After": date}))
     policy = RecordingPolicy()

@@ -1,4 +1,4 @@
-"""Connections opened before the HTTP stack is loaded (``Resolver.connect_ahead``).
+"""Connections opened before the HTTP stack is loaded (``Answers.connect_ahead``).
 
 A run that must ask a registry opens the TCP connection to the host's first origin (and
 to its token server, when the cache remembers the registry's challenge) before it
@@ -18,10 +18,10 @@ import pytest
 
 from linter.reference import parse
 from linter.registry import RegistryOptions, RunStats
-from linter.registry.api.client import first_origin
+from linter.registry.api.target import first_origin
 from linter.registry.auth.challenge import Challenge
 from linter.registry.cache.store import Cache, TagFacts
-from linter.registry.resolution.resolver import Resolver, _token_origins
+from linter.registry.resolution.answers import Answers, _token_origins
 
 DIGEST = "sha256:" + "c" * 64
 
@@ -95,7 +95,7 @@ def test_connect_ahead(tmp_path: Path, case: str, connections: int) -> None:
         text = f"{authority}/app@{DIGEST}" if case == "digest only" else f"{authority}/app:1.0"
         options = RegistryOptions(cache_dir=tmp_path)
         factory = (lambda stats: None) if case == "own client" else None
-        resolver = Resolver(options, RunStats(), factory)  # type: ignore[arg-type]
+        resolver = Answers(options, RunStats(), factory)  # type: ignore[arg-type]
         resolver.connect_ahead([parse(text)])
         for _ in range(100):
             await asyncio.sleep(0.01)

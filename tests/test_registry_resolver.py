@@ -21,8 +21,8 @@ from registry_server import (
 from linter.model import ErrorKind, PlatformEntry
 from linter.reference import parse
 from linter.registry import RegistryOptions
-from linter.registry.api.client import Target
-from linter.registry.resolution.resolver import mirror_targets
+from linter.registry.api.target import Target
+from linter.registry.resolution.mirrors import mirror_targets
 
 HOST = "registry.example"
 MULTI = multi_platform("multi", attestation=True)

@@ -13,7 +13,7 @@ from shared_data import SARIF_SCHEMA
 from linter import __version__
 from linter.model import Form, KustomizeEntry, Level
 from linter.report import Report, sarif
-from linter.rules import all_rules
+from linter.rules.catalog import all_rules
 
 MANIFEST = """\
 apiVersion: v1

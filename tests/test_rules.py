@@ -12,7 +12,8 @@ from linter.model import (
     ResolveError,
 )
 from linter.reference import InvalidReference, parse
-from linter.rules import Rule, Subject, all_rules, lookup
+from linter.rules import Rule, Subject
+from linter.rules.catalog import all_rules, lookup
 
 D1 = "sha256:" + "1" * 64
 D2 = "sha256:" + "2" * 64

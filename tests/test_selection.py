@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linter.config import Config, ConfigError
-from linter.rules import all_rules
+from linter.rules.catalog import all_rules
 from linter.selection import expand, selected
 
 EVERY = [rule.id for rule in all_rules()]

@@ -15,7 +15,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
-from linter.config import FAIL_ON, Config, ConfigError, load
+from linter.config import FAIL_ON, Config, ConfigError
+from linter.configfile import load
 from linter.redact import scrub
 from linter.report.escape import printable
 

@@ -16,7 +16,8 @@ from linter.commands.common import (
     write_output,
 )
 from linter.config import ConfigError
-from linter.rules import Rule, all_rules, lookup
+from linter.rules import Rule
+from linter.rules.catalog import all_rules, lookup
 
 
 def add_parser(subparsers: Subparsers) -> None:

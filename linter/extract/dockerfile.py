@@ -1,38 +1,30 @@
 """Dockerfiles and Containerfiles: ``FROM``, ``COPY --from=`` and ``RUN --mount=…,from=``.
 
-Read as BuildKit's Dockerfile frontend reads them: parser directives at the
-top (``# escape=`` changes the escape character), line continuations (comment
-and blank lines inside one are dropped), heredocs (their lines are content, not
-instructions), keywords in any case. Global ``ARG`` defaults — those before the
-first ``FROM`` — are substituted in image names as when no build argument is
-given. An image that is exactly one such argument (``FROM ${BASE}``) is
-reported once, at the argument's default, where the fix goes. When one argument
-is the whole tag (``FROM golang:${GO_VERSION}``) and nothing else uses it, the
-fix appends the digest to its default (``ARG GO_VERSION=1.23@sha256:…``); when
-the tag is written in the instruction (``FROM ${REGISTRY}/app:1.4``), the digest
-goes there. Any other image built from arguments is reported with the reason it
-is not fixed. Stage names, stage indexes and ``scratch`` are not images.
-docs/formats.md has the details.
+Read as BuildKit's Dockerfile frontend reads them (linter.extract.dockerfile_syntax
+reads the lines: parser directives, ``# escape=``, continuations, heredocs). Global
+``ARG`` defaults — those before the first ``FROM`` — are substituted in image names
+as when no build argument is given. An image that is exactly one such argument
+(``FROM ${BASE}``) is reported once, at the argument's default, where the fix goes.
+When one argument is the whole tag (``FROM golang:${GO_VERSION}``) and nothing else
+uses it, the fix appends the digest to its default
+(``ARG GO_VERSION=1.23@sha256:…``); when the tag is written in the instruction
+(``FROM ${REGISTRY}/app:1.4``), the digest goes there. Any other image built from arguments
+is reported with the reason it is not fixed. Stage names, stage indexes and
+``scratch`` are not images. docs/formats.md has the details.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Any
 
+from linter.extract import dockerfile_syntax as syntax
+from linter.extract.dockerfile_syntax import Instruction, Line, Word
 from linter.extract.occurrence import TextScan, digest_after_tag, tag_start
 from linter.model import Form, KustomizeEntry, Occurrence, Span
 
-_DIRECTIVE = re.compile(r"#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*")
-_DIRECTIVES = frozenset({"syntax", "escape", "check"})
-_ESCAPES = frozenset({"\\", "`"})
-_HEREDOC = re.compile(r"[0-9]*<<(-?)(['\"]?)([^'\"<\s]+)\2")
-_HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 _VARIABLE = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<operator>:?[-+?])(?P<word>[^}]*))?\}"
     r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*)|\{[^}]*\}?)"
@@ -40,54 +32,6 @@ _VARIABLE = re.compile(
 _WHOLE_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 SCRATCH = "scratch"
 OVERRIDE_NOTE = "a build argument can override this default"
-
-
-@dataclass(frozen=True)
-class Line:
-    """One instruction with its continuation lines joined.
-
-    ``pieces`` holds, for each physical line joined, where it starts in ``text``
-    and in the file.
-    """
-
-    text: str
-    pieces: tuple[tuple[int, int], ...]
-
-    def offset(self, index: int) -> int:
-        """Where ``text[index]`` is in the file."""
-        start, offset = self.pieces[self._piece(index)]
-        return offset + index - start
-
-    def span(self, start: int, end: int) -> Span:
-        """Where ``text[start:end]`` is in the file (continuations between included)."""
-        return Span(self.offset(start), self.offset(end - 1) + 1)
-
-    def contiguous(self, start: int, end: int) -> bool:
-        """Whether ``text[start:end]`` is written in one piece, no continuation inside."""
-        return self._piece(start) == self._piece(end - 1)
-
-    def _piece(self, index: int) -> int:
-        return bisect_right(self.pieces, (index, math.inf)) - 1
-
-
-@dataclass(frozen=True)
-class Word:
-    """A whitespace-separated word of a Line, quotes and escapes as written."""
-
-    text: str
-    start: int
-    end: int
-
-    def after(self, prefix: str) -> Word:
-        return Word(self.text[len(prefix) :], self.start + len(prefix), self.end)
-
-
-@dataclass(frozen=True)
-class Instruction:
-    keyword: str
-    flags: tuple[Word, ...]
-    arguments: tuple[Word, ...]
-    line: Line
 
 
 @dataclass(frozen=True)
@@ -137,10 +81,10 @@ class _Scan:
 
     def run(self) -> list[Occurrence]:
         lines = self.scan.lines()
-        directives = _directives(lines)
-        self.escape = _escape(lines)
-        instructions = list(_instructions(lines, self.escape))
-        stages = [_stage_name(i) for i in instructions if i.keyword == "FROM"]
+        directives = syntax.directives(lines)
+        self.escape = syntax.escape_of(lines)
+        instructions = list(syntax.instructions(lines, self.escape))
+        stages = [syntax.stage_name(i) for i in instructions if i.keyword == "FROM"]
         found: list[tuple[Occurrence, str | None]] = []
         if "syntax" in directives:
             found.append((self._frontend(*directives["syntax"]), None))
@@ -191,7 +135,7 @@ class _Scan:
         prefix = ""
         if keyword == "ONBUILD" and arguments:
             keyword, prefix = arguments[0].text.upper(), "ONBUILD "
-            flags = tuple(_flags(arguments[1:]))
+            flags = tuple(syntax.leading_flags(arguments[1:]))
         for number, flag in enumerate(flags):
             if keyword == "COPY" and flag.text.startswith("--from="):
                 source = flag.after("--from=")
@@ -200,7 +144,7 @@ class _Scan:
                     path = f"{where}.from"
                     yield from self._image(instruction.line, source, stages, path, context)
             elif keyword == "RUN" and flag.text.startswith("--mount="):
-                for source in _mount_sources(flag.after("--mount=")):
+                for source in syntax.mount_sources(flag.after("--mount=")):
                     context = f"{label} {prefix}RUN --mount"
                     path = f"{where}.mounts[{number}].from"
                     yield from self._image(instruction.line, source, stages, path, context)
@@ -450,156 +394,3 @@ def _substitute(match: re.Match[str], arguments: Mapping[str, Argument]) -> str 
     if operator.endswith("-"):
         return value if is_set else word
     return word if is_set else ""
-
-
-def instruction_ends(text: str) -> dict[int, int]:
-    """For each instruction written over several lines (continuations), its first line ->
-    its last line, 1-based: a suppression comment above it covers them all."""
-    lines = TextScan("", text).lines()
-    starts = [offset for offset, _ in lines]
-    ends = {}
-    for instruction in _instructions(lines, _escape(lines)):
-        pieces = instruction.line.pieces
-        first, last = bisect_right(starts, pieces[0][1]), bisect_right(starts, pieces[-1][1])
-        if last > first:
-            ends[first] = last
-    return ends
-
-
-def _escape(lines: list[tuple[int, str]]) -> str:
-    """The escape character the parser directives at the top set (``\\`` by default)."""
-    escape = _directives(lines).get("escape", (0, "\\"))[1]
-    return escape if escape in _ESCAPES else "\\"
-
-
-def _directives(lines: list[tuple[int, str]]) -> dict[str, tuple[int, str]]:
-    """The parser directives at the top, by lowercase name: where the value starts, the value."""
-    found: dict[str, tuple[int, str]] = {}
-    for offset, content in lines:
-        stripped = content.lstrip()
-        match = _DIRECTIVE.fullmatch(stripped)
-        name = match.group(1).lower() if match else None
-        if match is None or name not in _DIRECTIVES or name in found:
-            break
-        start = offset + len(content) - len(stripped) + match.start(2)
-        found[name] = (start, match.group(2))
-    return found
-
-
-def _instructions(lines: list[tuple[int, str]], escape: str) -> Iterator[Instruction]:
-    continuation = re.compile(re.escape(escape) + r"[ \t]*$")
-    number = 0
-    while number < len(lines):
-        offset, content = lines[number]
-        number += 1
-        stripped = content.lstrip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        pieces = [(offset + len(content) - len(stripped), stripped)]
-        ended = continuation.search(stripped) is None
-        while not ended and number < len(lines):
-            offset, content = lines[number]
-            number += 1
-            if not content.strip() or content.lstrip().startswith("#"):
-                continue
-            pieces.append((offset, content))
-            ended = continuation.search(content) is None
-        line = _join(pieces, continuation)
-        words = _words(line, escape)
-        first = next(words, None)
-        if first is None:
-            continue
-        keyword = first.text.upper()
-        read = list(_needed(keyword, words))
-        flags = tuple(_flags(read))
-        yield Instruction(keyword, flags, tuple(read[len(flags) :]), line)
-        inner = read[0].text.upper() if keyword == "ONBUILD" and read else keyword
-        if inner in _HEREDOC_INSTRUCTIONS and "<<" in line.text:
-            number = _skip_heredocs(_words(line, escape), lines, number)
-
-
-def _join(pieces: list[tuple[int, str]], continuation: re.Pattern[str]) -> Line:
-    text: list[str] = []
-    starts: list[tuple[int, int]] = []
-    length = 0
-    for offset, content in pieces:
-        match = continuation.search(content)
-        kept = content[: match.start()] if match else content
-        text.append(kept)
-        starts.append((length, offset))
-        length += len(kept)
-    return Line("".join(text), tuple(starts))
-
-
-def _words(line: Line, escape: str) -> Iterator[Word]:
-    """Whitespace-separated words; whitespace inside quotes or after the escape character stays."""
-    for match in _word_pattern(escape).finditer(line.text):
-        yield Word(match.group(), match.start(), match.end())
-
-
-def _needed(keyword: str, words: Iterator[Word]) -> Iterator[Word]:
-    """The words after ``keyword`` that can name images, read no further than needed.
-
-    All of ``ARG``'s; ``FROM``'s flags and ``image AS name``; the flags of any
-    other instruction, and of the one ``ONBUILD`` holds (a ``RUN`` line's
-    command can be megabytes long).
-    """
-    arguments = 0
-    for index, word in enumerate(words):
-        yield word
-        flag = word.text.startswith("--") and word.text != "--" and arguments == 0
-        inner_keyword = keyword == "ONBUILD" and index == 0
-        if flag or inner_keyword or keyword == "ARG":
-            continue
-        arguments += 1
-        if keyword != "FROM" or arguments == 3:
-            return
-
-
-@lru_cache(maxsize=2)
-def _word_pattern(escape: str) -> re.Pattern[str]:
-    # An unterminated quote runs to the end of the line, as in the shell lexer.
-    e = re.escape(escape)
-    return re.compile(rf"(?:[^\s'\"{e}]+|{e}.?|'[^']*'?|\"[^\"]*\"?)+", re.DOTALL)
-
-
-def _flags(words: Iterable[Word]) -> Iterator[Word]:
-    """The leading ``--name=value`` words (a lone ``--`` ends them)."""
-    for word in words:
-        if not word.text.startswith("--") or word.text == "--":
-            return
-        yield word
-
-
-def _skip_heredocs(words: Iterator[Word], lines: list[tuple[int, str]], number: int) -> int:
-    """The line after the heredocs an instruction opens (their content is not instructions)."""
-    for word in words:
-        match = _HEREDOC.fullmatch(word.text)
-        if match is None:
-            continue
-        strip_tabs, terminator = match.group(1) == "-", match.group(3)
-        while number < len(lines):
-            content = lines[number][1]
-            number += 1
-            if (content.lstrip("\t") if strip_tabs else content) == terminator:
-                break
-    return number
-
-
-def _stage_name(instruction: Instruction) -> str | None:
-    """The lowercase name of a ``FROM image AS name`` stage."""
-    arguments = instruction.arguments
-    if len(arguments) >= 3 and arguments[1].text.lower() == "as":
-        return arguments[2].text.lower()
-    return None
-
-
-def _mount_sources(value: Word) -> Iterator[Word]:
-    """The ``from=`` field of a ``--mount`` value (``type=cache,from=builder,target=/x``)."""
-    position = 0
-    for part in value.text.split(","):
-        key, equals, _ = part.partition("=")
-        if equals and key.strip().lower() == "from":
-            start = value.start + position
-            yield Word(part, start, start + len(part)).after(key + "=")
-        position += len(part) + 1

@@ -21,7 +21,6 @@ from typing import Any
 
 from linter.model import ErrorKind, PlatformEntry, SignatureStatus
 from linter.reference import Reference
-from linter.registry import RegistryOptions
 from linter.registry.api.manifests import (
     Descriptor,
     ImageConfig,
@@ -35,7 +34,8 @@ from linter.registry.api.tags import TagList
 from linter.registry.cache.bodies import MAX_BODY
 from linter.registry.errors import RegistryError, display_host, unexpected
 from linter.registry.facts.platforms import Platform, host_platform, is_attestation, select
-from linter.registry.resolution.resolver import ClientFactory, Resolver
+from linter.registry.options import RegistryOptions
+from linter.registry.resolution.answers import Answers, ClientFactory
 from linter.registry.stats import RunStats
 
 #: The top-level keys of imagepin's document, and the part of the image (:class:`Wanted`)
@@ -250,21 +250,19 @@ async def inspect(
     """What ``ref`` is; raises RegistryError. A reference with a digest is inspected by
     its digest (what runs), also when it has a tag."""
     wanted = wanted or Wanted()
-    resolver = Resolver(options, stats, client)
+    answers = Answers(options, stats, client)
     registry = display_host(ref.api_host)
     try:
         reference = ref.digest or ref.effective_tag
         assert reference is not None  # a reference has a tag, a digest, or both
-        top = await resolver.manifest_body(ref, reference)
+        top = await answers.manifest_body(ref, reference)
         manifest = _manifest(top.body, top.facts.media_type, top.digest, registry)
         image, signatures, tags = await asyncio.gather(
-            _platform_image(resolver, ref, top.digest, manifest, options, registry)
+            _platform_image(answers, ref, top.digest, manifest, options, registry)
             if wanted.image
             else _nothing(),
-            resolver.signatures(ref, top.digest, complete=True)
-            if wanted.signatures
-            else _nothing(),
-            resolver.tag_list(ref, wanted.tags) if wanted.tags is not None else _nothing(),
+            answers.signatures(ref, top.digest, complete=True) if wanted.signatures else _nothing(),
+            answers.tag_list(ref, wanted.tags) if wanted.tags is not None else _nothing(),
         )
         return ImageDetails(
             ref,
@@ -281,7 +279,7 @@ async def inspect(
     except Exception as exc:  # a hostile answer is an error about this image, as in resolve
         raise unexpected(exc, registry) from None
     finally:
-        await resolver.aclose()
+        await answers.aclose()
 
 
 async def _nothing() -> None:
@@ -289,7 +287,7 @@ async def _nothing() -> None:
 
 
 async def _platform_image(
-    resolver: Resolver,
+    answers: Answers,
     ref: Reference,
     digest: str,
     manifest: Manifest,
@@ -304,7 +302,7 @@ async def _platform_image(
             raise RegistryError(
                 ErrorKind.NOT_FOUND, f"{ref.path} has no {wanted or 'usable'} image", registry
             )
-        child = await resolver.manifest_body(ref, entry.digest)
+        child = await answers.manifest_body(ref, entry.digest)
         digest = child.digest
         manifest = _manifest(child.body, child.facts.media_type, digest, registry)
     if manifest.config is None or manifest.is_index:
@@ -317,7 +315,7 @@ async def _platform_image(
             f"over the {MAX_BODY // (1024 * 1024)} MiB cap; not read",
             registry,
         )
-    blob = await resolver.blob(ref, descriptor.digest)
+    blob = await answers.blob(ref, descriptor.digest)
     if len(blob) != descriptor.size:
         raise RegistryError(
             ErrorKind.INVALID,

@@ -5,66 +5,11 @@ Only reporters and the CLI print; a reporter returns text and the CLI writes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+# The values reporters read live with the others (linter.model): the format modules
+# import them from there, and this module imports the format modules.
+from linter.model import FileError, Report
 
-from linter.model import Finding, Level
-from linter.redact import scrub
-
-
-@dataclass(frozen=True)
-class FileError:
-    """A file that was not linted, and why (unreadable, not UTF-8, a directory, …)."""
-
-    path: str
-    message: str
-    #: Where in the file, for a problem at one place (an image fix could not pin).
-    line: int | None = None
-    column: int | None = None
-
-    @property
-    def where(self) -> str:
-        """``path:line:col``, as findings are located, or the path alone."""
-        return f"{self.path}:{self.line}:{self.column}" if self.line else self.path
-
-
-@dataclass(frozen=True)
-class Report:
-    findings: tuple[Finding, ...]
-    files_scanned: int
-    images: int
-    errors: tuple[FileError, ...] = ()
-    #: Registries that could not be reached or refused us, with a one-line reason each.
-    registry_problems: tuple[str, ...] = ()
-    #: Files rewritten by ``fix``.
-    fixed_files: tuple[str, ...] = ()
-    #: Files read but skipped without a finding, and why (a template; not YAML, and no
-    #: image key in it; "disable-file": those are not counted in ``files_scanned``).
-    skipped: tuple[FileError, ...] = ()
-    #: Show info-level findings (``-v``).
-    verbose: bool = False
-    #: The directory paths are relative to (for SARIF ``%SRCROOT%`` and links).
-    root: str = "."
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def redacted(self) -> Report:
-        """The report with every known secret taken out of its messages (linter.redact)."""
-        findings = tuple(
-            f if (m := scrub(f.message)) == f.message else replace(f, message=m)
-            for f in self.findings
-        )
-        return replace(
-            self,
-            findings=findings,
-            errors=tuple(replace(e, message=scrub(e.message)) for e in self.errors),
-            registry_problems=tuple(scrub(problem) for problem in self.registry_problems),
-            extra={key: scrub(value) for key, value in self.extra.items()},
-        )
-
-    def visible(self) -> tuple[Finding, ...]:
-        """Findings to show: info ones only with -v."""
-        if self.verbose:
-            return self.findings
-        return tuple(f for f in self.findings if f.level >= Level.WARNING)
+__all__ = ["FORMATS", "FileError", "Report", "render"]
 
 
 FORMATS = ("text", "json", "sarif", "github", "markdown", "gitlab")

@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-from linter.model import Finding, Level
+from linter.model import FileError, Finding, Level, Report
 from linter.redact import scrub
-from linter.report import FileError, Report
 from linter.report.escape import at_line_start, printable
 
 ANNOTATIONS_PER_LEVEL = 10

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from linter.model import Finding, Level
-from linter.report import Report
+from linter.model import Finding, Level, Report
 from linter.report.fingerprint import fingerprints
 from linter.report.sarif import SECURITY_SEVERITY
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from linter.model import Finding
-from linter.report import FileError, Report
+from linter.model import FileError, Finding, Report
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:

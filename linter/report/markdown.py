@@ -14,8 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from linter.model import Finding, Level
-from linter.report import Report
+from linter.model import Finding, Level, Report
 from linter.report.escape import printable
 
 MARKER = "<!-- imagepin -->"

@@ -12,10 +12,11 @@ from typing import Any
 from urllib.parse import quote
 
 from linter import __version__
-from linter.model import Finding, Level
-from linter.report import FileError, Report, fixes
+from linter.model import FileError, Finding, Level, Report
+from linter.report import fixes
 from linter.report.fingerprint import fingerprints
-from linter.rules import Rule, all_rules
+from linter.rules import Rule
+from linter.rules.catalog import all_rules
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/imagepin/imagepin"

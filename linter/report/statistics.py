@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from linter.report import Report
-from linter.rules import Rule, lookup
+from linter.model import Report
+from linter.rules import Rule
+from linter.rules.catalog import lookup
 
 
 def counts(report: Report) -> list[tuple[Rule, int]]:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from linter.model import Finding, Level
-from linter.report import Report
+from linter.model import Finding, Level, Report
 from linter.report.escape import at_line_start, printable
 from linter.rules import unreachable_registry
 from linter.suppress import DISABLE_FILE

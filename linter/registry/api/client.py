@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
-import socket
-import ssl
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from linter.model import ErrorKind
 from linter.registry.api.manifests import ACCEPT
+from linter.registry.api.target import Target, first_origin
 from linter.registry.errors import RegistryError, display_host, status_error
 from linter.registry.http import netio, tls
-from linter.registry.http.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from linter.registry.http.failures import describe, plain_http_server
+from linter.registry.http.retry import RETRY_STATUSES, RetryingSender, RetryPolicy
 from linter.registry.stats import RunStats
 
 if TYPE_CHECKING:
@@ -39,31 +38,7 @@ if TYPE_CHECKING:
     from linter.registry.auth.credentials import CredentialStore
     from linter.registry.http.transport import TransportFactory
 
-E = TypeVar("E", bound=BaseException)
 USER_AGENT = "imagepin (+https://github.com/imagepin/imagepin)"
-
-
-@dataclass(frozen=True)
-class Target:
-    """A repository on a registry host: where requests for a reference actually go."""
-
-    authority: str
-    path: str
-
-    @property
-    def registry(self) -> str:
-        return display_host(self.authority)
-
-
-def first_origin(authority: str, insecure: tuple[str, ...]) -> tuple[str, str, int] | None:
-    """Where a host's first request goes: (scheme, host, port): https, or plain HTTP on
-    loopback; None for an insecure host elsewhere, where both are tried at once."""
-    host, port = tls.split_authority(authority)
-    if not tls.plain_http_allowed(authority, insecure):
-        return "https", host, port or 443
-    if tls.is_loopback(host):
-        return "http", host, port or 80
-    return None
 
 
 @dataclass(frozen=True)
@@ -74,38 +49,6 @@ class ClientSettings:
     timeout: float = 10.0
     deadline: float = 120.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-
-
-def describe_failure(exc: httpx.RequestError) -> str:
-    """What went wrong, by kind (docs/registry.md "Errors"): a timeout, DNS, a refused or
-    reset connection, TLS, or the error's own first line."""
-    import httpx
-
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timed out ({type(exc).__name__})"
-    lookup = _cause(exc, socket.gaierror)
-    if lookup is not None:
-        return f"DNS: cannot resolve the host name ({lookup.strerror or lookup})"
-    certificate = _cause(exc, ssl.SSLCertVerificationError)
-    if certificate is not None:
-        return f"TLS: the certificate does not verify: {certificate.verify_message.rstrip('.')}"
-    handshake = _ssl_cause(exc)
-    if handshake is not None:
-        return f"TLS: the handshake failed: {getattr(handshake, 'reason', None) or handshake}"
-    failed = _cause(exc, OSError)
-    if failed is not None and failed.errno in _CONNECTION_ERRORS:
-        return _CONNECTION_ERRORS[failed.errno]
-    text = str(exc) or type(exc).__name__
-    return text.splitlines()[0][:200]
-
-
-#: errno -> what it means for reaching a registry.
-_CONNECTION_ERRORS = {
-    errno.ECONNREFUSED: "connection refused (nothing listens on that port)",
-    errno.ECONNRESET: "connection reset by the server",
-    errno.EHOSTUNREACH: "host unreachable (no route to it)",
-    errno.ENETUNREACH: "network unreachable (no route to it)",
-}
 
 
 class RegistryClient:
@@ -141,7 +84,8 @@ class RegistryClient:
             follow_redirects=True,
             trust_env=False,
         )
-        self._tokens = TokenService(self._send_retrying, stats)
+        self._sender = RetryingSender(self._http, settings.retry, self._deadline)
+        self._tokens = TokenService(self._sender.send, stats)
         self._auth = RegistryAuth(
             credentials or CredentialStore(tracer=stats.tracer),
             self._tokens,
@@ -168,7 +112,7 @@ class RegistryClient:
 
     def opened_ahead(self, authority: str) -> None:
         """A connection to the host's first origin was opened before this client was made
-        (``Resolver.connect_ahead``): it counts as one opened ahead."""
+        (``Answers.connect_ahead``): it counts as one opened ahead."""
         self._warmed[authority] = max(1, self._warmed.get(authority, 0))
 
     def challenges_taught(self) -> dict[str, tuple[Challenge, ...]]:
@@ -397,7 +341,7 @@ class RegistryClient:
                 auth=self._auth,
             )
         except httpx.TransportError as exc:
-            return ("http" if _plain_http_server(exc) else "https"), None
+            return ("http" if plain_http_server(exc) else "https"), None
         return "https", None if response.status_code in RETRY_STATUSES else response
 
     async def _try_plain(
@@ -418,9 +362,7 @@ class RegistryClient:
             return None  # not settled: a TLS port may close on us
         except httpx.RequestError as exc:  # an answer, a bad one: a redirect loop, a huge body
             self._schemes[authority] = "http"
-            raise RegistryError(
-                ErrorKind.INVALID, describe_failure(exc), display_host(authority)
-            ) from None
+            raise RegistryError(ErrorKind.INVALID, describe(exc), display_host(authority)) from None
         # A TLS port answers plain HTTP with 400 ("client sent an HTTP request to an HTTPS
         # server"); a retry answer settles nothing either.
         if response.status_code == 400 or response.status_code in RETRY_STATUSES:
@@ -433,94 +375,13 @@ class RegistryClient:
         import httpx
 
         try:
-            return await self._send_retrying(
+            return await self._sender.send(
                 httpx.Request(method, f"{scheme}://{authority}{path}", headers=headers),
                 auth=self._auth,
             )
         except RegistryError as exc:
             self._note_unreachable(authority, exc)
             raise
-
-    async def _send_retrying(
-        self, request: httpx.Request, auth: httpx.Auth | None = None
-    ) -> httpx.Response:
-        """Send with retries on connection errors, 429 and 5xx; the last answer is returned.
-
-        Raises RegistryError(UNREACHABLE) when no answer came at all.
-        """
-        import httpx
-
-        policy = self._settings.retry
-        registry = display_host(request.url.netloc.decode("ascii").lower())
-        problem, delay = "no attempt made", 0.0
-        for attempt in range(policy.attempts):
-            if attempt:
-                await self._sleep(delay, registry, problem)
-            try:
-                response = await self._http.send(
-                    httpx.Request(
-                        request.method,
-                        request.url,
-                        headers=request.headers,
-                        content=request.content or None,
-                    ),
-                    auth=auth,
-                )
-            except httpx.TransportError as exc:
-                problem = describe_failure(exc)
-                if _permanent(exc):
-                    raise RegistryError(ErrorKind.UNREACHABLE, problem, registry) from None
-                delay = policy.delay(attempt, None)
-                continue
-            except httpx.RequestError as exc:  # a redirect loop, a body that does not decode
-                raise RegistryError(ErrorKind.INVALID, describe_failure(exc), registry) from None
-            if response.status_code not in RETRY_STATUSES or attempt == policy.attempts - 1:
-                return response
-            problem = f"HTTP {response.status_code}"
-            retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
-            delay = policy.delay(attempt, retry_after)
-        raise RegistryError(
-            ErrorKind.UNREACHABLE, f"{problem} (after {policy.attempts} attempts)", registry
-        )
-
-    async def _sleep(self, delay: float, registry: str, problem: str) -> None:
-        remaining = self._deadline - time.monotonic()
-        if delay > remaining:
-            raise RegistryError(
-                ErrorKind.UNREACHABLE,
-                f"{problem}; no time left to retry before the deadline",
-                registry,
-            )
-        await asyncio.sleep(delay)
-
-
-def _cause(exc: BaseException, kind: type[E]) -> E | None:
-    """The first exception of ``kind`` in the chain that led to ``exc``."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, kind):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
-def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
-    return _cause(exc, ssl.SSLError)
-
-
-def _plain_http_server(exc: BaseException) -> bool:
-    """The TLS handshake failed as it does against a plain-HTTP server (not a bad certificate)."""
-    cause = _ssl_cause(exc)
-    return cause is not None and not isinstance(cause, ssl.SSLCertVerificationError)
-
-
-def _permanent(exc: BaseException) -> bool:
-    """A certificate that does not verify, or a host name that does not exist, will not
-    on the next attempt either (a DNS server that is only slow, EAI_AGAIN, is retried)."""
-    if isinstance(_ssl_cause(exc), ssl.SSLCertVerificationError):
-        return True
-    lookup = _cause(exc, socket.gaierror)
-    return lookup is not None and lookup.errno == socket.EAI_NONAME
 
 
 def _what(target: Target, reference: str) -> str:

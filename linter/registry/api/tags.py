@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from linter import untrusted_json
 from linter.model import ErrorKind
 from linter.reference import is_tag, quoted
-from linter.registry.api.client import RegistryClient, Target
+from linter.registry.api.client import RegistryClient
 from linter.registry.api.pages import next_page
+from linter.registry.api.target import Target
 from linter.registry.errors import RegistryError, status_error
 
 #: Tags asked for per request; ECR and others refuse more than 1000.

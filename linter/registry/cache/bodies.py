@@ -25,7 +25,7 @@ from pathlib import Path
 from linter import safe_read
 from linter.reference import InvalidReference, validate_digest
 from linter.registry.api.manifests import digest_of
-from linter.registry.cache.store import replace_file
+from linter.registry.cache.datafile import replace_file
 
 MAX_AGE = 30 * 86400
 MAX_FILES = 2000

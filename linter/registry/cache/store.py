@@ -17,33 +17,19 @@ asked again next time, so pushing the image fixes the run.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import heapq
-import json
-import os
-import stat
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from linter import safe_read, untrusted_json
 from linter.model import PlatformEntry, Signature, SignatureState, SignatureStatus
 from linter.registry.api.manifests import ImageFacts, checked_digest
 from linter.registry.auth.challenge import Challenge
+from linter.registry.cache.datafile import load, locked, pruned, write
 
 #: Bumped when the layout or the meaning of an entry changes; old entries are then ignored.
 LAYOUT = "v2"
-#: Records older than this (seconds) are dropped when the file is written.
-MAX_AGE = 30 * 86400
-#: At most this many records are kept, the newest: the file is read whole by every run.
-MAX_ENTRIES = 20_000
-#: A data file larger than this is not read (a miss, rewritten by the next flush): 20,000
-#: records of an index with a dozen platforms each take about 50 MB.
-MAX_FILE = 64 * 1024 * 1024
 #: A registry's challenge (where its tokens come from) is kept this long: it changes with
 #: the registry's set-up, rarely, and a stale one costs one refused request, as no
 #: challenge does.
@@ -51,8 +37,6 @@ CHALLENGE_TTL = 7 * 86400
 #: What a challenge record may hold: its scheme and these parameters, short strings.
 _CHALLENGE_PARAMS = {"bearer": ("realm", "service"), "basic": ("realm",)}
 _MAX_PARAM = 2048
-#: A record stored further in the future than this (clock moved back) is dropped too.
-_MAX_FUTURE = 86400
 T = TypeVar("T")
 
 
@@ -268,7 +252,7 @@ class Cache:
 
     def _loaded(self) -> dict[str, Any]:
         if self._stored is None:
-            self._stored = _load(self._data)
+            self._stored = load(self._data)
         return self._stored
 
     def _write(self, key: tuple[str, ...], record: dict[str, Any]) -> None:
@@ -285,10 +269,10 @@ class Cache:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             # The data file is replaced by a rename, so a separate file carries the lock.
-            with _locked(self.directory / "lock"):
+            with locked(self.directory / "lock"):
                 # Re-read: another run may have written since this one loaded the file.
-                merged = _pruned({**_load(self._data), **pending}, self._clock())
-                _replace(self._data, merged)
+                merged = pruned({**load(self._data), **pending}, self._clock())
+                write(self._data, merged)
         except OSError:
             return  # a cache that cannot be written (read-only home, full disk) only costs speed
         self._stored = merged
@@ -315,68 +299,6 @@ def _name(key: tuple[str, ...]) -> str | None:
     if any("\t" in part for part in key):
         return None
     return "\t".join(key)
-
-
-def _load(path: Path) -> dict[str, Any]:
-    """The records in ``path``; none when it is missing, unreadable, too large or damaged
-    (the next flush then writes a good file)."""
-    try:
-        records = untrusted_json.loads(safe_read.read_bytes(path, limit=MAX_FILE))
-    except (safe_read.ReadError, ValueError):
-        return {}
-    return records if isinstance(records, dict) else {}
-
-
-def _pruned(records: dict[str, Any], now: float) -> dict[str, Any]:
-    """The records worth keeping: recent ones, and only the newest MAX_ENTRIES of those."""
-    kept = {
-        name: record
-        for name, record in records.items()
-        if isinstance(record, dict) and _recent(record.get("stored"), now)
-    }
-    if len(kept) <= MAX_ENTRIES:
-        return kept
-    return dict(heapq.nlargest(MAX_ENTRIES, kept.items(), key=lambda item: item[1]["stored"]))
-
-
-def _recent(stored: object, now: float) -> bool:
-    return isinstance(stored, (int, float)) and now - MAX_AGE < stored <= now + _MAX_FUTURE
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Holds an exclusive lock on ``path`` (created if need be); closing releases it.
-
-    Opened without waiting (a FIFO put there would wait for a reader forever) and
-    refused (OSError) unless it is a regular file."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK | os.O_CLOEXEC
-    fd = os.open(path, flags, 0o644)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path}: not a regular file")
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _replace(path: Path, records: dict[str, Any]) -> None:
-    # One string and one write: json.dump to a file writes chunk by chunk, slower.
-    replace_file(path, json.dumps(records, separators=(",", ":")).encode())
-
-
-def replace_file(path: Path, data: bytes) -> None:
-    """Writes ``path`` through a temporary file and a rename: readers see old or new, whole.
-    The file is its owner's only (mkstemp's mode)."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def _required(record: Any, key: str, kind: type[T]) -> T:

@@ -2,8 +2,8 @@
 
 The deployed digest is the pin when the reference has one, else what the tag
 resolves to (what ``fix`` writes). Each fact costs requests only when its rule is
-configured (``RegistryOptions.need_*``), and each request is one the resolver
-asks once per run and caches (docs/policy.md counts them).
+configured (``RegistryOptions.need_*``), and each request is one the run
+asks once and caches (docs/policy.md counts them).
 """
 
 from __future__ import annotations
@@ -12,17 +12,33 @@ import asyncio
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from linter.model import ErrorKind, PlatformEntry, Resolution, SignatureStatus
 from linter.reference import Reference
-from linter.registry import RegistryOptions
 from linter.registry.api.manifests import IMAGE_TYPES, INDEX_TYPES, ImageFacts
+from linter.registry.cache.store import ManifestFacts
 from linter.registry.errors import RegistryError, display_host
 from linter.registry.facts.platforms import Platform, is_attestation, select
+from linter.registry.options import RegistryOptions
 
-if TYPE_CHECKING:
-    from linter.registry.resolution.resolver import Resolver
+
+class Answers(Protocol):
+    """The questions the facts ask, each answered once per run and cached
+    (linter.registry.resolution.answers answers them; this module never imports it)."""
+
+    async def exists(self, ref: Reference, digest: str) -> ManifestFacts | None: ...
+
+    async def fetched(self, ref: Reference, digest: str) -> ManifestFacts: ...
+
+    async def children(self, ref: Reference, digest: str) -> tuple[PlatformEntry, ...]: ...
+
+    async def image(self, ref: Reference, config: str) -> ImageFacts: ...
+
+    async def signatures(
+        self, ref: Reference, digest: str, *, complete: bool = False
+    ) -> SignatureStatus: ...
+
 
 #: The image whose ``created`` stands for an index's, unless ``platform`` says otherwise.
 DEFAULT_PLATFORM = Platform("linux", "amd64")
@@ -59,27 +75,27 @@ def parse_created(text: str | None) -> datetime | None:
 
 
 async def with_facts(
-    resolver: Resolver, resolution: Resolution, options: RegistryOptions
+    answers: Answers, resolution: Resolution, options: RegistryOptions
 ) -> Resolution:
     """``resolution`` with the facts the configured policy needs; raises RegistryError."""
     digest = deployed_digest(resolution)
     if digest is None:
         return resolution
     (platform, created), signature = await asyncio.gather(
-        _image_facts(resolver, resolution, digest, options),
-        _signature(resolver, resolution.reference, digest, options),
+        _image_facts(answers, resolution, digest, options),
+        _signature(answers, resolution.reference, digest, options),
     )
     return replace(resolution, platform=platform, created=created, signature=signature)
 
 
 async def _signature(
-    resolver: Resolver, ref: Reference, digest: str, options: RegistryOptions
+    answers: Answers, ref: Reference, digest: str, options: RegistryOptions
 ) -> SignatureStatus | None:
-    return await resolver.signatures(ref, digest) if options.need_signatures else None
+    return await answers.signatures(ref, digest) if options.need_signatures else None
 
 
 async def _image_facts(
-    resolver: Resolver, resolution: Resolution, digest: str, options: RegistryOptions
+    answers: Answers, resolution: Resolution, digest: str, options: RegistryOptions
 ) -> tuple[PlatformEntry | None, datetime | None]:
     """(the platform of a single-platform image, when it was built), as far as needed."""
     if not (options.need_platforms or options.need_created):
@@ -87,14 +103,14 @@ async def _image_facts(
     ref = resolution.reference
     # A pin to one child of the tag's index: its platform is in the index already.
     entry = next((p for p in resolution.platforms if p.digest == digest), None)
-    kind = entry.media_type if entry is not None else await _kind(resolver, resolution, digest)
+    kind = entry.media_type if entry is not None else await _kind(answers, resolution, digest)
     if kind in INDEX_TYPES:
         # IMG008 reads the index's children (Resolution.platforms); IMG012 one child's config.
-        created = await _index_created(resolver, ref, digest, options)
+        created = await _index_created(answers, ref, digest, options)
         return None, created
     if entry is not None and not options.need_created:
         return entry, None
-    config = await _config(resolver, ref, digest)
+    config = await _config(answers, ref, digest)
     platform = entry or PlatformEntry(config.os, config.architecture, config.variant, digest, kind)
     return (
         platform if options.need_platforms else None,
@@ -102,34 +118,34 @@ async def _image_facts(
     )
 
 
-async def _kind(resolver: Resolver, resolution: Resolution, digest: str) -> str:
+async def _kind(answers: Answers, resolution: Resolution, digest: str) -> str:
     """The deployed manifest's media type, from what resolving already learnt when it can."""
     kind = resolution.media_type if resolution.digest in (None, digest) else None
     if kind is None:
-        found = await resolver.exists(resolution.reference, digest)  # asked while resolving
+        found = await answers.exists(resolution.reference, digest)  # asked while resolving
         kind = found.media_type if found is not None else None
     if kind not in INDEX_TYPES | IMAGE_TYPES:
-        kind = (await resolver.fetched(resolution.reference, digest)).media_type
+        kind = (await answers.fetched(resolution.reference, digest)).media_type
     return kind
 
 
 async def _index_created(
-    resolver: Resolver, ref: Reference, digest: str, options: RegistryOptions
+    answers: Answers, ref: Reference, digest: str, options: RegistryOptions
 ) -> datetime | None:
     if not options.need_created:
         return None
-    children = await resolver.children(ref, digest)
+    children = await answers.children(ref, digest)
     wanted = Platform.parse(options.platform) if options.platform else DEFAULT_PLATFORM
     child = select(children, wanted) or next((c for c in children if not is_attestation(c)), None)
     if child is None:
         return None
-    return parse_created((await _config(resolver, ref, child.digest)).created)
+    return parse_created((await _config(answers, ref, child.digest)).created)
 
 
-async def _config(resolver: Resolver, ref: Reference, digest: str) -> ImageFacts:
-    manifest = await resolver.fetched(ref, digest)
+async def _config(answers: Answers, ref: Reference, digest: str) -> ImageFacts:
+    manifest = await answers.fetched(ref, digest)
     if manifest.config is None:
         raise RegistryError(
             ErrorKind.INVALID, f"{ref.path}@{digest} is not an image", display_host(ref.api_host)
         )
-    return await resolver.image(ref, manifest.config)
+    return await answers.image(ref, manifest.config)

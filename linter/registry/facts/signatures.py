@@ -23,9 +23,10 @@ from typing import Any
 
 from linter import untrusted_json
 from linter.model import ErrorKind, Signature, SignatureState, SignatureStatus
-from linter.registry.api.client import RegistryClient, Target
+from linter.registry.api.client import RegistryClient
 from linter.registry.api.manifests import OCI_INDEX, checked_digest, digest_of
 from linter.registry.api.pages import next_page
+from linter.registry.api.target import Target
 from linter.registry.errors import RegistryError, status_error
 from linter.signatures import (
     COSIGN_ARTIFACT_TYPE,

@@ -1,10 +1,21 @@
-"""When to try again: exponential backoff with jitter; ``Retry-After`` (seconds or HTTP-date)."""
+"""When to try again: exponential backoff with jitter; ``Retry-After`` (seconds or HTTP-date);
+and the send that tries again."""
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+from linter.model import ErrorKind
+from linter.registry.errors import RegistryError, display_host
+from linter.registry.http.failures import describe, permanent
+
+if TYPE_CHECKING:
+    import httpx
 
 #: Answers worth another attempt: rate limiting and server-side failures.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -44,3 +55,63 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return max(0.0, when.timestamp() - now)
+
+
+class RetryingSender:
+    """Sends a request again on connection errors, 429 and 5xx, as :class:`RetryPolicy`
+    says, never sleeping past the run's deadline (``time.monotonic()``)."""
+
+    def __init__(self, http: httpx.AsyncClient, policy: RetryPolicy, deadline: float) -> None:
+        self._http = http
+        self._policy = policy
+        self._deadline = deadline
+
+    async def send(self, request: httpx.Request, auth: httpx.Auth | None = None) -> httpx.Response:
+        """Send with retries on connection errors, 429 and 5xx; the last answer is returned.
+
+        Raises RegistryError(UNREACHABLE) when no answer came at all.
+        """
+        import httpx
+
+        policy = self._policy
+        registry = display_host(request.url.netloc.decode("ascii").lower())
+        problem, delay = "no attempt made", 0.0
+        for attempt in range(policy.attempts):
+            if attempt:
+                await self._sleep(delay, registry, problem)
+            try:
+                response = await self._http.send(
+                    httpx.Request(
+                        request.method,
+                        request.url,
+                        headers=request.headers,
+                        content=request.content or None,
+                    ),
+                    auth=auth,
+                )
+            except httpx.TransportError as exc:
+                problem = describe(exc)
+                if permanent(exc):
+                    raise RegistryError(ErrorKind.UNREACHABLE, problem, registry) from None
+                delay = policy.delay(attempt, None)
+                continue
+            except httpx.RequestError as exc:  # a redirect loop, a body that does not decode
+                raise RegistryError(ErrorKind.INVALID, describe(exc), registry) from None
+            if response.status_code not in RETRY_STATUSES or attempt == policy.attempts - 1:
+                return response
+            problem = f"HTTP {response.status_code}"
+            retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
+            delay = policy.delay(attempt, retry_after)
+        raise RegistryError(
+            ErrorKind.UNREACHABLE, f"{problem} (after {policy.attempts} attempts)", registry
+        )
+
+    async def _sleep(self, delay: float, registry: str, problem: str) -> None:
+        remaining = self._deadline - time.monotonic()
+        if delay > remaining:
+            raise RegistryError(
+                ErrorKind.UNREACHABLE,
+                f"{problem}; no time left to retry before the deadline",
+                registry,
+            )
+        await asyncio.sleep(delay)

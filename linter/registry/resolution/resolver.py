@@ -1,186 +1,36 @@
-"""Reference -> Resolution: the cache first, then the registry (through its mirrors).
+"""Reference -> Resolution: what the tag points to, whether the pin exists, the platforms.
 
-Every question (what does this tag point to, does this digest exist, what are this
-index's children) is asked once per run however many references need it, and the
-answers are remembered in the persistent cache (docs/registry.md says what and for
-how long).
+The resolver asks; :class:`~linter.registry.resolution.answers.Answers` answers (the
+cache first, then the registry, through its mirrors), and so do the policy facts
+(linter.registry.facts.policy), which ask the same answers. Nothing calls back
+into the resolver.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import urllib.parse
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import NamedTuple, TypeVar
+from collections.abc import Callable, Iterable, Sequence
 
-from linter.model import ErrorKind, PlatformEntry, Resolution, SignatureState, SignatureStatus
+from linter.model import ErrorKind, PlatformEntry, Resolution
 from linter.reference import Reference
-from linter.registry import RegistryOptions, trace
-from linter.registry.api.client import ClientSettings, RegistryClient, Target, first_origin
-from linter.registry.api.manifests import (
-    IMAGE_TYPES,
-    INDEX_TYPES,
-    SCHEMA1_TYPES,
-    ImageFacts,
-    ManifestError,
-    checked_digest,
-    digest_of,
-    media_type,
-    parse,
-    parse_config,
-)
-from linter.registry.api.tags import TagList, list_tags
-from linter.registry.auth.challenge import Challenge
-from linter.registry.cache.bodies import BodyStore
-from linter.registry.cache.store import LAYOUT, Cache, ManifestFacts, TagFacts
+from linter.registry.api.manifests import INDEX_TYPES
 from linter.registry.errors import RegistryError, display_host, unexpected
 from linter.registry.facts import policy
 from linter.registry.facts.platforms import Platform, select
-from linter.registry.http import netio, tls
+from linter.registry.options import RegistryOptions
+from linter.registry.resolution.answers import Answers, ClientFactory
 from linter.registry.stats import RunStats
-from linter.registry.tasks import Once
 
-V = TypeVar("V")
-ClientFactory = Callable[[RunStats], RegistryClient]
 AnswerCallback = Callable[[Reference, Resolution], None]
 
 
-class Fetched(NamedTuple):
-    """A manifest read by GET: its digest (the body's hash), what it says, its exact bytes."""
-
-    digest: str
-    facts: ManifestFacts
-    body: bytes
-
-
-def default_client(options: RegistryOptions, connector: netio.Connector) -> ClientFactory:
-    settings = ClientSettings(
-        concurrency=options.concurrency,
-        per_registry=options.per_registry,
-        insecure=options.insecure,
-        timeout=options.timeout,
-        deadline=options.deadline,
-    )
-    return lambda stats: RegistryClient(settings, stats, connector=connector)
-
-
-def _token_origins(challenges: Iterable[Challenge]) -> list[tuple[str, int]]:
-    """The token servers of ``challenges`` worth connecting to ahead: https realms, and
-    plain-HTTP ones on loopback (the only plain realms a request may then use)."""
-    found = []
-    for challenge in challenges:
-        realm = challenge.get("realm") if challenge.scheme == "bearer" else None
-        parts = urllib.parse.urlsplit(realm or "")
-        try:
-            host, port = parts.hostname, parts.port
-        except ValueError:
-            continue
-        if host and parts.scheme == "https":
-            found.append((host, port or 443))
-        elif host and parts.scheme == "http" and tls.is_loopback(host):
-            found.append((host, port or 80))
-    return found
-
-
-def mirror_targets(ref: Reference, mirrors: dict[str, tuple[str, ...]]) -> list[Target]:
-    """Where to ask about ``ref``: the mirrors of its longest matching prefix, then itself."""
-    targets = []
-    for prefix in sorted(mirrors, key=len, reverse=True):
-        bare = prefix.rstrip("/")
-        if ref.name == bare or ref.name.startswith(bare + "/"):
-            rest = ref.name[len(bare) :].strip("/")
-            for location in mirrors[prefix]:
-                host, _, namespace = location.split("://", 1)[-1].strip("/").partition("/")
-                path = f"{namespace}/{rest}" if namespace else rest
-                targets.append(Target(host.lower(), path))
-            break
-    return [*targets, Target(ref.api_host.lower(), ref.path)]
-
-
 class Resolver:
-    def __init__(
-        self, options: RegistryOptions, stats: RunStats, client: ClientFactory | None = None
-    ) -> None:
+    def __init__(self, answers: Answers, options: RegistryOptions, stats: RunStats) -> None:
+        self._answers = answers
         self._options = options
         self._stats = stats
-        self._cache = Cache(options.cache_dir, options.cache_ttl) if options.cache_dir else None
-        self._bodies = (
-            BodyStore(options.cache_dir / LAYOUT / "bodies") if options.cache_dir else None
-        )
-        #: The run's connections are opened here; some before the client is made.
-        self._connector = netio.Connector()
-        self._make_client = client or default_client(options, self._connector)
-        self._own_client = client is None
-        self._client: RegistryClient | None = None
-        #: Hosts a connection was opened to ahead of the client (connect_ahead).
-        self._ahead: set[str] = set()
         self._platform = Platform.parse(options.platform) if options.platform else None
-        self._tags: Once[TagFacts] = Once()
-        self._exists: Once[ManifestFacts | None] = Once()
-        self._fetched: Once[ManifestFacts] = Once()
-        self._images: Once[ImageFacts] = Once()
-        self._signatures: Once[SignatureStatus] = Once()
-        self._bodies_read: Once[Fetched] = Once()
-        self._blobs: Once[bytes] = Once()
-        #: Manifest facts learnt this run (also when the persistent cache is off).
-        self._known: dict[tuple[str, str], ManifestFacts] = {}
-
-    @property
-    def client(self) -> RegistryClient:
-        """Made on first use: a run answered from the cache opens no connection at all."""
-        if self._client is None:
-            self._client = self._make_client(self._stats)
-            if self._cache is not None:
-                self._client.recall_with(self._cache.challenges)
-            for authority in self._ahead:
-                self._client.opened_ahead(authority)
-        return self._client
-
-    async def aclose(self) -> None:
-        for questions in (
-            self._tags,
-            self._exists,
-            self._fetched,
-            self._images,
-            self._signatures,
-            self._bodies_read,
-            self._blobs,
-        ):
-            await questions.cancel()
-        if self._client is not None:
-            await self._client.aclose()
-            if self._cache is not None:
-                for authority, challenges in self._client.challenges_taught().items():
-                    self._cache.put_challenges(authority, challenges)
-        await self._connector.close_spares()
-        if self._cache is not None:
-            self._cache.flush()
-        if self._bodies is not None:
-            self._bodies.flush()
-
-    def connect_ahead(self, refs: Iterable[Reference]) -> None:
-        """Open a connection to each registry that an uncached tag will be asked of (and to
-        its token server, when its challenge is cached) before the client is made: the
-        handshakes happen while the HTTP stack loads (tens of milliseconds of CPU), not
-        after it. Nothing is sent on them but what the client sends anyway."""
-        if self._client is not None or not self._own_client:
-            return
-        origins: set[tuple[str, int]] = set()
-        for ref in refs:
-            tag = ref.effective_tag
-            if tag is None or (self._cache is not None and self._cache.tag(ref.name, tag)):
-                continue
-            authority = mirror_targets(ref, dict(self._options.mirrors))[0].authority
-            first = first_origin(authority, self._options.insecure)
-            if first is None:
-                continue
-            self._ahead.add(authority)
-            origins.add(first[1:])
-            remembered = self._cache.challenges(authority) if self._cache is not None else None
-            origins.update(_token_origins(remembered or ()))
-        for host, port in origins:
-            self._connector.warm(host, port, 1)
 
     async def resolve(self, ref: Reference) -> Resolution:
         """What the registries say about ``ref``; never raises (but for cancellation).
@@ -190,7 +40,8 @@ class Resolver:
         sent a library somewhere unexpected) is this reference's INVALID error.
         """
         try:
-            return await policy.with_facts(self, await self._resolve(ref), self._options)
+            resolution = await self._resolve(ref)
+            return await policy.with_facts(self._answers, resolution, self._options)
         except RegistryError as exc:
             self._stats.record_failure(exc.kind, exc.registry, exc.message)
             return Resolution(ref, error=exc.to_resolve_error())
@@ -200,31 +51,32 @@ class Resolver:
             return Resolution(ref, error=error.to_resolve_error())
 
     async def _resolve(self, ref: Reference) -> Resolution:
+        answers = self._answers
         tag = ref.effective_tag
         if tag is None:
             assert ref.digest is not None  # a reference has a tag, a digest, or both
-            found = await self.exists(ref, ref.digest)
+            found = await answers.exists(ref, ref.digest)
             platforms: tuple[PlatformEntry, ...] = ()
             if (
                 found is not None
                 and found.media_type in INDEX_TYPES
                 and self._options.need_platforms
             ):
-                platforms = await self.children(ref, ref.digest)
+                platforms = await answers.children(ref, ref.digest)
             return Resolution(
                 ref,
                 media_type=found.media_type if found else None,
                 platforms=platforms,
                 pinned_exists=found is not None,
             )
-        facts = await self.tag(ref, tag)
+        facts = await answers.tag(ref, tag)
         digest, kind, platforms = facts.digest, facts.media_type, ()
         if kind in INDEX_TYPES and (
             self._options.need_platforms
             or self._platform is not None
             or (ref.digest is not None and ref.digest != facts.digest)
         ):
-            platforms = await self.children(ref, facts.digest)
+            platforms = await answers.children(ref, facts.digest)
         if self._platform is not None and kind in INDEX_TYPES:
             entry = select(platforms, self._platform)
             if entry is None:
@@ -233,266 +85,13 @@ class Resolver:
                     f"{ref.path}:{tag} has no {self._platform} image",
                     display_host(ref.api_host),
                 )
-            child = await self.fetched(ref, entry.digest)
+            child = await answers.fetched(ref, entry.digest)
             digest, kind = entry.digest, child.media_type
         pinned_exists = None
         if ref.digest is not None:
             known = {facts.digest, digest, *(listed.digest for listed in platforms)}
-            pinned_exists = ref.digest in known or await self.exists(ref, ref.digest) is not None
+            pinned_exists = ref.digest in known or await answers.exists(ref, ref.digest) is not None
         return Resolution(ref, digest, kind, platforms, pinned_exists)
-
-    async def tag(self, ref: Reference, tag: str) -> TagFacts:
-        """What ``tag`` points to now (HEAD, or GET and hash when the HEAD is not enough)."""
-
-        async def compute() -> TagFacts:
-            if self._cache is not None:
-                cached = self._cache.tag(ref.name, tag)
-                if self._stats.tracer is not None:
-                    answer = (cached.digest, cached.age) if cached else (None, None)
-                    self._stats.tracer(trace.CacheAnswer(f"{ref.name}:{tag}", *answer))
-                if cached is not None:
-                    self._stats.cache_hits += 1
-                    return cached
-            facts = await self._via_mirrors(ref, lambda target: self._fetch_tag(ref, target, tag))
-            if self._cache is not None:
-                self._cache.put_tag(ref.name, tag, facts)
-            return facts
-
-        return await self._tags.run((ref.name, tag), compute)
-
-    async def exists(self, ref: Reference, digest: str) -> ManifestFacts | None:
-        """Facts about ``digest`` in ``ref``'s repository, or None when the registry lacks it."""
-
-        async def compute() -> ManifestFacts | None:
-            known = self._remembered(ref.name, digest)
-            if known is not None:
-                return known
-            try:
-                return await self._via_mirrors(ref, lambda t: self._fetch_exists(ref, t, digest))
-            except RegistryError as exc:
-                if exc.kind is ErrorKind.NOT_FOUND:
-                    return None
-                raise
-
-        return await self._exists.run((ref.name, digest), compute)
-
-    async def fetched(self, ref: Reference, digest: str) -> ManifestFacts:
-        """Facts read from the manifest body itself, its hash checked against ``digest``."""
-
-        async def compute() -> ManifestFacts:
-            known = self._remembered(ref.name, digest)
-            if known is not None and known.verified:
-                return known
-
-            async def ask(target: Target) -> ManifestFacts:
-                return (await self._get(ref, target, digest)).facts
-
-            return await self._via_mirrors(ref, ask)
-
-        return await self._fetched.run((ref.name, digest), compute)
-
-    async def children(self, ref: Reference, digest: str) -> tuple[PlatformEntry, ...]:
-        return (await self.fetched(ref, digest)).children or ()
-
-    async def manifest_body(self, ref: Reference, reference: str) -> Fetched:
-        """A manifest by tag or digest with its exact bytes (``inspect``), checked against
-        its digest: from the body store when the repository is known to have it, else by
-        GET. A tag's digest comes from the cache while it is fresh; otherwise the tag is
-        read with one GET (not HEAD, then GET)."""
-        tag = checked_digest(reference) is None
-        if tag and self._cache is not None:
-            cached = self._cache.tag(ref.name, reference)
-            if cached is not None:
-                self._stats.cache_hits += 1
-                reference, tag = cached.digest, False
-
-        async def compute() -> Fetched:
-            known = None if tag else self._remembered(ref.name, reference)
-            stored = self._bodies.get(reference) if self._bodies and known else None
-            if known is not None and stored is not None:
-                return Fetched(reference, known, stored)
-            fetched = await self._via_mirrors(ref, lambda t: self._get(ref, t, reference))
-            if self._bodies is not None:
-                self._bodies.put(fetched.digest, fetched.body)
-            if tag and self._cache is not None:
-                facts = TagFacts(fetched.digest, fetched.facts.media_type)
-                self._cache.put_tag(ref.name, reference, facts)
-            return fetched
-
-        return await self._bodies_read.run((ref.name, reference), compute)
-
-    async def blob(self, ref: Reference, digest: str) -> bytes:
-        """A blob's exact bytes (an image config, for ``inspect``), checked against its
-        digest; from the body store when it holds them."""
-
-        async def compute() -> bytes:
-            stored = self._bodies.get(digest) if self._bodies is not None else None
-            if stored is not None:
-                self._stats.cache_hits += 1
-                return stored
-            body = await self._via_mirrors(ref, lambda target: self._blob(target, digest))
-            if self._bodies is not None:
-                self._bodies.put(digest, body)
-            return body
-
-        return await self._blobs.run(digest, compute)
-
-    async def _blob(self, target: Target, digest: str) -> bytes:
-        body = await self.client.blob(target, digest)
-        if digest_of(body, digest.split(":", 1)[0]) != digest:
-            raise RegistryError(
-                ErrorKind.INVALID,
-                f"{target.path}@{digest}: the blob received does not match its digest",
-                target.registry,
-            )
-        return body
-
-    async def tag_list(self, ref: Reference, limit: int) -> TagList:
-        """The repository's tags, at most ``limit`` (never cached: tags come and go)."""
-        return await self._via_mirrors(ref, lambda target: list_tags(self.client, target, limit))
-
-    async def image(self, ref: Reference, config: str) -> ImageFacts:
-        """What an image's config blob says, the blob checked against its digest."""
-
-        async def compute() -> ImageFacts:
-            cached = self._cache.image(config) if self._cache is not None else None
-            if cached is not None:
-                self._stats.cache_hits += 1
-                return cached
-            body = await self._via_mirrors(ref, lambda target: self._blob(target, config))
-            try:
-                facts = parse_config(body)
-            except ManifestError as exc:
-                raise RegistryError(
-                    ErrorKind.INVALID, str(exc), display_host(ref.api_host)
-                ) from None
-            if self._cache is not None:
-                self._cache.put_image(config, facts)
-            return facts
-
-        return await self._images.run(config, compute)
-
-    async def signatures(
-        self, ref: Reference, digest: str, *, complete: bool = False
-    ) -> SignatureStatus:
-        """The signatures of ``digest`` and the verdict on them (registry/signatures.py).
-
-        Signatures are tags and referrers: they come and go. A verdict that the digest
-        is signed is cached for ``cache-ttl`` and for these keys only; "unsigned" is
-        asked again next run, so signing the image fixes the run. ``complete`` looks
-        everywhere (for ``inspect``) instead of stopping at the first good signature.
-        """
-        keys = self._options.signature_keys
-
-        async def compute() -> SignatureStatus:
-            # Imported here: only a run that checks signatures needs them (start-up cost).
-            from linter.registry.facts import signatures
-            from linter.signatures import fingerprint
-
-            keyring = fingerprint(keys)
-            if self._cache is not None and not complete:
-                cached = self._cache.signature(ref.name, digest, keyring)
-                if cached is not None:
-                    self._stats.cache_hits += 1
-                    return cached
-            status = await self._via_mirrors(
-                ref,
-                lambda target: signatures.find(
-                    self.client, target, digest, repository=ref.name, keys=keys, complete=complete
-                ),
-            )
-            trusted = status.state in (SignatureState.VERIFIED, SignatureState.FOUND)
-            if self._cache is not None and trusted:
-                self._cache.put_signature(ref.name, keyring, status)
-            return status
-
-        return await self._signatures.run((ref.name, digest, complete), compute)
-
-    def _remembered(self, name: str, digest: str) -> ManifestFacts | None:
-        known = self._known.get((name, digest))
-        if known is None and self._cache is not None:
-            known = self._cache.manifest(name, digest)
-            if known is not None:
-                self._stats.cache_hits += 1
-                self._known[(name, digest)] = known
-        return known
-
-    def _remember(self, name: str, digest: str, facts: ManifestFacts) -> None:
-        self._known[(name, digest)] = facts
-        if self._cache is not None:
-            self._cache.put_manifest(name, digest, facts)
-
-    async def _via_mirrors(self, ref: Reference, ask: Callable[[Target], Awaitable[V]]) -> V:
-        targets = mirror_targets(ref, dict(self._options.mirrors))
-        for target in targets[:-1]:
-            try:
-                return await ask(target)
-            except RegistryError as exc:
-                # A mirror that fails is reported, and the next one (at last the registry) asked.
-                self._stats.record_failure(exc.kind, exc.registry, exc.message)
-        return await ask(targets[-1])
-
-    async def _fetch_tag(self, ref: Reference, target: Target, tag: str) -> TagFacts:
-        response = await self.client.manifest(target, tag, head=True)
-        kind = media_type(response.headers.get("content-type"))
-        digest = checked_digest(response.headers.get("docker-content-digest"))
-        if response.is_success and kind in SCHEMA1_TYPES:
-            raise RegistryError(
-                ErrorKind.INVALID,
-                f"{target.path}:{tag} is a schema 1 manifest: unsupported (deprecated by Docker)",
-                target.registry,
-            )
-        if response.is_success and digest is not None and kind in INDEX_TYPES | IMAGE_TYPES:
-            return TagFacts(digest, kind)
-        # No usable digest header (or no HEAD support): GET the body and hash it ourselves.
-        fetched = await self._get(ref, target, tag)
-        return TagFacts(fetched.digest, fetched.facts.media_type)
-
-    async def _fetch_exists(self, ref: Reference, target: Target, digest: str) -> ManifestFacts:
-        response = await self.client.manifest(target, digest, head=True)
-        if not response.is_success:  # the registry does not do HEAD
-            return (await self._get(ref, target, digest)).facts
-        facts = ManifestFacts(media_type(response.headers.get("content-type")))
-        self._remember(ref.name, digest, facts)
-        return facts
-
-    async def _get(self, ref: Reference, target: Target, reference: str) -> Fetched:
-        """GET a manifest by tag or digest and check its hash: against the digest asked for,
-        and against the registry's digest header, which is never believed over the body."""
-        response = await self.client.manifest(target, reference, head=False)
-        body = response.content
-        expected = checked_digest(reference)
-        header = checked_digest(response.headers.get("docker-content-digest"))
-        algorithm = (expected or header or "sha256:").split(":", 1)[0]
-        computed = digest_of(body, algorithm)
-        where = f"{target.path}{'@' if expected else ':'}{reference}"
-        if expected is not None and computed != expected:
-            raise RegistryError(
-                ErrorKind.INVALID,
-                f"{where}: the manifest received hashes to {computed}, not the digest asked for",
-                target.registry,
-            )
-        if header is not None and header.startswith(algorithm + ":") and header != computed:
-            raise RegistryError(
-                ErrorKind.INVALID,
-                f"{where}: the registry's digest header {header} disagrees with the manifest "
-                f"body ({computed}); not pinning to either",
-                target.registry,
-            )
-        try:
-            manifest = parse(body, response.headers.get("content-type"))
-        except ManifestError as exc:
-            raise RegistryError(ErrorKind.INVALID, f"{where}: {exc}", target.registry) from None
-        facts = ManifestFacts(
-            manifest.media_type,
-            verified=True,
-            children=manifest.children if manifest.is_index else None,
-            config=manifest.config.digest if manifest.config else None,
-            layers=None if manifest.is_index else len(manifest.layers),
-            size=None if manifest.is_index else sum(layer.size for layer in manifest.layers),
-        )
-        self._remember(ref.name, computed, facts)
-        return Fetched(computed, facts, body)
 
 
 async def resolve_references(
@@ -508,9 +107,10 @@ async def resolve_references(
     references the deadline cuts short: those are only in the result).
     """
     unique: Sequence[Reference] = list(dict.fromkeys(refs))
-    resolver = Resolver(options, stats, client)
+    answers = Answers(options, stats, client)
+    resolver = Resolver(answers, options, stats)
     try:
-        resolver.connect_ahead(unique)
+        answers.connect_ahead(unique)
         tasks = {ref: asyncio.ensure_future(resolver.resolve(ref)) for ref in unique}
         if on_answer is not None:
             for ref, task in tasks.items():
@@ -534,7 +134,7 @@ async def resolve_references(
                 results[ref] = task.result()
         return results
     finally:
-        await resolver.aclose()
+        await answers.aclose()
 
 
 def _tell(on_answer: AnswerCallback, ref: Reference, task: asyncio.Future[Resolution]) -> None:
