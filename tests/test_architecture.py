@@ -1,4 +1,5 @@
-"""The house keeps its shape: no import cycle, no arrow against the flow, small modules.
+"""The house keeps its shape: no import cycle, no arrow against the flow, small modules,
+no private name of a dependency.
 
 Every module of ``linter/`` is read with :mod:`ast` (nothing is imported), and each
 ``import`` is an arrow, wherever it is written: at the top, inside a function (a
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -341,3 +343,91 @@ def test_a_module_over_the_budget_fails(tmp_path: Path) -> None:
     assert problems(root, "house") == [
         f"house/extract/big.py: {MAX_LINES + 1} lines (at most {MAX_LINES})"
     ]
+
+
+# --- no private names of dependencies ----------------------------------------------------
+
+
+def private_uses(root: Path, package: str) -> list[str]:
+    """Where a module of ``package`` reaches into another project's private names: a
+    private module (``from httpx._models import …``) or a private attribute of a module
+    or a name imported from one (``httpx._config``, ``AsyncClient._transport``).
+
+    Read from the source, so what it cannot see is a private attribute of an object
+    (``client._transport = …``): the one assumption imagepin makes of a dependency's
+    behaviour has its own test (tests/test_netio.py,
+    ``test_httpcore_pool_over_netio_for_tls``).
+    """
+    found = []
+    for name, path in modules(root, package).items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        theirs: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if _dependency(alias.name, package):
+                        theirs.add((alias.asname or alias.name).split(".")[0])
+                        if _private_path(alias.name):
+                            found.append(f"{name}: imports {alias.name}")
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                module = node.module or ""
+                if _dependency(module, package):
+                    theirs |= {alias.asname or alias.name for alias in node.names}
+                    private = [a.name for a in node.names if _private(a.name)]
+                    if _private_path(module) or private:
+                        found.append(f"{name}: imports {', '.join(private) or module}")
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and _private(node.attr)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in theirs
+            ):
+                found.append(f"{name}:{node.lineno}: {node.value.id}.{node.attr}")
+    return found
+
+
+def _dependency(module: str, package: str) -> bool:
+    top = module.split(".")[0]
+    return bool(top) and top != package and top not in sys.stdlib_module_names
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _private_path(module: str) -> bool:
+    # The first part is the distribution's import name (``_ruamel_yaml`` is
+    # ruamel.yaml.clib's, imported by ruamel.yaml itself); below it, ``_x`` is private.
+    return any(_private(part) for part in module.split(".")[1:])
+
+
+def test_no_private_name_of_a_dependency() -> None:
+    assert private_uses(ROOT, PACKAGE) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("from httpx._models import Response\n", "house.reference: imports httpx._models"),
+        ("import httpcore._async\n", "house.reference: imports httpcore._async"),
+        ("from httpx import _config\n", "house.reference: imports _config"),
+        (
+            "def pool():\n    import httpx\n    return httpx._transports\n",
+            "house.reference:3: httpx._transports",
+        ),
+        (
+            "from httpx import AsyncClient\nAsyncClient._transport = None\n",
+            "house.reference:2: AsyncClient._transport",
+        ),
+    ],
+)
+def test_a_private_name_of_a_dependency_fails(tmp_path: Path, text: str, expected: str) -> None:
+    root = _package(tmp_path, {**HOUSE, "reference.py": text})
+    assert private_uses(root, "house") == [expected]
+
+
+def test_only_dependencies_are_checked(tmp_path: Path) -> None:
+    """The standard library and our own modules are not dependencies."""
+    text = "import asyncio\nfrom house import extract\nasyncio._x = extract._y\n"
+    assert private_uses(_package(tmp_path, {**HOUSE, "reference.py": text}), "house") == []
