@@ -17,7 +17,7 @@ from manifests import pod
 from registry_server import USERNAME, Image, Registry, free_port
 
 from linter.cli import main
-from linter.registry.http.failures import describe as describe_failure
+from linter.registry.http.failures import describe_failure
 
 DIGEST = "sha256:" + "ab" * 32
 

@@ -73,7 +73,7 @@ async def timed(
         # The kind, as IMG011 names it (DNS, refused, timeout, TLS), where it has one.
         from httpx import RequestError
 
-        from linter.registry.http.failures import describe as describe_failure
+        from linter.registry.http.failures import describe_failure
 
         problem = describe_failure(exc) if isinstance(exc, RequestError) else type(exc).__name__
         tracer(Exchange(request.method, url, None, seconds, authorization, problem))

@@ -25,7 +25,7 @@ from linter.registry.api.manifests import ACCEPT
 from linter.registry.api.target import Target, first_origin
 from linter.registry.errors import RegistryError, display_host, status_error
 from linter.registry.http import netio, tls
-from linter.registry.http.failures import describe, plain_http_server
+from linter.registry.http.failures import describe_failure, plain_http_server
 from linter.registry.http.retry import RETRY_STATUSES, RetryingSender, RetryPolicy
 from linter.registry.stats import RunStats
 
@@ -362,7 +362,9 @@ class RegistryClient:
             return None  # not settled: a TLS port may close on us
         except httpx.RequestError as exc:  # an answer, a bad one: a redirect loop, a huge body
             self._schemes[authority] = "http"
-            raise RegistryError(ErrorKind.INVALID, describe(exc), display_host(authority)) from None
+            raise RegistryError(
+                ErrorKind.INVALID, describe_failure(exc), display_host(authority)
+            ) from None
         # A TLS port answers plain HTTP with 400 ("client sent an HTTP request to an HTTPS
         # server"); a retry answer settles nothing either.
         if response.status_code == 400 or response.status_code in RETRY_STATUSES:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 E = TypeVar("E", bound=BaseException)
 
 
-def describe(exc: httpx.RequestError) -> str:
+def describe_failure(exc: httpx.RequestError) -> str:
     """What went wrong, by kind (docs/registry.md "Errors"): a timeout, DNS, a refused or
     reset connection, TLS, or the error's own first line."""
     import httpx

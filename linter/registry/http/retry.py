@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from linter.model import ErrorKind
 from linter.registry.errors import RegistryError, display_host
-from linter.registry.http.failures import describe, permanent
+from linter.registry.http.failures import describe_failure, permanent
 
 if TYPE_CHECKING:
     import httpx
@@ -90,13 +90,13 @@ class RetryingSender:
                     auth=auth,
                 )
             except httpx.TransportError as exc:
-                problem = describe(exc)
+                problem = describe_failure(exc)
                 if permanent(exc):
                     raise RegistryError(ErrorKind.UNREACHABLE, problem, registry) from None
                 delay = policy.delay(attempt, None)
                 continue
             except httpx.RequestError as exc:  # a redirect loop, a body that does not decode
-                raise RegistryError(ErrorKind.INVALID, describe(exc), registry) from None
+                raise RegistryError(ErrorKind.INVALID, describe_failure(exc), registry) from None
             if response.status_code not in RETRY_STATUSES or attempt == policy.attempts - 1:
                 return response
             problem = f"HTTP {response.status_code}"
