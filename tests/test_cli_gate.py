@@ -11,7 +11,7 @@ import pytest
 from manifests import pod
 
 from linter.cli import main
-from linter.config import load_file
+from linter.configfile import load_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 DIGEST = "sha256:" + "ab" * 32

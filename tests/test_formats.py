@@ -19,7 +19,7 @@ from conftest import RegistryEnv
 from registry_server import Image, Registry, build_image, multi_platform
 
 from linter.cli import main
-from linter.config import load_file
+from linter.configfile import load_file
 from linter.extract import extract
 from linter.extract.options import FormatOptions
 
