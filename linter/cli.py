@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import importlib
 import os
 import sys
@@ -64,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def unknown_command(word: str) -> str:
     """The usage error for a first argument that is neither a command nor a path."""
+    import difflib  # a usage error's hint only: not on every start-up
+
     close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.6)
     hint = f"did you mean `{close[0]}`?" if close else f"commands: {', '.join(COMMANDS)}"
     return f"{word!r} is neither a command nor an existing path: {hint}"

@@ -3,8 +3,6 @@ values, each key's checks, and where the file is; :mod:`linter.configfile` reads
 
 from __future__ import annotations
 
-import difflib
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -158,6 +156,8 @@ def _string_list(where: str, value: Any) -> tuple[str, ...]:
 
 
 def _toml_string(value: str) -> str:
+    import json  # an error message's only: not on every start-up
+
     # JSON's string escapes are valid TOML basic-string escapes.
     return json.dumps(value, ensure_ascii=False)
 
@@ -239,6 +239,8 @@ def _regex_extractors(where: str, value: Any) -> tuple[RegexExtractor, ...]:
 def unknown_key(key: str) -> str:
     """The message for a key imagepin does not know, with the key meant when it is clear."""
     spelled = key.replace("_", "-").lower()
+    import difflib  # an error message's hint only: not on every start-up
+
     close = [spelled] if spelled in FIELDS else difflib.get_close_matches(spelled, KEYS, n=1)
     hint = f": did you mean `{close[0]}`?" if close else " (see the README's Configuration)"
     return f"unknown configuration key {key!r}{hint}"

@@ -8,7 +8,6 @@ tie goes to ignore (``select = ["IMG00"]``, ``ignore = ["IMG00"]`` runs none).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 
 from linter.config import Config, ConfigError
@@ -40,6 +39,8 @@ def check_selectors(selectors: Iterable[str]) -> None:
         if any(specificity(selector, rule) is not None for rule in rules):
             continue
         names = [ALL, *(r.id for r in rules), *(r.name for r in rules)]
+        import difflib  # an error message's hint only: not on every start-up
+
         close = difflib.get_close_matches(selector.strip(), names, n=1)
         hint = f"did you mean `{close[0]}`?" if close else "see `imagepin rules`"
         raise ConfigError(

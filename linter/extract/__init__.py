@@ -20,7 +20,6 @@ from linter.extract import (
     dotenv,
     github_actions,
     gitlab_ci,
-    helm_templates,
     helm_values,
     kubernetes,
     kustomize,
@@ -130,6 +129,9 @@ def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
     if in_file in (classify.DEVCONTAINER, classify.QUADLET):
         return _text_format(in_file, path, text)
     if classify.in_chart_templates(path, text):
+        # Imported here, as the Dockerfile's: its patterns and dataclasses are start-up cost.
+        from linter.extract import helm_templates
+
         lines = helm_templates.extract(TextScan(path, text))
         return Extraction(tuple(lines), kinds=(classify.HELM_TEMPLATE,))
     # CRDs, ConfigMaps and Secrets are most of the bytes and never hold an image.
