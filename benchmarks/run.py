@@ -10,8 +10,8 @@ one ``skopeo inspect --no-tags``, in pairs; then the offline scan of the shared
 corpus and the start-up of a one-file check. Prints the Markdown report (with
 the machine, the date and the versions of the dependencies that move the
 figures) and saves it to ``--out``; with ``--check``, exits 1 when a target is
-missed. Needs docker-registry and skopeo (Debian packages); talks to loopback
-only.
+missed or could not be measured. Needs docker-registry and skopeo (Debian
+packages); talks to loopback only.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--pairs", type=int, default=15, help="pairs of one-image runs, imagepin and skopeo (15)"
     )
     parser.add_argument("--no-skopeo", action="store_true", help="skip the skopeo runs")
-    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when a target is missed or not measured"
+    )
     parser.add_argument(
         "--corpus",
         type=Path,

@@ -209,6 +209,28 @@ def test_report_renders_without_skopeo() -> None:
     assert "| `imagepin fix`, cold cache | 1.00 s |" in text
 
 
+def test_a_target_not_measured_is_missed() -> None:
+    """`--check` proves every target: one a run leaves out (no skopeo, no registry, no
+    corpus) is listed as not measured, and missed."""
+    results = _results(cold=1, warm=1, check=1, skopeo=1)
+    del results.runs[resolution.SKOPEO_NO_TAGS]
+    one = Sample(0.05, 10, 0)
+    startup = offline.Startup(one, one, one, heavy_imports=())
+    local = offline.Results(None, startup)
+    unmeasured = {
+        (t.goal, t.measured)
+        for t in report.targets(results, local) + report.targets(None, local)
+        if not t.met and t.measured.startswith("not measured")
+    }
+    assert unmeasured == {
+        (report.ONE_IMAGE, "not measured (--no-skopeo)"),
+        (report.AGAINST_SKOPEO, "not measured (--no-skopeo)"),
+        (report.CORPUS_TIME, "not measured (no corpus)"),
+        (report.CORPUS_MEMORY, "not measured (no corpus)"),
+        (report.NETWORK, "not measured (--no-network)"),
+    }
+
+
 def test_repository_is_tag_only_until_fixed(tmp_path: Path) -> None:
     images = [PushedImage(f"bench/app-{i:04d}", f"1.{i}", DIGEST) for i in range(25)]
     repository.write(tmp_path, "127.0.0.1:5000", images)
