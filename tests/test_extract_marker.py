@@ -89,6 +89,14 @@ def test_a_file_of_marker_files_is_not_parsed() -> None:
     assert [o.image for o in found.occurrences] == ["nginx:1.27"]
 
 
+def test_a_file_its_format_cannot_parse_is_its_error_alone() -> None:
+    """IMG000 and nothing half read: a fix could not read its edits back."""
+    broken = "  env:\n  DB: postgres:16.4 # imagepin: image\njobs:\n  t:\n    container: go:1.22\n"
+    found = extract(".github/workflows/ci.yml", broken)
+    assert found.syntax_error is not None
+    assert found.occurrences == ()
+
+
 MAKE_IMAGES = RegexExtractor(("*.mk", "Makefile"), r"^[A-Z_]+_IMAGE \?= (?P<image>\S+)")
 JSONNET = RegexExtractor(("*.libsonnet",), r"image: '(?P<image>[^']*)'|tag: (?P<tag>\S+)")
 

@@ -112,7 +112,9 @@ def extract(path: str, text: str, options: FormatOptions = DEFAULT_OPTIONS) -> E
     """The image occurrences in ``text``, the content of the file at display path ``path``."""
     with collector_paused():
         found = _extract(path, text, options)
-        if MARKER in text or options.regex_extractors:
+        # A broken file is reported with its error alone (IMG000), never half read: a
+        # fix could not check its edits by reading the file back.
+        if found.syntax_error is None and (MARKER in text or options.regex_extractors):
             found = _with_marked_and_matched(path, text, options, found)
         return found
 
