@@ -141,6 +141,18 @@ CASES: dict[str, tuple[str, str, list[tuple[int, str, str]]]] = {
         POD + "\t# note\n  - {name: a, image: nginx:1.27}\n",
         [(8, "IMG001", "nginx:1.27")],
     ),
+    "a tab inside a plain scalar, and a flow mapping": (
+        "pod.yaml",
+        POD + "  - {name: a, image: nginx:1.27}\n  - name: b\n    args: [a\tb]\n"
+        "    command:\n    - echo\ta\t b\n    image: redis:7\n",
+        [(7, "IMG001", "nginx:1.27"), (12, "IMG001", "redis:7")],
+    ),
+    "a tab after a block scalar's indicator, and a flow mapping": (
+        "pod.yaml",
+        POD + "  - {name: a, image: nginx:1.27}\n  - name: b\n    args: |-\t# the script\n"
+        "      echo\n    image: redis:7\n",
+        [(7, "IMG001", "nginx:1.27"), (11, "IMG001", "redis:7")],
+    ),
     # --- Kustomize reads newTag as a string only -------------------------------------------
     "kustomize newTag a number": (
         "kustomization.yaml",

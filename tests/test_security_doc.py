@@ -8,9 +8,8 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-#: ``test_module::function`` and the ``::function`` that follow it in the same cell.
-_CELL = re.compile(r"(test_\w+)::(\w+|…)")
-_MORE = re.compile(r",\s*::(\w+)")
+#: ``test_module::function``, or ``::function`` of the module named last in the same cell.
+_NAME = re.compile(r"(?:(test_\w+)|(?<![\w\]]))::(\w+|…)")
 
 
 def _functions(module: str) -> set[str]:
@@ -25,9 +24,12 @@ def test_every_test_the_round_two_table_names_exists() -> None:
     named: list[tuple[str, str]] = []
     for row in rows[1:]:
         cell = row.rstrip(" |").rsplit(" | ", 1)[1]
-        module, first = _CELL.search(cell).groups()  # type: ignore[union-attr]
-        functions = [first, *_MORE.findall(cell)]
-        named += [(module, function) for function in functions if function != "…"]
+        module = ""
+        for named_module, function in _NAME.findall(cell):
+            module = named_module or module
+            assert module, cell
+            if function != "…":
+                named.append((module, function))
     assert len(rows) > 30 and named
     missing = [f"{m}::{f}" for m, f in named if f not in _functions(m)]
     assert missing == []

@@ -143,6 +143,43 @@ def test_libyaml_refusals_fall_back_to_yaml_1_2(text: str, expected: str) -> Non
     assert text[scalar.start : scalar.end] == expected
 
 
+#: Block and flow style, a comment, block scalars with indicators, a second document.
+_TABS_SAMPLE = (
+    'kind: Pod # c\nspec:\n  labels: {a: b, c: "d"}\n  containers:\n  - name: a b\n'
+    "    args: [x, 'y z']\n    command:\n    - echo hi there\n    x: |\n      text\n"
+    "    y: >-\n      folded\n      more\n    z: |2+\n       two\n? k\n: v\n---\n- b: c\n  d: e\n"
+)
+
+
+def _shape(node: Any) -> Any:
+    if isinstance(node.value, list):
+        return [
+            (_shape(item[0]), _shape(item[1])) if isinstance(item, tuple) else _shape(item)
+            for item in node.value
+        ]
+    return node.value
+
+
+@pytest.mark.parametrize("tab", ["\t", " \t", "\t "])
+def test_a_tab_libyaml_reads_the_yaml_1_2_parser_reads_alike(tab: str) -> None:
+    """A file that needs the YAML 1.2 parser (a flow mapping with ``image: nginx:1.27``)
+    may hold tabs anywhere libyaml takes them: inside a plain scalar (``a<TAB>b``), after a
+    block scalar's indicator, before a comment. Tabs in indentation stay out of the test:
+    neither parser reads them alike (libyaml takes some after spaces)."""
+    compared = 0
+    for at in range(len(_TABS_SAMPLE) + 1):
+        text = _TABS_SAMPLE[:at] + tab + _TABS_SAMPLE[at:]
+        if text[: at + len(tab) + 1].rsplit("\n", 1)[-1].strip(" \t") in ("", "-"):
+            continue
+        try:
+            expected = [_shape(document) for document in yamlnodes._compose_c(text)]
+        except yamlnodes.YAMLError:
+            continue
+        assert [_shape(document) for document in yamlnodes._compose_pure(text)] == expected, text
+        compared += 1
+    assert compared > 100
+
+
 def test_fallback_without_the_c_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yamlnodes, "CParser", None)
     text = "\ufeffa: &x !!str 'v'\r\nb: [1, *x]\r\nc: 5\r\n"
