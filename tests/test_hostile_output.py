@@ -21,12 +21,18 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hostile_process import Finished, run_imagepin
 from hostile_server import HostileRegistry
 from registry_server import Registry
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 POD = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n"
 #: A workflow command as the runner reads a (trimmed) line: ``::name props::message``.
@@ -102,6 +108,33 @@ def test_resolve_and_inspect_escape_what_the_registry_says(
         assert_no_raw_control(done)
         assert "\\x1b[31mMANIFEST_UNKNOWN" in done.err
         assert commands(done.out) + commands(done.err) == []
+
+
+def test_show_files_and_show_settings_escape_names_and_values(tmp_path: Path) -> None:
+    """``--show-files`` prints each path at the start of a line, ``--show-settings`` the
+    configuration's strings: neither starts a command or prints a control character raw,
+    and the settings stay TOML that reads back to the same values."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in (HOSTILE_NAME, " ::error::b.yaml", "e\x1b[2J\x07\r.yaml", "x\n::error::y.yaml"):
+        (repo / name).write_text(pod("nginx:1.27"))
+    (repo / ".imagepin.toml").write_text(
+        'exclude = ["a\\u001b[2J\\u0085\\u2028", "caf\u00e9"]\n'
+        '[mirrors]\n"\\n::error::m" = ["mirror.example"]\n',
+        encoding="utf-8",
+    )
+    env = {"GITHUB_ACTIONS": "true"}
+    files = run_imagepin(["check", "--show-files", "."], cwd=repo, env=env)
+    settings = run_imagepin(["check", "--show-settings", "."], cwd=repo, env=env)
+    for done in (files, settings):
+        assert done.code == 0
+        assert_no_raw_control(done)
+        assert commands(done.out) + commands(done.err) == []
+    assert "./::warning title=X::a.yaml  kubernetes" in files.out
+    assert "e\\x1b[2J\\x07\\r.yaml" in files.out
+    shown = tomllib.loads(settings.out)
+    assert shown["exclude"] == ["a\x1b[2J\x85\u2028", "caf\u00e9"]
+    assert shown["mirrors"] == {"\n::error::m": ["mirror.example"]}
 
 
 # --- fix --diff is a faithful patch ------------------------------------------------------------

@@ -18,6 +18,7 @@ from linter import discovery, extract, selection, source, suppress
 from linter.commands.common import write_text
 from linter.config import KEYS, Config, RegexExtractor
 from linter.extract.options import FormatOptions
+from linter.report.escape import at_line_start, printable
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -39,12 +40,20 @@ def _toml(value: Any) -> str:
         pairs = ", ".join(f"{_toml(k)} = {_toml(v)}" for k, v in value.items())
         return f"{{ {pairs} }}" if pairs else "{}"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        # JSON escapes C0 controls; TOML's \u escapes the rest a terminal would act on.
+        return "".join(
+            ch
+            if ch.isprintable()
+            else f"\\u{ord(ch):04x}"
+            if ord(ch) < 0x10000
+            else f"\\U{ord(ch):08x}"
+            for ch in json.dumps(value, ensure_ascii=False)
+        )
     return str(value)
 
 
 def show_settings(config: Config) -> str:
-    lines = [f"# configuration file: {config.source or 'none found (defaults)'}"]
+    lines = [f"# configuration file: {printable(config.source or 'none found (defaults)')}"]
     settings = []
     for key in KEYS:
         value = getattr(config, key.replace("-", "_"))
@@ -52,7 +61,7 @@ def show_settings(config: Config) -> str:
         setting = f"{key} = {_toml(value)}" if value is not None else f"# {key} is not set"
         settings.append((setting, where))
     width = max(len(setting) for setting, _ in settings)
-    lines += [f"{setting:<{width}}  # {where}" for setting, where in settings]
+    lines += [f"{setting:<{width}}  # {printable(where)}" for setting, where in settings]
     rules = ", ".join(rule.id for rule in selection.selected(config)) or "none"
     lines.append(f"# rules that run: {rules}")
     return "\n".join(lines) + "\n"
@@ -81,7 +90,9 @@ def show_files(paths: list[str], config: Config) -> str:
         paths or ["."], exclude=config.excluded, cwd=Path.cwd(), extra=config.extra_files
     )
     formats = FormatOptions.from_config(config)
-    rows = [(entry.display, _format(entry, formats)) for entry in entries]
-    rows += [(path, f"not scanned: {reason}") for path, reason in problems]
+    rows = [(at_line_start(entry.display), printable(_format(entry, formats))) for entry in entries]
+    rows += [
+        (at_line_start(path), printable(f"not scanned: {reason}")) for path, reason in problems
+    ]
     width = max((len(path) for path, _ in rows), default=0)
     return "".join(f"{path:<{width}}  {what}\n" for path, what in rows)
