@@ -72,6 +72,12 @@ BEHAVIOURS = {
     "retry-after-odd": "429 with Retry-After: ² (a digit to str.isdigit, not to float)",
     "redirect-bad-port": "302 to port 99999 on loopback",
     "length-huge": "GET: a Content-Length of 10**30",
+    "retry-after-huge": "429 with Retry-After: a 5,000-digit number of seconds",
+    "retry-after-date": "429 with Retry-After: an HTTP date in the year 9999",
+    "redirect-bad-idna": "302 to https://xn--zz.example/ (a host name IDNA cannot decode)",
+    "redirect-long-label": "302 to a host whose first label is 100 characters long",
+    "realm-huge": "Bearer realm 60,000 characters long",
+    "realm-bad-idna": "Bearer realm https://xn--zz.example/token (a host name IDNA cannot decode)",
 }
 
 
@@ -258,6 +264,8 @@ _REALMS = {
     "realm-decimal": "https://2852039166/token",
     "realm-public-http": "http://auth.example/token",
     "realm-port": "http://127.0.0.1:99999/token",
+    "realm-huge": "https://auth.example/" + "a" * 60_000,
+    "realm-bad-idna": "https://xn--zz.example/token",
     "token-deep": "SELF/token/token-deep",
     "token-crlf": "SELF/token/token-crlf",
     "token-numbers": "SELF/token/token-numbers",
@@ -451,6 +459,20 @@ def _redirect_bad_port(handler: Any, registry: HostileRegistry, request: _Reques
     )
 
 
+def _retry_after(value: str) -> Answer:
+    def answer(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+        handler.reply("429 Too Many Requests", {"Retry-After": value}, request=request)
+
+    return answer
+
+
+def _redirect_to(host: str) -> Answer:
+    def answer(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+        handler.reply("302 Found", {"Location": f"https://{host}{request.path}"}, request=request)
+
+    return answer
+
+
 def _length_huge(handler: Any, registry: HostileRegistry, request: _Request) -> None:
     handler.head("200 OK", {**_manifest_headers(digest=False), "Content-Length": str(10**30)})
     if request.method == "GET":
@@ -484,6 +506,10 @@ _ANSWERS: dict[str, Answer] = {
     "retry-after-odd": _odd_retry_after,
     "redirect-bad-port": _redirect_bad_port,
     "length-huge": _length_huge,
+    "retry-after-huge": _retry_after("9" * 5000),
+    "retry-after-date": _retry_after("Fri, 31 Dec 9999 23:59:59 GMT"),
+    "redirect-bad-idna": _redirect_to("xn--zz.example"),
+    "redirect-long-label": _redirect_to("a" * 100 + ".example"),
 }
 _TOKEN_ANSWERS: dict[str, Answer] = {
     "token-garbage": _token_garbage,

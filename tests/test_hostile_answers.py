@@ -38,8 +38,18 @@ ANSWERS: dict[str, tuple[str | None, str]] = {
     "index-deep": ("IMG011", "manifest is not JSON: nested too deeply"),
     "index-wrong-types": (None, ""),
     "retry-after-odd": ("IMG011", "HTTP 429 for retry-after-odd:1.0"),
-    "redirect-bad-port": ("IMG011", "unexpected answer (OverflowError"),
+    "redirect-bad-port": ("IMG011", "port must be 0-65535"),
     "length-huge": ("IMG011", "bad Content-Length"),
+    "retry-after-huge": (
+        "IMG011",
+        "HTTP 429: the registry asks to retry in more than a day; imagepin waits 30 s at most "
+        "(after 1 attempt)",
+    ),
+    "retry-after-date": ("IMG011", "asks to retry in more than a day"),
+    "redirect-bad-idna": ("IMG011", "redirected to a host name that is not valid IDNA"),
+    "redirect-long-label": ("IMG011", "encoding with 'idna' codec failed"),
+    "realm-huge": ("IMG011", "aaaa…: 60021 characters long"),
+    "realm-bad-idna": ("IMG011", "invalid token realm 'https://xn--zz.example/token'"),
 }
 
 
@@ -68,6 +78,7 @@ def test_an_answer_costs_its_image_never_the_run(
     assert findings["IMG001"]["suggestion"] is None
     message = findings[rule]["message"]
     assert words in message, message
+    assert "unexpected answer" not in message  # each is foreseen, and said in plain words
     # A registry's own words are quoted, cut short, never whole.
     assert len(message) < 400
 

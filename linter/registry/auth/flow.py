@@ -24,7 +24,7 @@ from linter.registry.auth.credentials import (
     CredentialStore,
 )
 from linter.registry.auth.tokens import TokenService, basic_header
-from linter.registry.errors import RegistryError, display_host
+from linter.registry.errors import RegistryError, display_host, quoted
 from linter.registry.http import tls
 
 _REPOSITORY = re.compile(r"^/v2/(.+)/(?:manifests|blobs|tags|referrers)/")
@@ -40,15 +40,22 @@ def authority_of(url: httpx.URL) -> str:
     return url.netloc.decode("ascii").lower()
 
 
+#: A realm is quoted whole in messages: a registry may not make them run to kilobytes.
+MAX_REALM = 1000
+
+
 def check_realm(realm: str, authority: str, insecure: Collection[str]) -> None:
     """Refuse realms that would leak credentials: https only, except for a registry that is
     itself allowed plain HTTP, whose realm may be on loopback or on the same host."""
     registry = display_host(authority)
+    if len(realm) > MAX_REALM:
+        message = f"refusing token realm {quoted(realm)}: {len(realm)} characters long"
+        raise RegistryError(ErrorKind.AUTH, message, registry)
     try:
         url = httpx.URL(realm)
-    except httpx.InvalidURL:
+        host = url.host.lower()
+    except (httpx.InvalidURL, UnicodeError):  # UnicodeError: a host name IDNA refuses
         raise RegistryError(ErrorKind.AUTH, f"invalid token realm {realm!r}", registry) from None
-    host = url.host.lower()
     if url.port is not None and not 0 < url.port < 65536:
         message = f"refusing token realm {realm}: port {url.port} is out of range"
         raise RegistryError(ErrorKind.AUTH, message, registry)

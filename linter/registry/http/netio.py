@@ -260,6 +260,10 @@ class Stream:
         return None if name is None else self._transport.get_extra_info(name)
 
 
+class Unconnectable(ConnectError):
+    """An address that cannot be connected to at all: a port out of range, a bad host name."""
+
+
 async def _connecting(step: Awaitable[T], timeout: float | None) -> T:
     """``step`` (a connection or TLS handshake) with this module's errors for its failures."""
     try:
@@ -268,6 +272,10 @@ async def _connecting(step: Awaitable[T], timeout: float | None) -> T:
         raise ConnectTimeout("timed out connecting") from None
     except (OSError, ssl.SSLError, EOFError) as error:
         raise ConnectError(str(error) or type(error).__name__) from error
+    except (OverflowError, UnicodeError) as error:
+        # A host or port no connection can be made to (a redirect's port 99999, a
+        # label IDNA refuses): it never will be, so no retry either.
+        raise Unconnectable(str(error)) from error
 
 
 class Connector:

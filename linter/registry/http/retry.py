@@ -28,7 +28,8 @@ class RetryPolicy:
     #: First backoff; it doubles each attempt up to ``cap``.
     base: float = 0.25
     cap: float = 8.0
-    #: A server may ask for longer than ``cap``, within reason.
+    #: A server may ask for longer than ``cap``, within reason: a request waits this long
+    #: for ``Retry-After`` in all; asked to wait past it, it gives up at once.
     retry_after_cap: float = 30.0
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
