@@ -78,6 +78,9 @@ BEHAVIOURS = {
     "redirect-long-label": "302 to a host whose first label is 100 characters long",
     "realm-huge": "Bearer realm 60,000 characters long",
     "realm-bad-idna": "Bearer realm https://xn--zz.example/token (a host name IDNA cannot decode)",
+    "echo-in-header": "Basic auth, then the Authorization value echoed in an illegal header line",
+    "echo-in-error": "Basic auth, then a 404 whose error message quotes the Authorization value",
+    "echo-in-media-type": "Basic auth, then the Authorization value as the manifest's media type",
 }
 
 
@@ -473,6 +476,26 @@ def _redirect_to(host: str) -> Answer:
     return answer
 
 
+def _echo(where: str) -> Answer:
+    """Basic auth; then whatever Authorization value was sent comes back, ``where``."""
+
+    def answer(handler: Any, registry: HostileRegistry, request: _Request) -> None:
+        sent = request.headers.get("authorization")
+        if sent is None:
+            challenge = {"WWW-Authenticate": 'Basic realm="hostile"'}
+            handler.reply("401 Unauthorized", challenge, request=request)
+        elif where == "header":
+            handler.reply("200 OK", {"X-Echo": sent + "\x00"}, request=request)
+        elif where == "error":
+            error = {"errors": [{"code": "MANIFEST_UNKNOWN", "message": f"you sent {sent}"}]}
+            handler.reply("404 Not Found", {}, json.dumps(error).encode(), request=request)
+        else:
+            body = json.dumps({"schemaVersion": 2, "mediaType": sent}).encode()
+            handler.reply("200 OK", {"Content-Type": sent}, body, request=request)
+
+    return answer
+
+
 def _length_huge(handler: Any, registry: HostileRegistry, request: _Request) -> None:
     handler.head("200 OK", {**_manifest_headers(digest=False), "Content-Length": str(10**30)})
     if request.method == "GET":
@@ -510,6 +533,9 @@ _ANSWERS: dict[str, Answer] = {
     "retry-after-date": _retry_after("Fri, 31 Dec 9999 23:59:59 GMT"),
     "redirect-bad-idna": _redirect_to("xn--zz.example"),
     "redirect-long-label": _redirect_to("a" * 100 + ".example"),
+    "echo-in-header": _echo("header"),
+    "echo-in-error": _echo("error"),
+    "echo-in-media-type": _echo("media type"),
 }
 _TOKEN_ANSWERS: dict[str, Answer] = {
     "token-garbage": _token_garbage,

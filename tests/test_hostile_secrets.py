@@ -124,6 +124,35 @@ def test_resolve_and_inspect_say_the_same_on_stderr(
         )
 
 
+@pytest.mark.parametrize("behaviour", ["echo-in-header", "echo-in-error", "echo-in-media-type"])
+def test_a_registry_that_echoes_the_basic_header_never_gets_it_shown(
+    behaviour: str, hostile: HostileRegistry, tmp_path: Path
+) -> None:
+    """The ``Authorization: Basic`` value made from a username and a password is a secret
+    too: a registry quoting it back (in a header line the HTTP stack refuses and quotes, an
+    error message, a media type) sees it scrubbed from every output, of every command."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    ref = hostile.ref(behaviour)
+    (repo / "pod.yaml").write_text(pod(ref))
+    config = tmp_path / "docker" / "config.json"
+    config.parent.mkdir()
+    entry = {"username": USERNAME, "password": SECRET}
+    config.write_text(json.dumps({"auths": {hostile.host: entry}}))
+    env = {"DOCKER_CONFIG": str(config.parent)}
+    runs = [["check", "-vv", "--no-cache", "--format", fmt, "pod.yaml"] for fmt in FORMATS]
+    runs += [["resolve", "-vv", "--no-cache", ref], ["inspect", "--no-cache", ref]]
+    for argv in runs:
+        done = run_imagepin(argv, cwd=repo, env=env)
+        assert done.code == 1
+        for secret in (SECRET, basic(SECRET)):
+            assert leaks(done.output, secret) == [], (argv, done.output)
+    assert any(
+        seen.headers.get("authorization") == "Basic " + basic(SECRET)
+        for seen in hostile.requests_to(behaviour)
+    )
+
+
 def test_a_credential_file_nested_too_deep_fails_only_the_registries_that_reach_it(
     token_registry: Registry, hostile: HostileRegistry, tmp_path: Path
 ) -> None:

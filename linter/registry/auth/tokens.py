@@ -68,6 +68,9 @@ class _NotHonoured(Exception):
 
 
 def basic_header(username: str, password: str) -> str:
+    # Remembered whatever the source (a password field, a helper, DOCKER_AUTH_CONFIG): a
+    # registry may echo the header back in a message of its own.
+    redact.remember_basic(username, password)
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
 
 
