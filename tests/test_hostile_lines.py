@@ -51,6 +51,22 @@ def test_a_unicode_line_separator_in_a_quoted_scalar_is_no_line_break(
     assert lint(tmp_path, "pod.yaml", text) == [(11, "IMG001", "redis:7")]
 
 
+@pytest.mark.parametrize("before", [*sorted(SEPARATORS.values()), "\U0001f600", "\u00e9"])
+def test_a_refused_character_is_located_by_characters_and_lines(
+    before: str, tmp_path: Path
+) -> None:
+    """libyaml says where a character it refuses is in bytes of UTF-8: a line separator
+    or any non-ASCII character before it moved the finding (to the next line for U+2028)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    text = POD + f'  - name: "a{before}b"\n    image: nginx:1.27\x01\n'
+    (repo / "pod.yaml").write_text(text, encoding="utf-8", newline="")
+    done = run_imagepin(["check", "--offline", "--format", "json", "pod.yaml"], cwd=repo)
+    (finding,) = json.loads(done.out)["findings"]
+    assert (finding["rule"], finding["line"], finding["column"]) == ("IMG000", 8, 22)
+    assert "unacceptable character #x0001" in finding["message"]
+
+
 CASES: dict[str, tuple[str, str, list[tuple[int, str, str]]]] = {
     # --- a directive inside a string is no comment -----------------------------------------
     "directive in a quoted string": (
