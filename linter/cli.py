@@ -95,11 +95,18 @@ def _command(argv: Sequence[str]) -> int:
         args = _parse(build_parser(command), args_list)
     except SystemExit as exc:  # --help, --version, or a usage error (2) argparse printed
         return int(exc.code or 0)
+    from linter.commands.common import OutputError  # loaded with the command's parser
+
     try:
         result: int = args.func(args)
     except KeyboardInterrupt:
         sys.stderr.write("imagepin: interrupted\n")
         return 130
+    except OutputError as exc:
+        from linter.report.escape import printable
+
+        sys.stderr.write(f"imagepin: error: {printable(str(exc))}\n")
+        return 2
     except Exception as exc:  # exit 2 with one line; the traceback only with -v
         if getattr(args, "verbose", False):
             import traceback

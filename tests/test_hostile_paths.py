@@ -179,6 +179,26 @@ def test_an_unwritable_output_is_a_usage_error_before_anything_is_written(
     assert sorted(p.name for p in repo.iterdir()) == ["a-directory", "pod.yaml"]
 
 
+@pytest.mark.parametrize("output", ["/dev/full", "json=/dev/full"])
+def test_an_output_that_fails_when_written_is_a_usage_error_naming_it(
+    output: str, image: str, tmp_path: Path
+) -> None:
+    """/dev/full opens for writing and refuses the bytes (a full disk, a file in /proc):
+    exit 2 naming it, never an internal error; the files fix wrote are still said, and
+    the other outputs are written."""
+    repo = tmp_path / "repo"
+    write(repo / "pod.yaml", image)
+    done = run_imagepin(
+        ["fix", "--no-cache", "-o", output, "-o", "sarif=out.sarif", "pod.yaml"], cwd=repo
+    )
+    assert done.code == 2
+    assert done.err == (
+        "imagepin: error: cannot write /dev/full: No space left on device; fixed pod.yaml\n"
+    )
+    assert f"{image}@sha256:" in (repo / "pod.yaml").read_text()
+    assert json.loads((repo / "out.sarif").read_text())["version"] == "2.1.0"
+
+
 def test_a_writable_output_that_did_not_exist_is_made_once(image: str, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     write(repo / "pod.yaml", image)

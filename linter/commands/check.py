@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
 from linter.commands.common import (
+    OutputError,
     Subparsers,
     add_command,
     add_config,
@@ -182,13 +183,21 @@ def run(args: argparse.Namespace) -> int:
     diff_only = options.diff and args.format is None
     if outcome.diffs:
         _print_diffs(outcome.diffs, args)
+    unwritten = []
     for index, (fmt, path) in enumerate(targets):
         if index == 0 and path is None and diff_only:
             # The diff is the output; what it leaves unfixed or unverified goes to stderr,
             # as fix would print it.
             _write_stderr(args, report)
             continue
-        _write(args, fmt, path, report, statistics=index == 0 and args.statistics)
+        try:
+            _write(args, fmt, path, report, statistics=index == 0 and args.statistics)
+        except OutputError as exc:  # checked writable before the run, then failed
+            unwritten.append(str(exc))
+    if unwritten:
+        # The other outputs are written; what fix wrote is still said.
+        fixed = [f"fixed {path}" for path in report.fixed_files]
+        return fail("; ".join([*unwritten, *fixed]))
     if args.exit_zero:
         return 0
     return 1 if report.fixed_files or fails(report, options.config) else 0

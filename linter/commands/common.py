@@ -337,12 +337,20 @@ def write_output(args: argparse.Namespace, text: str) -> None:
     write_text(args.output, text)
 
 
+class OutputError(Exception):
+    """An output file that could not be written after all (a full disk, ``/proc``): a usage
+    error (exit 2) naming the file, never an internal one."""
+
+
 def write_text(path: str | None, text: str) -> None:
     """``text`` to the file ``path``, or to stdout when it is None."""
     if path:
         # Standard output is scrubbed by the command line (linter.cli); a file here.
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(scrub(text))
+        try:
+            with open(path, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(scrub(text))
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     else:
         # A reader gone (`imagepin check | head -1`) takes what it did not read with it;
         # the exit code still tells what the run found.
