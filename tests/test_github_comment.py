@@ -215,6 +215,16 @@ def test_offline_check_run(fake: FakeGitHub, repo: Path) -> None:
         ({"MY_TOKEN": None}, ("--token-env", "MY_TOKEN"), "$MY_TOKEN is not set"),
         ({"GITHUB_EVENT_PATH": None}, (), "no pull request"),
         ({"GITHUB_REPOSITORY": None}, (), "no repository"),
+        (
+            {"GITHUB_TOKEN": "ghp_pasted-with-its-line-break\n"},
+            (),
+            "$GITHUB_TOKEN holds a control character (a line break, a tab or the like); not used",
+        ),
+        (
+            {"GITHUB_TOKEN": "Bearer ghp_pasted-whole"},
+            (),
+            "$GITHUB_TOKEN holds a character an HTTP header cannot carry",
+        ),
         ({}, ("--from-json", "missing.json"), "cannot read missing.json"),
     ],
 )
@@ -230,11 +240,15 @@ def test_usage_errors(
     for name, value in env.items():
         if value is None:
             monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
     if "--from-json" not in argv:
         argv = (*argv, "--from-json", str(tmp_path / "imagepin.json"))
     assert run_comment(*argv) == 2
-    assert message in capsys.readouterr().err
-    assert fake.calls("POST") == []
+    err = capsys.readouterr().err
+    assert message in err
+    assert "ghp_" not in err  # a token is named by its variable, never shown
+    assert fake.calls() == []
 
 
 def test_flags_instead_of_the_environment(

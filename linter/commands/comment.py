@@ -134,6 +134,12 @@ def run(args: argparse.Namespace) -> int:
             f"${args.token_env} is not set: give the step "
             f"`env: {args.token_env}: ${{{{ secrets.GITHUB_TOKEN }}}}`"
         )
+    from linter.registry.credentials import unusable
+
+    problem = unusable(token, header=True)
+    if problem is not None:
+        # HTTP libraries quote a header value they refuse: it is never handed to one.
+        return fail(f"${args.token_env} {problem}; not used")
     from linter.github.client import GitHubClient, GitHubError, ReadOnlyToken
     from linter.github.publish import Options, publish
 
