@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
             f"${args.token_env} is not set: give the step "
             f"`env: {args.token_env}: ${{{{ secrets.GITHUB_TOKEN }}}}`"
         )
-    from linter.registry.credentials import unusable
+    from linter.registry.auth.credentials import unusable
 
     problem = unusable(token, header=True)
     if problem is not None:
