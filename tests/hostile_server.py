@@ -76,6 +76,7 @@ BEHAVIOURS = {
     "retry-after-date": "429 with Retry-After: an HTTP date in the year 9999",
     "redirect-bad-idna": "302 to https://xn--zz.example/ (a host name IDNA cannot decode)",
     "redirect-long-label": "302 to a host whose first label is 100 characters long",
+    "redirect-file": "302 to file:///etc/passwd",
     "realm-huge": "Bearer realm 60,000 characters long",
     "realm-bad-idna": "Bearer realm https://xn--zz.example/token (a host name IDNA cannot decode)",
     "echo-in-header": "Basic auth, then the Authorization value echoed in an illegal header line",
@@ -470,8 +471,13 @@ def _retry_after(value: str) -> Answer:
 
 
 def _redirect_to(host: str) -> Answer:
+    return _redirect_location(f"https://{host}", keep_path=True)
+
+
+def _redirect_location(location: str, *, keep_path: bool = False) -> Answer:
     def answer(handler: Any, registry: HostileRegistry, request: _Request) -> None:
-        handler.reply("302 Found", {"Location": f"https://{host}{request.path}"}, request=request)
+        where = location + (request.path if keep_path else "")
+        handler.reply("302 Found", {"Location": where}, request=request)
 
     return answer
 
@@ -533,6 +539,7 @@ _ANSWERS: dict[str, Answer] = {
     "retry-after-date": _retry_after("Fri, 31 Dec 9999 23:59:59 GMT"),
     "redirect-bad-idna": _redirect_to("xn--zz.example"),
     "redirect-long-label": _redirect_to("a" * 100 + ".example"),
+    "redirect-file": _redirect_location("file:///etc/passwd"),
     "echo-in-header": _echo("header"),
     "echo-in-error": _echo("error"),
     "echo-in-media-type": _echo("media type"),

@@ -48,8 +48,20 @@ ANSWERS: dict[str, tuple[str | None, str]] = {
     "retry-after-date": ("IMG011", "asks to retry in more than a day"),
     "redirect-bad-idna": ("IMG011", "redirected to a host name that is not valid IDNA"),
     "redirect-long-label": ("IMG011", "encoding with 'idna' codec failed"),
+    "redirect-file": ("IMG011", "unsupported protocol 'file://'."),
     "realm-huge": ("IMG011", "aaaa…: 60021 characters long"),
     "realm-bad-idna": ("IMG011", "invalid token realm 'https://xn--zz.example/token'"),
+}
+
+
+#: Answers no second attempt could change: given up at once.
+ONE_ATTEMPT = {
+    "redirect-bad-port",
+    "redirect-bad-idna",
+    "redirect-long-label",
+    "redirect-file",
+    "retry-after-huge",
+    "retry-after-date",
 }
 
 
@@ -79,6 +91,9 @@ def test_an_answer_costs_its_image_never_the_run(
     message = findings[rule]["message"]
     assert words in message, message
     assert "unexpected answer" not in message  # each is foreseen, and said in plain words
+    if behaviour in ONE_ATTEMPT:
+        # Nothing a retry could change: one request (a GET after the HEAD at most).
+        assert len(hostile.requests_to(behaviour)) <= 2, hostile.requests_to(behaviour)
     # A registry's own words are quoted, cut short, never whole.
     assert len(message) < 400
 

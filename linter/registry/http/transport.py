@@ -98,6 +98,10 @@ class RoutingTransport(httpx.AsyncBaseTransport):
             transport.warm(count)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme not in ("http", "https"):
+            # A redirect to file:// or ftp:// would reach the HTTP/1.1 pool as a host and port.
+            message = f"Request URL has an unsupported protocol '{request.url.scheme}://'."
+            raise httpx.UnsupportedProtocol(message, request=request)
         authority = request.url.netloc.decode("ascii").lower()
         transport = self._transport(request.url.scheme, authority)
         host_slots = self._host_slots(authority)
