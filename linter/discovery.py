@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 YAML = "yaml"
@@ -98,7 +98,11 @@ def discover(
 
 
 def _once_each(files: list[SourceFile]) -> list[SourceFile]:
-    """One entry per file on disk (its device and inode), sorted by display path."""
+    """One entry per file on disk (its device and inode), sorted by display path.
+
+    The entry kept may be written where any of the paths that reached the file may
+    (``deploy/sub/up.yaml -> ../a.yaml`` named, and ``deploy`` given): a file given
+    twice is fixed once, never not at all."""
     kept: dict[object, SourceFile] = {}
     for file in sorted(files, key=lambda file: (not file.explicit, file.display)):
         try:
@@ -106,8 +110,15 @@ def _once_each(files: list[SourceFile]) -> list[SourceFile]:
             key: object = (status.st_dev, status.st_ino)
         except OSError:
             key = os.path.normpath(file.path)  # read later, and reported then
-        kept.setdefault(key, file)
+        first = kept.setdefault(key, file)
+        if first is not file and not _writable(first) and _writable(file):
+            kept[key] = replace(first, root=file.root)
     return sorted(kept.values(), key=lambda file: file.display)
+
+
+def _writable(file: SourceFile) -> bool:
+    """Whether the real file lies inside the tree ``file`` was given as (atomic.Targets)."""
+    return Path(os.path.realpath(file.path)).is_relative_to(file.root)
 
 
 def _compose_files_beside(env: Path, display: str) -> list[SourceFile]:

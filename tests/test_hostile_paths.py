@@ -70,6 +70,26 @@ def test_a_relative_and_an_absolute_path_through_a_linked_working_directory(
     assert (real / "pod.yaml").read_text().count("@sha256:") == 1
 
 
+def test_a_file_named_through_a_link_and_inside_a_directory_given_is_fixed_once(
+    image: str, tmp_path: Path
+) -> None:
+    """``deploy/sub/up.yaml -> ../a.yaml`` named, and ``deploy`` given: the file is read
+    once, as the name given, and written, because ``deploy`` holds it (before: the name
+    kept could not write outside ``deploy/sub``, and the file was left unfixed)."""
+    repo = tmp_path / "repo"
+    write(repo / "deploy" / "a.yaml", image)
+    (repo / "deploy" / "sub").mkdir()
+    (repo / "deploy" / "sub" / "up.yaml").symlink_to("../a.yaml")
+    done = run_imagepin(
+        ["fix", "--no-cache", "--format", "json", "deploy/sub/up.yaml", "deploy"], cwd=repo
+    )
+    document = report(done.out)
+    assert (done.code, document["fixed_files"]) == (1, ["deploy/sub/up.yaml"])
+    assert (repo / "deploy" / "a.yaml").read_text().count("@sha256:") == 1
+    alone = run_imagepin(["fix", "--no-cache", "deploy/sub/up.yaml"], cwd=repo)
+    assert alone.code == 0  # already pinned; named alone it could not have been written
+
+
 # --- never outside the paths given -------------------------------------------------------------
 
 
