@@ -98,6 +98,20 @@ def test_an_answer_costs_its_image_never_the_run(
     assert len(message) < 400
 
 
+@pytest.mark.parametrize("behaviour", ["silent", "slow-headers"])
+def test_a_silent_or_dripping_registry_costs_one_wait_with_production_timeouts(
+    hostile: HostileRegistry, behaviour: str, tmp_path: Path
+) -> None:
+    """The product's own timeouts (10 s a request), in a process bounded at 30 s: one
+    request, never retried, and no second wait over TLS (before: four attempts and a TLS
+    probe, a run past 60 s)."""
+    before = len(hostile.requests_to(behaviour))
+    document = check(hostile, behaviour, tmp_path)
+    (unreachable,) = [f for f in document["findings"] if f["rule"] == "IMG011"]
+    assert "timed out (ReadTimeout); " in unreachable["message"], unreachable["message"]
+    assert len(hostile.requests_to(behaviour)) - before == 1
+
+
 def test_a_token_with_a_line_break_is_never_sent_or_shown(
     hostile: HostileRegistry, tmp_path: Path
 ) -> None:
