@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile_process import limit_memory
+from hostile_process import limit_memory, run_imagepin
 
 from linter import discovery, registry
 from linter.cli import main
@@ -308,6 +308,17 @@ def test_check_gives_findings_or_one_clear_message(case: Case, tmp_path: Path) -
     # Messages stay readable, whatever the file holds.
     assert all(len(f["message"]) < 500 for f in findings)
     assert run.megabytes < MEGABYTES, run.megabytes
+
+
+@pytest.mark.parametrize("word", ["{{", "a{{", "{{ x ", "$(", "${", "a/b:", "a-", "$({{"])
+def test_a_marked_line_of_hostile_words_is_read_in_linear_time(word: str, tmp_path: Path) -> None:
+    """A line marked ``# imagepin: image`` in any text file, 200,000 repetitions long, in a
+    process bounded at 30 s (before: ``{{`` made the word pattern run to the line's end
+    from each of them, for minutes)."""
+    (tmp_path / "Makefile").write_text("X = " + word * 200_000 + " # imagepin: image\n")
+    done = run_imagepin(["check", "--offline", "--format", "json", "Makefile"], cwd=tmp_path)
+    assert done.code in (0, 1)
+    assert json.loads(done.out)["files_scanned"] == 1
 
 
 # --- fix never writes what it cannot read; what it can read, it fixes exactly -----------------
