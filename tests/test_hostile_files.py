@@ -310,13 +310,48 @@ def test_check_gives_findings_or_one_clear_message(case: Case, tmp_path: Path) -
     assert run.megabytes < MEGABYTES, run.megabytes
 
 
-@pytest.mark.parametrize("word", ["{{", "a{{", "{{ x ", "$(", "${", "a/b:", "a-", "$({{"])
-def test_a_marked_line_of_hostile_words_is_read_in_linear_time(word: str, tmp_path: Path) -> None:
-    """A line marked ``# imagepin: image`` in any text file, 200,000 repetitions long, in a
-    process bounded at 30 s (before: ``{{`` made the word pattern run to the line's end
-    from each of them, for minutes)."""
-    (tmp_path / "Makefile").write_text("X = " + word * 200_000 + " # imagepin: image\n")
-    done = run_imagepin(["check", "--offline", "--format", "json", "Makefile"], cwd=tmp_path)
+POD_IMAGE = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: '{image}'\n"
+COMPOSE_IMAGE = "services:\n  app:\n    image: '{image}'\n"
+#: name -> (file, text): a word repeated until the pattern that reads it would take minutes,
+#: or a default that doubles until it would take exabytes.
+PATHOLOGICAL: dict[str, tuple[str, str]] = {
+    **{
+        f"marked line of {word!r}": ("Makefile", "X = " + word * 200_000 + " # imagepin: image\n")
+        for word in ["{{", "a{{", "{{ x ", "$(", "${", "a/b:", "a-", "$({{"]
+    },
+    "Kubernetes image of '{{'": ("pod.yaml", POD_IMAGE.format(image="{{" * 200_000)),
+    "Kubernetes image of '$('": ("pod.yaml", POD_IMAGE.format(image="$(" * 200_000)),
+    "Compose image of '${'": ("compose.yaml", COMPOSE_IMAGE.format(image="${" * 200_000)),
+    "Compose image of '${X:-'": ("compose.yaml", COMPOSE_IMAGE.format(image="${X:-" * 100_000)),
+    "GitHub Actions step of '${{'": (
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n    - uses: docker://"
+        + "${{" * 100_000
+        + "\n",
+    ),
+    "Helm template of '{{'": ("chart/templates/pod.yaml", "image: " + "{{" * 200_000 + "\n"),
+    "Dockerfile ARG doubling 60 times": (
+        "Dockerfile",
+        "ARG A=x\n" + "ARG A=${A}${A}\n" * 60 + "FROM nginx:${A}\n",
+    ),
+    "Dockerfile ARG used 200,000 times": (
+        "Dockerfile",
+        "ARG B=" + "b" * 4000 + "\nARG A=" + "${B}" * 200_000 + "\nFROM nginx:${A}\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PATHOLOGICAL))
+def test_pathological_text_is_read_in_linear_time_and_space(case: str, tmp_path: Path) -> None:
+    """Each in a process bounded at 30 s and 2 GiB: a pattern that read to the end of the
+    text from every ``{{`` (``${``, ``${{``) took minutes; an ``ARG`` default doubled sixty
+    times asked for an exabyte (before: minutes, or a MemoryError)."""
+    name, text = PATHOLOGICAL[case]
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_text(text)
+    if name.startswith("chart/"):
+        (tmp_path / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: chart\n")
+    done = run_imagepin(["check", "--offline", "--format", "json", name], cwd=tmp_path)
     assert done.code in (0, 1)
     assert json.loads(done.out)["files_scanned"] == 1
 

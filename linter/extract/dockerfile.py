@@ -30,6 +30,9 @@ _VARIABLE = re.compile(
     r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*)|\{[^}]*\}?)"
 )
 _WHOLE_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+#: The most characters the arguments of one word may bring in, far more than any reference
+#: holds: ``ARG A=${A}${A}`` sixty times over doubles to an exabyte.
+MAX_EXPANSION = 4096
 SCRATCH = "scratch"
 OVERRIDE_NOTE = "a build argument can override this default"
 
@@ -343,7 +346,7 @@ def expand(raw: str, arguments: Mapping[str, Argument], escape: str) -> Expansio
     used: list[str] = []
     verbatim = True
     quote: str | None = None
-    position = 0
+    position = substituted = 0
     while position < len(raw):
         ch = raw[position]
         if quote == "'" and ch != "'":
@@ -362,7 +365,8 @@ def expand(raw: str, arguments: Mapping[str, Argument], escape: str) -> Expansio
         elif ch == "$" and (match := _VARIABLE.match(raw, position)) is not None:
             name = match.group("braced") or match.group("bare")
             value = _substitute(match, arguments)
-            if name is None or value is None:
+            substituted += 0 if value is None else len(value)
+            if name is None or value is None or substituted > MAX_EXPANSION:
                 return Expansion(raw, dynamic=match.group(), used=tuple(used), verbatim=False)
             out.append(value)
             used.append(name)

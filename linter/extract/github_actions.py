@@ -9,17 +9,15 @@ docker://image``. An expression (``${{ matrix.image }}``) makes an image dynamic
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from linter.extract.occurrence import FileScan, child, dynamic_part
+from linter.extract.occurrence import FileScan, child, dynamic_part, enclosed
 from linter.model import Occurrence, Span
 from linter.yamlnodes import Node, entries, is_mapping, is_sequence, is_string, string, values
 
 DOCKER_SCHEME = "docker://"
 WORKFLOWS = ".github/workflows"
 ACTION_FILE_NAMES = frozenset({"action.yml", "action.yaml"})
-_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
 
 
 def is_workflow(path: str) -> bool:
@@ -95,5 +93,5 @@ def docker_uri(scan: FileScan, node: Node, yaml_path: str, context: str) -> Iter
 
 def _dynamic(value: str) -> str | None:
     """``${{ … }}`` whole, before the generic ``${…}`` would cut it at the first brace."""
-    expression = _EXPRESSION.search(value)
-    return expression.group() if expression else dynamic_part(value)
+    expression = enclosed(value, "${{", "}}")
+    return value[expression[0] : expression[1]] if expression else dynamic_part(value)
