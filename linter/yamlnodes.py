@@ -26,6 +26,7 @@ from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, Event, ScalarEvent
+from ruamel.yaml.reader import ReaderError
 
 from linter.model import Span
 from linter.yamltree import (
@@ -230,6 +231,12 @@ def _compose_c(body: str) -> list[Node]:
     try:
         while composer.check_node():
             documents.append(composer.get_node())
+    except ReaderError as exc:
+        # libyaml reads the text as UTF-8 and says where a character it refuses is in
+        # bytes; every other position here counts characters (a U+2028 before it moved
+        # the finding to the next line).
+        exc.position = len(body.encode()[: exc.position].decode("utf-8", "ignore"))
+        raise
     finally:
         composer.dispose()
     return documents

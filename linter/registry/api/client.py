@@ -26,7 +26,7 @@ from linter.registry.api.target import Target, first_origin
 from linter.registry.errors import RegistryError, display_host, status_error
 from linter.registry.http import netio, tls
 from linter.registry.http.failures import describe_failure, plain_http_server
-from linter.registry.http.retry import RETRY_STATUSES, RetryingSender, RetryPolicy
+from linter.registry.http.retry import RETRY_STATUSES, RetryingSender, RetryPolicy, send
 from linter.registry.stats import RunStats
 
 if TYPE_CHECKING:
@@ -336,9 +336,10 @@ class RegistryClient:
         import httpx
 
         try:
-            response = await self._http.send(
+            response = await send(
+                self._http,
                 httpx.Request(method, f"https://{authority}{path}", headers=headers),
-                auth=self._auth,
+                self._auth,
             )
         except httpx.TransportError as exc:
             return ("http" if plain_http_server(exc) else "https"), None
@@ -354,10 +355,17 @@ class RegistryClient:
         import httpx
 
         try:
-            response = await self._http.send(
+            response = await send(
+                self._http,
                 httpx.Request(method, f"http://{authority}{path}", headers=headers),
-                auth=self._auth if self._auth.knows(authority) else None,
+                self._auth if self._auth.knows(authority) else None,
             )
+        except httpx.TimeoutException as exc:
+            # Silence, not a TLS port's refusal (it answers 400 or closes): asking again
+            # over TLS would only wait as long once more.
+            raise RegistryError(
+                ErrorKind.UNREACHABLE, describe_failure(exc), display_host(authority)
+            ) from None
         except httpx.TransportError:
             return None  # not settled: a TLS port may close on us
         except httpx.RequestError as exc:  # an answer, a bad one: a redirect loop, a huge body

@@ -66,9 +66,20 @@ def plain_http_server(exc: BaseException) -> bool:
 
 
 def permanent(exc: BaseException) -> bool:
-    """A certificate that does not verify, or a host name that does not exist, will not
-    on the next attempt either (a DNS server that is only slow, EAI_AGAIN, is retried)."""
-    if isinstance(_ssl_cause(exc), ssl.SSLCertVerificationError):
+    """A timeout, a certificate that does not verify, a host name that does not exist, an
+    address or a scheme nothing can connect to, will not do better on the next attempt
+    (a DNS server that is only slow, EAI_AGAIN, is retried)."""
+    import httpx
+
+    from linter.registry.http.netio import Unconnectable
+
+    if (
+        # A timeout: a server that let it pass once is no likelier to answer in time
+        # again (a silent registry kept a run past 60 s). A redirect to file:// or ftp://.
+        isinstance(exc, (httpx.TimeoutException, httpx.UnsupportedProtocol))
+        or isinstance(_ssl_cause(exc), ssl.SSLCertVerificationError)
+        or _cause(exc, Unconnectable)  # a port out of range, a host name IDNA refuses
+    ):
         return True
     lookup = _cause(exc, socket.gaierror)
     return lookup is not None and lookup.errno == socket.EAI_NONAME

@@ -58,6 +58,23 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+def _seconds(delay: float) -> str:
+    return f"{delay:.0f} s" if delay < 86400 else "more than a day"
+
+
+async def send(
+    http: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None = None
+) -> httpx.Response:
+    """``http.send``, with a redirect to a host name IDNA refuses said as such (httpx raises
+    the codec's UnicodeError, which no caller expects)."""
+    try:
+        return await http.send(request, auth=auth)
+    except UnicodeError as exc:
+        message = f"redirected to a host name that is not valid IDNA ({exc})"
+        registry = display_host(request.url.netloc.decode("ascii").lower())
+        raise RegistryError(ErrorKind.INVALID, message, registry) from None
+
+
 class RetryingSender:
     """Sends a request again on connection errors, 429 and 5xx, as :class:`RetryPolicy`
     says, never sleeping past the run's deadline (``time.monotonic()``)."""
@@ -76,19 +93,21 @@ class RetryingSender:
 
         policy = self._policy
         registry = display_host(request.url.netloc.decode("ascii").lower())
-        problem, delay = "no attempt made", 0.0
+        problem, delay, waited = "no attempt made", 0.0, 0.0
         for attempt in range(policy.attempts):
             if attempt:
                 await self._sleep(delay, registry, problem)
+                waited += delay
             try:
-                response = await self._http.send(
+                response = await send(
+                    self._http,
                     httpx.Request(
                         request.method,
                         request.url,
                         headers=request.headers,
                         content=request.content or None,
                     ),
-                    auth=auth,
+                    auth,
                 )
             except httpx.TransportError as exc:
                 problem = describe_failure(exc)
@@ -102,6 +121,15 @@ class RetryingSender:
                 return response
             problem = f"HTTP {response.status_code}"
             retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
+            if retry_after is not None and waited + retry_after > policy.retry_after_cap:
+                # Waiting the most we would, only to be told the same, helps nobody.
+                raise RegistryError(
+                    ErrorKind.UNREACHABLE,
+                    f"{problem}: the registry asks to retry in {_seconds(retry_after)}; imagepin "
+                    f"waits {policy.retry_after_cap:g} s at most "
+                    f"(after {attempt + 1} attempt{'s' if attempt else ''})",
+                    registry,
+                )
             delay = policy.delay(attempt, retry_after)
         raise RegistryError(
             ErrorKind.UNREACHABLE, f"{problem} (after {policy.attempts} attempts)", registry
