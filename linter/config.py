@@ -13,6 +13,7 @@ from typing import Any
 
 from linter import safe_read
 from linter.discovery import DEFAULT_EXCLUDE
+from linter.regexguard import nested_repetition
 
 DEFAULT_CACHE_TTL = 600
 #: ``fail-on``: the lowest level of finding that makes the exit code 1.
@@ -232,6 +233,13 @@ def _regex_extractors(where: str, value: Any) -> tuple[RegexExtractor, ...]:
             raise ConfigError(f"{here}.pattern: not a regular expression: {exc}") from None
         if "image" not in compiled.groupindex:
             raise ConfigError(f"{here}.pattern: no group named image: write (?P<image>...)")
+        nested = nested_repetition(pattern)
+        if nested is not None:
+            raise ConfigError(
+                f"{here}.pattern: {nested!r} repeats a group of repetitions only, which can "
+                "take exponential time on a line that almost matches: repeat the inner "
+                "part once (a+ for (a+)+) or give the group a character it must match"
+            )
         found.append(RegexExtractor(files, pattern))
     return tuple(found)
 

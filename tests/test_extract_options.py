@@ -67,6 +67,11 @@ def test_from_config(table: dict[str, object], expected: FormatOptions) -> None:
             "t.toml: regex-extractors\\[0\\].pattern: no group named image",
         ),
         (
+            {"regex-extractors": [{"files": ["*.mk"], "pattern": "(?P<image>(a+)+)$"}]},
+            "t.toml: regex-extractors\\[0\\].pattern: '\\(a\\+\\)\\+' repeats a group of "
+            "repetitions only, which can take exponential time",
+        ),
+        (
             {"regex-extractors": [{"files": ["*.mk"], "pattern": 1}]},
             "t.toml: regex-extractors\\[0\\].pattern: expected a string, got an integer",
         ),
