@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hook_repository import HookRepository
 from hostile_server import HostileRegistry
 from registry_server import (
     Image,
@@ -95,6 +96,15 @@ def _unavailable(reason: str) -> None:
         f"or set {SKIP_VARIABLE}=1 to skip the registry tests",
         pytrace=False,
     )
+
+
+@pytest.fixture(scope="session")
+def hooks(tmp_path_factory: pytest.TempPathFactory) -> HookRepository:
+    """This checkout's hooks under pre-commit, their environment built once per test
+    process (tests/hook_repository.py)."""
+    if shutil.which("git") is None:
+        pytest.fail("git is needed for the pre-commit tests")
+    return HookRepository(tmp_path_factory.mktemp("hook-repository"))
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import RegistryEnv
 from examples_catalog import mirrors_toml, serve_examples
+from hook_repository import HookRepository
 from registry_server import Registry, build_image, multi_platform
 
 from linter.cli import main
@@ -162,33 +161,21 @@ def test_verification_findings(
     assert report["findings"][-1]["suggestion"] == f"{name}:2.0@{index.digest}"  # type: ignore[index]
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-
 def test_fix_hook_under_pre_commit(
-    tmp_path: Path, registry_env: RegistryEnv, plain_registry: Registry
+    tmp_path: Path, hooks: HookRepository, registry_env: RegistryEnv, plain_registry: Registry
 ) -> None:
     digest = plain_registry.push("e2e/hook", "1.0", build_image("hook"))
     repo = tmp_path / "repo"
     repo.mkdir()
-    _git(repo, "init", "-q")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     manifest = repo / "deploy.yaml"
     image = plain_registry.ref("e2e/hook", "1.0")
     manifest.write_text(f"kind: Pod\napiVersion: v1\nspec:\n  containers:\n  - image: '{image}'\n")
-    _git(repo, "add", ".")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pc"), "NO_COLOR": "1"}
-    command = [sys.executable, "-m", "pre_commit", "try-repo", str(PROJECT), "imagepin-fix"]
 
-    first = subprocess.run(
-        [*command, "--all-files"], cwd=repo, env=env, capture_output=True, text=True
-    )
+    first = hooks.run(repo, "imagepin-fix")
     assert first.returncode == 1, first.stdout + first.stderr
     assert "files were modified by this hook" in first.stdout
     assert manifest.read_text().endswith(f"- image: '{image}@{digest}'\n")
 
-    _git(repo, "add", ".")
-    second = subprocess.run(
-        [*command, "--all-files"], cwd=repo, env=env, capture_output=True, text=True
-    )
+    second = hooks.run(repo, "imagepin-fix")
     assert second.returncode == 0, second.stdout + second.stderr

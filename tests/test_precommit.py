@@ -1,23 +1,21 @@
 """Every hook of .pre-commit-hooks.yaml under the real pre-commit framework, in a temporary
-git repository: ``imagepin-offline``, the default ``imagepin`` (online, against the real
+git repository whose configuration names this checkout (tests/hook_repository.py):
+``imagepin-offline``, the default ``imagepin`` (online, against the real
 registry on loopback) and ``imagepin-fix``; YAML, a Dockerfile, and a ``.dockerignore``
 that pre-commit hands to the hooks because identify tags it ``dockerfile``.
 (tests/test_fix_e2e.py runs ``imagepin-fix`` on a manifest as well.)"""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import RegistryEnv
+from hook_repository import HookRepository
 from identify.identify import tags_from_path
 from registry_server import Registry, build_image
 
-PROJECT = Path(__file__).resolve().parent.parent
 PINNED = "nginx:1.27@sha256:" + "a" * 64
 POD = (
     "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\n"
@@ -29,16 +27,8 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
-@pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The hooks' environment, built once per test process (per xdist worker)."""
-    return tmp_path_factory.mktemp("pre-commit-home")
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    if shutil.which("git") is None:
-        pytest.fail("git is needed for the pre-commit tests")
     repo = tmp_path / "repo"
     repo.mkdir()
     _git(repo, "init", "-q")
@@ -47,40 +37,26 @@ def repo(tmp_path: Path) -> Path:
     return repo
 
 
-def run_hook(repo: Path, hook: str, home: Path) -> subprocess.CompletedProcess[str]:
-    """``pre-commit try-repo`` this checkout's ``hook`` on every file of ``repo``, staged
-    first; the environment is the test's (``registry_env`` isolates it when set)."""
-    _git(repo, "add", ".")
-    return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(PROJECT), hook, "--all-files"],
-        cwd=repo,
-        env={**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def test_offline_hook_fails_on_unpinned_and_passes_on_pinned(
-    repo: Path, pre_commit_home: Path
+    repo: Path, hooks: HookRepository
 ) -> None:
     manifest = repo / "deploy.yaml"
     manifest.write_text(POD.format(image="nginx:1.27"))
     (repo / "notes.txt").write_text("image: nginx:1.27\n")  # not YAML: the hook never sees it
 
-    failing = run_hook(repo, "imagepin-offline", pre_commit_home)
+    failing = hooks.run(repo, "imagepin-offline")
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "deploy.yaml:7:14: IMG001 [unpinned-tag]" in failing.stdout
     assert "notes.txt" not in failing.stdout
 
     manifest.write_text(POD.format(image=PINNED))
-    passing = run_hook(repo, "imagepin-offline", pre_commit_home)
+    passing = hooks.run(repo, "imagepin-offline")
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert "Passed" in passing.stdout
 
 
 def test_default_hook_checks_online_against_the_registry(
-    repo: Path, pre_commit_home: Path, registry_env: RegistryEnv, plain_registry: Registry
+    repo: Path, hooks: HookRepository, registry_env: RegistryEnv, plain_registry: Registry
 ) -> None:
     """The default hook resolves: it suggests the registry's digest for a tag, passes the
     right pin, and fails a pin the registry does not have (which offline would pass)."""
@@ -89,27 +65,27 @@ def test_default_hook_checks_online_against_the_registry(
     manifest = repo / "deploy.yaml"
 
     manifest.write_text(POD.format(image=image))
-    unpinned = run_hook(repo, "imagepin", pre_commit_home)
+    unpinned = hooks.run(repo, "imagepin")
     assert unpinned.returncode == 1, unpinned.stdout + unpinned.stderr
     assert "deploy.yaml:7:14: IMG001 [unpinned-tag]" in unpinned.stdout
     assert f"pin: {image}@{digest}" in unpinned.stdout
     assert manifest.read_text() == POD.format(image=image)  # the check hook writes nothing
 
     manifest.write_text(POD.format(image=f"{image}@{digest}"))
-    pinned = run_hook(repo, "imagepin", pre_commit_home)
+    pinned = hooks.run(repo, "imagepin")
     assert pinned.returncode == 0, pinned.stdout + pinned.stderr
 
     missing = "sha256:" + "0" * 64
     manifest.write_text(POD.format(image=f"{image}@{missing}"))
-    wrong = run_hook(repo, "imagepin", pre_commit_home)
+    wrong = hooks.run(repo, "imagepin")
     assert wrong.returncode == 1, wrong.stdout + wrong.stderr
     assert "deploy.yaml:7:14: IMG004 [not-found]" in wrong.stdout
-    offline = run_hook(repo, "imagepin-offline", pre_commit_home)
+    offline = hooks.run(repo, "imagepin-offline")
     assert offline.returncode == 0, offline.stdout + offline.stderr
 
 
 def test_a_dockerfile_and_its_dockerignore_through_every_hook(
-    repo: Path, pre_commit_home: Path, registry_env: RegistryEnv, plain_registry: Registry
+    repo: Path, hooks: HookRepository, registry_env: RegistryEnv, plain_registry: Registry
 ) -> None:
     digest = plain_registry.push("hooks/base", "2.0", build_image("hooks-base"))
     image = plain_registry.ref("hooks/base", "2.0")
@@ -121,21 +97,21 @@ def test_a_dockerfile_and_its_dockerignore_through_every_hook(
     # The point of the case: pre-commit passes the .dockerignore to hooks typed dockerfile.
     assert "dockerfile" in tags_from_path(str(ignore))
 
-    offline = run_hook(repo, "imagepin-offline", pre_commit_home)
+    offline = hooks.run(repo, "imagepin-offline")
     assert offline.returncode == 1, offline.stdout + offline.stderr
     assert "docker/app.Dockerfile:1:6: IMG001 [unpinned-tag]" in offline.stdout
     assert "IMG000" not in offline.stdout and ".dockerignore" not in offline.stdout
 
-    online = run_hook(repo, "imagepin", pre_commit_home)
+    online = hooks.run(repo, "imagepin")
     assert online.returncode == 1, online.stdout + online.stderr
     assert f"pin: {image}@{digest}" in online.stdout
     assert "IMG000" not in online.stdout and ".dockerignore" not in online.stdout
 
-    fixed = run_hook(repo, "imagepin-fix", pre_commit_home)
+    fixed = hooks.run(repo, "imagepin-fix")
     assert fixed.returncode == 1, fixed.stdout + fixed.stderr  # files were modified
     assert "files were modified by this hook" in fixed.stdout
     assert dockerfile.read_text() == f"FROM {image}@{digest} AS base\nRUN true\n"
     assert ignore.read_text() == "node_modules\n*.log\n"
     for hook in ("imagepin-fix", "imagepin", "imagepin-offline"):
-        again = run_hook(repo, hook, pre_commit_home)
+        again = hooks.run(repo, hook)
         assert again.returncode == 0, (hook, again.stdout + again.stderr)
