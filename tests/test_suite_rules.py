@@ -42,7 +42,7 @@ def _run_a_copy_of_the_suite(
     ../shared beside it with what the suite reads (empty stand-ins)."""
     tests = tmp_path / "project" / "tests"
     tests.mkdir(parents=True)
-    helpers = ("conftest.py", "shared_data.py", "report_factory.py")
+    helpers = ("conftest.py", "shared_data.py", "report_factory.py", "hook_repository.py")
     for helper in (*helpers, "registry_server.py", "hostile_server.py"):
         shutil.copy(TESTS / helper, tests / helper)
     (tests / "test_one.py").write_text("def test_one() -> None:\n    pass\n", encoding="utf-8")
