@@ -6,10 +6,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter import safe_read
 from linter.discovery import DEFAULT_EXCLUDE
@@ -24,8 +23,7 @@ class ConfigError(Exception):
     """A configuration problem; the message names the file and the key."""
 
 
-@dataclass(frozen=True)
-class RegexExtractor:
+class RegexExtractor(NamedTuple):
     """One ``[[regex-extractors]]`` table: the files it reads (globs, matched like
     ``exclude``) and a pattern whose named group ``image`` is a reference."""
 
@@ -43,8 +41,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     select: tuple[str, ...] = ("ALL",)
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -63,8 +60,8 @@ class Config:
     concurrency: int = 32
     cache_ttl: int = DEFAULT_CACHE_TTL
     insecure_registries: tuple[str, ...] = ()
-    mirrors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    mirrors: Mapping[str, tuple[str, ...]] = {}
+    per_file_ignores: Mapping[str, tuple[str, ...]] = {}
     #: Globs of Helm values files besides values*.yaml next to a Chart.yaml (docs/formats.md).
     helm_values: tuple[str, ...] = ()
     #: Pin Helm images whose chart has no digest field as ``tag: "x@sha256:…"``.
@@ -79,7 +76,7 @@ class Config:
     root: str = "."
     #: Key (``allowed-registries``) -> where its value comes from, when not the default:
     #: the file, or the command-line option (``--show-settings``).
-    sources: Mapping[str, str] = field(default_factory=dict)
+    sources: Mapping[str, str] = {}
     #: Problems worth a warning that did not stop the run (a configuration left unread).
     warnings: tuple[str, ...] = ()
 
@@ -94,18 +91,18 @@ class Config:
         return (*self.marker_files, *(g for r in self.regex_extractors for g in r.files))
 
     def with_overrides(self, **changes: Any) -> Config:
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        return self._replace(**{k: v for k, v in changes.items() if v is not None})
 
     def override(self, key: str, value: Any, source: str) -> Config:
         """This configuration with ``key`` (``cache-ttl``) set to ``value`` by ``source``."""
-        return replace(self, **{FIELDS[key]: value}, sources={**self.sources, key: source})
+        return self._replace(**{FIELDS[key]: value}, sources={**self.sources, key: source})
 
 
 #: Key as written (``allowed-registries``) -> field name; the keys in the order of Config.
 FIELDS = {
-    f.name.replace("_", "-"): f.name
-    for f in fields(Config)
-    if f.name not in ("source", "root", "sources", "warnings")
+    name.replace("_", "-"): name
+    for name in Config._fields
+    if name not in ("source", "root", "sources", "warnings")
 }
 KEYS = tuple(FIELDS)
 _STRING_LISTS = {

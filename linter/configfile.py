@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -91,5 +90,5 @@ def load(explicit: str | None) -> Config:
             f"{display(shadowed)}: [tool.imagepin] is not read: {display(found)} in the "
             "same directory takes precedence; merge them into one"
         )
-        config = replace(config, warnings=(*config.warnings, warning))
+        config = config._replace(warnings=(*config.warnings, warning))
     return config

@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 YAML = "yaml"
 DOCKERFILE = "dockerfile"
@@ -41,8 +41,7 @@ DEFAULT_EXCLUDE = ("node_modules", "vendor", "third_party")
 _GIT = ("git", "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit")
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
     #: What to open.
     path: Path
     #: Relative to the working directory when under it (as given otherwise), '/'-separated.
@@ -112,7 +111,7 @@ def _once_each(files: list[SourceFile]) -> list[SourceFile]:
             key = os.path.normpath(file.path)  # read later, and reported then
         first = kept.setdefault(key, file)
         if first is not file and not _writable(first) and _writable(file):
-            kept[key] = replace(first, root=file.root)
+            kept[key] = first._replace(root=file.root)
     return sorted(kept.values(), key=lambda file: file.display)
 
 

@@ -9,11 +9,11 @@ import contextlib
 import functools
 import gc
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+import linter.rules
 from linter import discovery, extract, selection, source, suppress
 from linter.config import Config, ConfigError
 from linter.extract.options import FormatOptions
@@ -37,9 +37,8 @@ if TYPE_CHECKING:
     from linter.rewrite import FileFix
 
 
-@dataclass(frozen=True)
-class CheckOptions:
-    config: Config = field(default_factory=Config)
+class CheckOptions(NamedTuple):
+    config: Config = Config()
     offline: bool = False
     verbose: bool = False
     fix: bool = False
@@ -53,11 +52,11 @@ class CheckOptions:
     tracer: Tracer | None = None
     platform: str | None = None
     concurrency: int | None = None
-    cwd: Path = field(default_factory=Path.cwd)
+    #: The directory paths are relative to; None for the process's working directory.
+    cwd: Path | None = None
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     report: Report
     #: Unified diffs of the changes (``fix --diff``), one per file.
     diffs: tuple[str, ...] = ()
@@ -223,12 +222,14 @@ def _evaluate(
     findings: list[Finding] = []
     suppressions = _suppressions(file.display, file.text)
     skip = _per_file_ignored(config, file.display)
+    now = linter.rules.utc_now()  # through the module: tests replace it
     for occ in file.occurrences:
         named = _reference_of(occ, config)
         if named is None:
             continue
         ref, invalid = named
-        subject = Subject(occ, ref, invalid, resolutions.get(ref) if ref else None, config)
+        resolution = resolutions.get(ref) if ref else None
+        subject = Subject(occ, ref, invalid, resolution, config, now)
         for rule in rules:
             if rule.check is None or rule.id in skip:
                 continue
@@ -292,10 +293,11 @@ def _collector_spares_what_lives() -> Iterator[None]:
 
 def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     config = options.config
+    cwd = Path.cwd() if options.cwd is None else options.cwd
     rules = selection.selected(config)
     selection.check_selectors(key for keys in config.per_file_ignores.values() for key in keys)
     entries, problems = discovery.discover(
-        paths or ["."], exclude=config.excluded, cwd=options.cwd, extra=config.extra_files
+        paths or ["."], exclude=config.excluded, cwd=cwd, extra=config.extra_files
     )
     formats = FormatOptions.from_config(config)
     files, findings, skipped = _read(entries, formats)
@@ -361,7 +363,7 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
             # Digests that go into another file (a Compose project's .env), now that
             # every file's pins are known.
             file_fixes += rewrite.fix_elsewhere(
-                file_fixes, root=options.cwd, dry_run=options.diff, targets=targets
+                file_fixes, root=cwd, dry_run=options.diff, targets=targets
             )
 
         result = rewrite.combine(findings, file_fixes)
@@ -377,6 +379,6 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
         fixed_files=fixed,
         skipped=tuple(skipped),
         verbose=options.verbose,
-        root=str(options.cwd),
+        root=str(cwd),
     )
     return Outcome(report.redacted(), diffs)

@@ -1,14 +1,18 @@
 """The values that flow through imagepin: occurrences, resolutions, findings, edits, reports.
 
 discover -> extract (Occurrence) -> resolve (Resolution) -> rules (Finding) -> fix (Edit) -> report
+
+The records on the path of every run are NamedTuples, not dataclasses: a dataclass
+compiles its methods from source each time the program starts (docs/decisions.md).
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from linter.redact import scrub
 from linter.reference import Reference
@@ -40,16 +44,14 @@ class Form(enum.Enum):
     ENV_FILE = "env-file"
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """Character offsets ``[start, end)`` into the decoded file text (BOM included)."""
 
     start: int
     end: int
 
 
-@dataclass(frozen=True)
-class KustomizeEntry:
+class KustomizeEntry(NamedTuple):
     """Where a Kustomize ``digest:`` goes: replace ``digest``, or insert at ``insert_at``.
 
     ``insert_prefix`` is everything to insert but the digest value itself, e.g.
@@ -62,8 +64,7 @@ class KustomizeEntry:
     insert_suffix: str = ""
 
 
-@dataclass(frozen=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """One place where a file names an image.
 
     ``raw`` is exactly ``text[start:end]`` of the YAML scalar (quotes included);
@@ -103,8 +104,7 @@ class Occurrence:
     fix_path: str | None = None
 
 
-@dataclass(frozen=True)
-class PlatformEntry:
+class PlatformEntry(NamedTuple):
     """One child of an image index."""
 
     os: str
@@ -125,8 +125,7 @@ class ErrorKind(enum.Enum):
     INVALID = "invalid"
 
 
-@dataclass(frozen=True)
-class ResolveError:
+class ResolveError(NamedTuple):
     kind: ErrorKind
     message: str
     registry: str
@@ -145,8 +144,7 @@ class SignatureState(enum.Enum):
     VERIFIED = "verified"
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(NamedTuple):
     """One signature of a digest, as found in the registry."""
 
     #: ``cosign`` or ``notation``.
@@ -162,8 +160,7 @@ class Signature:
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class SignatureStatus:
+class SignatureStatus(NamedTuple):
     """The signatures of ``digest`` and the verdict on them, with a one-line reason."""
 
     digest: str
@@ -177,8 +174,7 @@ class SignatureStatus:
         return next((s.key for s in self.signatures if s.verified), None)
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """What the registry says about one unique reference.
 
     ``digest`` is what the tag resolves to now (the index digest, or one
@@ -206,8 +202,7 @@ class Resolution:
     signature: SignatureStatus | None = None
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     path: str
     line: int
     column: int
@@ -220,15 +215,31 @@ class Finding:
     image: str
     reference: str | None = None
     suggestion: str | None = None
-    #: The occurrence this finding is about; None for file-level findings (IMG000).
-    occurrence: Occurrence | None = field(default=None, compare=False, repr=False)
+    #: The occurrence this finding is about; None for file-level findings (IMG000). Not
+    #: part of what the finding says: left out of equality, hashing and repr (a finding
+    #: read back from a JSON report has none).
+    occurrence: Occurrence | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Finding and self[:-1] == other[:-1]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self[:-1])
+
+    def __repr__(self) -> str:
+        said = ", ".join(
+            f"{name}={value!r}" for name, value in zip(self._fields[:-1], self[:-1], strict=True)
+        )
+        return f"Finding({said})"
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)
 
 
-@dataclass(frozen=True)
-class SourceText:
+class SourceText(NamedTuple):
     """A file that was read and extracted: what the rules saw and ``fix`` rewrites."""
 
     path: Path
@@ -241,8 +252,7 @@ class SourceText:
     root: Path
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace ``text[start:end]`` with ``replacement``."""
 
     start: int
@@ -250,8 +260,7 @@ class Edit:
     replacement: str
 
 
-@dataclass(frozen=True)
-class FileError:
+class FileError(NamedTuple):
     """A file that was not linted, and why (unreadable, not UTF-8, a directory, …)."""
 
     path: str
@@ -266,8 +275,7 @@ class FileError:
         return f"{self.path}:{self.line}:{self.column}" if self.line else self.path
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     findings: tuple[Finding, ...]
     files_scanned: int
     images: int
@@ -283,18 +291,17 @@ class Report:
     verbose: bool = False
     #: The directory paths are relative to (for SARIF ``%SRCROOT%`` and links).
     root: str = "."
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: Mapping[str, str] = {}
 
     def redacted(self) -> Report:
         """The report with every known secret taken out of its messages (linter.redact)."""
         findings = tuple(
-            f if (m := scrub(f.message)) == f.message else replace(f, message=m)
+            f if (m := scrub(f.message)) == f.message else f._replace(message=m)
             for f in self.findings
         )
-        return replace(
-            self,
+        return self._replace(
             findings=findings,
-            errors=tuple(replace(e, message=scrub(e.message)) for e in self.errors),
+            errors=tuple(e._replace(message=scrub(e.message)) for e in self.errors),
             registry_problems=tuple(scrub(problem) for problem in self.registry_problems),
             extra={key: scrub(value) for key, value in self.extra.items()},
         )

@@ -7,7 +7,7 @@ digest together are kept; the path alone is capped at 255 characters).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 DEFAULT_DOMAIN = "docker.io"
 LEGACY_DEFAULT_DOMAIN = "index.docker.io"
@@ -38,8 +38,7 @@ class InvalidReference(ValueError):
     """A string that is not a valid image reference; the message says why."""
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """A parsed, normalized image reference: ``domain/path[:tag][@digest]``."""
 
     domain: str
@@ -79,10 +78,10 @@ class Reference:
 
     def with_digest(self, digest: str) -> Reference:
         """The same reference pinned to ``digest``; the tag is kept."""
-        return replace(self, digest=validate_digest(digest))
+        return self._replace(digest=validate_digest(digest))
 
     def with_tag(self, tag: str | None) -> Reference:
-        return replace(self, tag=tag)
+        return self._replace(tag=tag)
 
 
 def quoted(text: str, limit: int = 100) -> str:

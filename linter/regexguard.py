@@ -12,21 +12,23 @@ known shape, not a proof: ``(\\w+\\w)*`` still passes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 #: ``{n,m}`` with an upper bound this large repeats like ``*`` for backtracking.
 _LARGE_BOUND = 10
 
 
-@dataclass
 class _Group:
-    start: int
-    #: An unbounded repetition somewhere inside the group.
-    unbounded: bool = False
-    #: Atoms of the current branch matched exactly once (not repeated, not optional).
-    once: int = 0
-    #: Every branch closed so far has such an atom.
-    every_branch_once: bool = True
+    """A group being read (or the whole pattern), from ``start``."""
+
+    __slots__ = ("every_branch_once", "once", "start", "unbounded")
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        #: An unbounded repetition somewhere inside the group.
+        self.unbounded = False
+        #: Atoms of the current branch matched exactly once (not repeated, not optional).
+        self.once = 0
+        #: Every branch closed so far has such an atom.
+        self.every_branch_once = True
 
     def close(self) -> bool:
         """Whether every branch has an atom it matches exactly once."""

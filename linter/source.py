@@ -9,8 +9,8 @@ very same bytes.
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from linter import safe_read
 
@@ -27,8 +27,7 @@ class SourceError(Exception):
     """A file that cannot be linted as text; the message is the reason, on one line."""
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     #: The decoded text; a byte order mark stays as ``'\ufeff'`` at ``text[0]``.
     text: str
     #: ``"utf-8"``, ``"utf-16-le"`` or ``"utf-16-be"`` (UTF-16 only with a byte order mark).

@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from typing import NamedTuple
 
 _DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*imagepin:\s*(disable-file|ignore)(?:\[([^\]]*)\])?")
 ALL = frozenset({"*"})
 
 
-@dataclass(frozen=True)
-class Suppressions:
+class Suppressions(NamedTuple):
     disabled: bool = False
     #: 1-based line -> rule ids/names suppressed there (ALL for every rule).
-    lines: dict[int, frozenset[str]] = field(default_factory=dict)
+    lines: Mapping[int, frozenset[str]] = {}
 
     def suppresses(self, line: int, rule_id: str, rule_name: str) -> bool:
         if self.disabled:

@@ -20,8 +20,7 @@ import re
 import warnings
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, Event, ScalarEvent
@@ -102,8 +101,7 @@ class YamlSyntaxError(Exception):
         self.refused = refused
 
 
-@dataclass(frozen=True)
-class ScalarText:
+class ScalarText(NamedTuple):
     """Where a scalar is written: ``text[start:end]`` is the raw scalar, quotes included."""
 
     value: str

@@ -261,7 +261,8 @@ def test_a_closed_output_pipe_keeps_the_exit_code(tree: Path, buffered: bool) ->
 
 
 #: Not loaded by an offline check of a Kubernetes file: the network and the UI, the other
-#: formats' extractors, and what only an error message needs (start-up cost).
+#: formats' extractors, what only an error message needs, and dataclasses (with inspect
+#: and ast: its classes compile their methods at every start-up) (start-up cost).
 NOT_ON_THE_OFFLINE_PATH = (
     "httpx",
     "rich",
@@ -269,6 +270,8 @@ NOT_ON_THE_OFFLINE_PATH = (
     "linter.extract.dockerfile",
     "linter.extract.helm_templates",
     "difflib",
+    "dataclasses",
+    "inspect",
 )
 
 

@@ -4,7 +4,6 @@ import difflib
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -409,7 +408,7 @@ def _first(path: str, text: str) -> Occurrence:
 
 def _moved(occurrence: Occurrence, start: int) -> Occurrence:
     """``occurrence`` with its edit span moved to ``start``: what a buggy extractor could say."""
-    return replace(occurrence, edit=Span(start, start + len(occurrence.image)))
+    return occurrence._replace(edit=Span(start, start + len(occurrence.image)))
 
 
 ERRORS_TEXT = K8S + "  - image: nginx\n# nginx\n"
@@ -444,14 +443,14 @@ def test_fix_text_refuses(pins: list[Pin], match: str) -> None:
 
 def _pinned_copy(occurrence: Occurrence) -> Occurrence:
     assert occurrence.image == "nginx"
-    return replace(occurrence, image=f"nginx:latest@{D1}")
+    return occurrence._replace(image=f"nginx:latest@{D1}")
 
 
 @pytest.mark.parametrize(
     ("after", "error"),
     (
         pytest.param(
-            lambda o: Extraction((replace(o, image="nginx:other"),)),
+            lambda o: Extraction((o._replace(image="nginx:other"),)),
             "verification failed after pinning: spec.containers[0].image would read "
             f"'nginx:other' instead of 'nginx:latest@{D1}'; not written",
             id="other-value",
@@ -463,7 +462,7 @@ def _pinned_copy(occurrence: Occurrence) -> Occurrence:
             id="gone",
         ),
         pytest.param(
-            lambda o: Extraction((_pinned_copy(o), replace(o, yaml_path="spec.extra"))),
+            lambda o: Extraction((_pinned_copy(o), o._replace(yaml_path="spec.extra"))),
             "verification failed after pinning: a new image would appear at spec.extra "
             "('nginx'); not written",
             id="new",

@@ -67,7 +67,7 @@ def test_second_run_updates_without_duplicates(
 ) -> None:
     publish(client, _pull(fake), report, SUGGEST)
     assert publish(client, _pull(fake), report, SUGGEST) == Outcome(sticky.Action.UNCHANGED, 0)
-    changed = replace(report, findings=report.findings[:1])
+    changed = report._replace(findings=report.findings[:1])
     assert publish(client, _pull(fake), changed, SUGGEST) == Outcome(sticky.Action.UPDATED, 0)
     assert len(fake.issue_comments) == 1
     assert len(fake.reviews) == 1
@@ -79,10 +79,9 @@ def test_a_moved_tag_is_suggested_again(
     fake: FakeGitHub, client: GitHubClient, report: Report
 ) -> None:
     publish(client, _pull(fake), report, SUGGEST)
-    moved = replace(
-        report,
+    moved = report._replace(
         findings=tuple(
-            replace(f, suggestion=f.suggestion.replace(DIGEST_A, DIGEST_B)) for f in report.findings
+            f._replace(suggestion=f.suggestion.replace(DIGEST_A, DIGEST_B)) for f in report.findings
         ),
     )
     assert publish(client, _pull(fake), moved, SUGGEST).suggested == 2
@@ -104,7 +103,7 @@ def test_a_clean_run_resolves_the_comment(
     comments: int,
 ) -> None:
     publish(client, _pull(fake), report, options)
-    clean = replace(report, findings=())
+    clean = report._replace(findings=())
     assert publish(client, _pull(fake), clean, options) == Outcome(action)
     assert len(fake.issue_comments) == comments
     if comments:
@@ -114,7 +113,7 @@ def test_a_clean_run_resolves_the_comment(
 def test_a_clean_first_run_posts_nothing(
     fake: FakeGitHub, client: GitHubClient, report: Report
 ) -> None:
-    assert publish(client, _pull(fake), replace(report, findings=()), SUGGEST) == Outcome(
+    assert publish(client, _pull(fake), report._replace(findings=()), SUGGEST) == Outcome(
         sticky.Action.NONE
     )
     assert fake.calls("POST") == []
@@ -165,4 +164,4 @@ def test_a_read_only_token_raises(fake: FakeGitHub, client: GitHubClient, report
     ],
 )
 def test_is_clean(changes: dict[str, object], clean: bool) -> None:
-    assert is_clean(replace(Report((), 1, 1), **changes)) is clean
+    assert is_clean(Report((), 1, 1)._replace(**changes)) is clean

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 
 import pytest
 from fake_github import FakeGitHub, serve
@@ -114,10 +113,10 @@ def test_images_on_one_line_make_one_suggestion() -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param(lambda f: replace(f, rule="IMG005", name="stale-digest"), id="fix leaves it"),
-        pytest.param(lambda f: replace(f, suggestion=None), id="not resolved"),
-        pytest.param(lambda f: replace(f, occurrence=None), id="no occurrence"),
-        pytest.param(lambda f: replace(f, path="elsewhere.yaml"), id="file not read"),
+        pytest.param(lambda f: f._replace(rule="IMG005", name="stale-digest"), id="fix leaves it"),
+        pytest.param(lambda f: f._replace(suggestion=None), id="not resolved"),
+        pytest.param(lambda f: f._replace(occurrence=None), id="no occurrence"),
+        pytest.param(lambda f: f._replace(path="elsewhere.yaml"), id="file not read"),
     ],
 )
 def test_nothing_to_suggest(change: Callable[[Finding], Finding]) -> None:

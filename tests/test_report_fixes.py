@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -55,11 +54,11 @@ def test_edits_come_from_the_fixer() -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param(lambda f: replace(f, suggestion=None), id="no suggestion"),
-        pytest.param(lambda f: replace(f, occurrence=None), id="no occurrence"),
-        pytest.param(lambda f: replace(f, suggestion="redis@sha256:zz"), id="bad digest"),
+        pytest.param(lambda f: f._replace(suggestion=None), id="no suggestion"),
+        pytest.param(lambda f: f._replace(occurrence=None), id="no occurrence"),
+        pytest.param(lambda f: f._replace(suggestion="redis@sha256:zz"), id="bad digest"),
         pytest.param(
-            lambda f: replace(f, occurrence=replace(f.occurrence, edit=None)), id="no span"
+            lambda f: f._replace(occurrence=f.occurrence._replace(edit=None)), id="no span"
         ),
     ],
 )

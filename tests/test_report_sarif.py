@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -198,15 +197,14 @@ def test_fixes_insert_a_kustomize_digest(tmp_path: Path) -> None:
     (tmp_path / "kustomization.yaml").write_text(text, encoding="utf-8")
     base = finding_in(text, "nginx", "kustomization.yaml")
     at = text.index("'1.27'") + len("'1.27'")
-    occurrence = replace(
-        base.occurrence,
+    occurrence = base.occurrence._replace(
         image="nginx:1.27",
         form=Form.KUSTOMIZE,
         edit=None,
         kustomize=KustomizeEntry(digest=None, insert_at=at, insert_prefix="\n    digest: "),
     )
-    kustomize = replace(
-        base, image="nginx:1.27", suggestion=f"nginx:1.27@{DIGEST_A}", occurrence=occurrence
+    kustomize = base._replace(
+        image="nginx:1.27", suggestion=f"nginx:1.27@{DIGEST_A}", occurrence=occurrence
     )
     result = _run(Report((kustomize,), 1, 1, root=str(tmp_path)))["results"][0]
     replacement = result["fixes"][0]["artifactChanges"][0]["replacements"][0]
@@ -222,17 +220,17 @@ def test_fixes_insert_a_kustomize_digest(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param(lambda f: replace(f, suggestion=None), id="no suggestion"),
-        pytest.param(lambda f: replace(f, occurrence=None), id="no occurrence"),
+        pytest.param(lambda f: f._replace(suggestion=None), id="no suggestion"),
+        pytest.param(lambda f: f._replace(occurrence=None), id="no occurrence"),
         pytest.param(
-            lambda f: replace(f, occurrence=replace(f.occurrence, edit=None)), id="not editable"
+            lambda f: f._replace(occurrence=f.occurrence._replace(edit=None)), id="not editable"
         ),
-        pytest.param(lambda f: replace(f, path="missing.yaml"), id="file gone"),
+        pytest.param(lambda f: f._replace(path="missing.yaml"), id="file gone"),
     ],
 )
 def test_no_fix_when_it_cannot_be_computed(tmp_path: Path, change: Any) -> None:
     report = _manifest_report(tmp_path)
-    report = replace(report, findings=(change(report.findings[0]),))
+    report = report._replace(findings=(change(report.findings[0]),))
     assert "fixes" not in _run(report)["results"][0]
 
 

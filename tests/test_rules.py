@@ -12,7 +12,7 @@ from linter.model import (
     ResolveError,
 )
 from linter.reference import InvalidReference, parse
-from linter.rules import Rule, Subject
+from linter.rules import Rule, Subject, utc_now
 from linter.rules.catalog import all_rules, lookup
 
 D1 = "sha256:" + "1" * 64
@@ -53,9 +53,8 @@ def subject(
         ref, invalid = None, str(exc)
     if dynamic is not None:
         ref, invalid = None, None
-    return Subject(
-        occurrence(image, form=form, dynamic=dynamic), ref, invalid, resolution, config or Config()
-    )
+    occ = occurrence(image, form=form, dynamic=dynamic)
+    return Subject(occ, ref, invalid, resolution, config or Config(), utc_now())
 
 
 def resolved(image: str, **fields: object) -> Resolution:

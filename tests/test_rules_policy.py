@@ -149,10 +149,3 @@ def test_unsigned_image_skips_failed_resolutions() -> None:
 def test_image_too_old(created: datetime | None, limit: int | None, expected: list[str]) -> None:
     config = Config(max_age_days=limit)
     assert messages(image_too_old, subject(resolved(created=created), config)) == expected
-
-
-def test_subject_clock_defaults_to_now() -> None:
-    occurrence = subject(None).occurrence
-    before = datetime.now(timezone.utc)
-    now = Subject(occurrence, None, None, None, Config()).now
-    assert before <= now <= datetime.now(timezone.utc)

@@ -247,11 +247,9 @@ def _progress(args: argparse.Namespace, options: CheckOptions) -> AbstractContex
 def _write_stderr(args: argparse.Namespace, report: Report) -> None:
     """What a diff leaves unfixed or unverified (findings, files not fixed, registry
     problems), as fix reports it; nothing when the diff fixes everything."""
-    from dataclasses import replace
-
     from linter.report import render
 
-    remaining = replace(report, fixed_files=())
+    remaining = report._replace(fixed_files=())
     sys.stderr.write(render("text", remaining, color=use_color(args, sys.stderr), quiet=True))
 
 

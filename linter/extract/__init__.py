@@ -11,8 +11,8 @@ too. docs/formats.md says what is scanned and what deliberately is not.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import cache, partial
+from typing import NamedTuple
 
 from linter.extract import (
     classify,
@@ -77,8 +77,7 @@ def _lazy_extractor(kind: str) -> Extractor | None:
     return extractor
 
 
-@dataclass(frozen=True)
-class SyntaxProblem:
+class SyntaxProblem(NamedTuple):
     """Where a file stops being YAML (1-based) and why, on one line."""
 
     line: int
@@ -89,8 +88,7 @@ class SyntaxProblem:
         return f"line {self.line}, column {self.column}: {self.message}"
 
 
-@dataclass(frozen=True)
-class Extraction:
+class Extraction(NamedTuple):
     #: In the order they are written.
     occurrences: tuple[Occurrence, ...]
     #: The file is not YAML (IMG000).

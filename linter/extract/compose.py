@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.extract.dotenv import EnvFile, Interpolated, Part, interpolate
 from linter.extract.occurrence import FileScan, child, digest_after_tag, tag_start
@@ -28,15 +28,13 @@ __all__ = ["Environment", "Interpolated", "extract", "interpolate"]
 Environment = Callable[[], EnvFile]
 
 
-@dataclass(frozen=True)
-class _Image:
+class _Image(NamedTuple):
     node: Node
     service: str
     read: Interpolated
 
 
-@dataclass(frozen=True)
-class _Fix:
+class _Fix(NamedTuple):
     """Where the fix writes: over ``edit``, or at ``kustomize``, in the file ``path``
     (this one when None); or why it does not."""
 

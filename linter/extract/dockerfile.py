@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from linter.extract import dockerfile_syntax as syntax
@@ -268,8 +268,7 @@ class _Scan:
         if not others:
             return occurrence
         reason = f"build argument {argument} is also used by {others[0]}"
-        return replace(
-            occurrence,
+        return occurrence._replace(
             kustomize=None,
             unfixable=reason,
             note=f"{occurrence.note}; not fixed: {reason}",

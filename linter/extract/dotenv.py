@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 from linter import safe_read
 from linter.discovery import ENV_FILE
@@ -35,8 +35,7 @@ _BRACED = re.compile(
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$"}
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(NamedTuple):
     """One variable of a ``.env`` file."""
 
     name: str
@@ -54,12 +53,11 @@ class Variable:
         return None if self.dynamic else self.value
 
 
-@dataclass(frozen=True)
-class EnvFile:
+class EnvFile(NamedTuple):
     """A ``.env`` file: its display path and its variables (the last definition wins)."""
 
     path: str
-    variables: dict[str, Variable] = field(default_factory=dict)
+    variables: Mapping[str, Variable] = {}
     #: Why it could not be read, when it exists and could not be.
     problem: str | None = None
 
@@ -133,8 +131,7 @@ def _unescape(raw: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group()), raw, flags=re.DOTALL)
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """A variable an interpolated value read from the ``.env`` file, and where."""
 
     name: str
@@ -147,8 +144,7 @@ class Part:
     last: bool
 
 
-@dataclass(frozen=True)
-class Interpolated:
+class Interpolated(NamedTuple):
     """A value as Compose reads it with ``variables`` set and nothing else."""
 
     #: The value with variables and defaults substituted and ``$$`` read as ``$``; as

@@ -20,9 +20,9 @@ to an override file), otherwise ``tag: "1.27@sha256:…"`` when
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from linter import source
 from linter.extract import fields
@@ -51,8 +51,7 @@ DEFAULT_VALUES = ("values.yaml", "values.yml")
 CHART_FILE = "Chart.yaml"
 
 
-@dataclass(frozen=True)
-class Split:
+class Split(NamedTuple):
     """The text of each split field a mapping sets (empty and null fields read as None)."""
 
     texts: dict[str, str | None]
@@ -64,13 +63,12 @@ class Split:
         return name in self.texts
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(NamedTuple):
     """What the chart around a values file says: its appVersion and its default values."""
 
     app_version: str | None = None
     #: The split images of the chart's values.yaml, by YAML path (empty for values.yaml itself).
-    defaults: dict[str, Split] = field(default_factory=dict)
+    defaults: Mapping[str, Split] = {}
     global_registry: str | None = None
     #: Write ``tag: "x@sha256:…"`` when there is no digest field (``helm-digest-in-tag``).
     digest_in_tag: bool = False
@@ -113,7 +111,7 @@ def extract(scan: FileScan, document: Node, chart: Chart, path: str = "") -> Ite
 
 
 def split_images(
-    document: Node, defaults: dict[str, Split], path: str = ""
+    document: Node, defaults: Mapping[str, Split], path: str = ""
 ) -> Iterator[tuple[str, Node, Split]]:
     """Every mapping that holds a split image, with its YAML path and fields, in written order."""
     for where, key, node in collections(document, path):
@@ -148,7 +146,7 @@ def _fields(mapping: Node) -> dict[str, tuple[Node, Node]]:
 
 
 def _image_strings(
-    scan: FileScan, document: Node, defaults: dict[str, Split], path: str
+    scan: FileScan, document: Node, defaults: Mapping[str, Split], path: str
 ) -> Iterator[Occurrence]:
     """``image: "repo:tag"`` strings outside split images."""
     for where, key, node in collections(document, path):
@@ -187,7 +185,7 @@ def _split_image(
         note=f"read as {understood}; {how}",
     )
     if place is None and not chart.digest_in_tag:
-        occurrence = replace(occurrence, fix_hint=DIGEST_IN_TAG_HINT)
+        occurrence = occurrence._replace(fix_hint=DIGEST_IN_TAG_HINT)
     yield occurrence
 
 

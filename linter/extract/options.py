@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.config import Config, RegexExtractor
 
 
-@dataclass(frozen=True)
-class FormatOptions:
+class FormatOptions(NamedTuple):
     #: Globs of files read as Helm values, besides ``values*.yaml`` next to a ``Chart.yaml``;
     #: matched like ``exclude`` against the path as shown.
     helm_values: tuple[str, ...] = ()

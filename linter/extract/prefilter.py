@@ -19,7 +19,7 @@ syntax error anywhere is reported as before: the full path takes over.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.extract.classify import KUSTOMIZE_API
 from linter.extract.kubernetes import DATA_KINDS
@@ -39,8 +39,7 @@ _API_VERSION = re.compile(r"\napiVersion:[ \t]*[\"']?(\S*)")
 _CONTENT = re.compile(r"[^\r\n]")
 
 
-@dataclass(frozen=True)
-class Prefiltered:
+class Prefiltered(NamedTuple):
     #: The text with the skipped documents blanked: same length, same lines.
     text: str
     #: Where each skipped document's ``~`` is.

@@ -7,7 +7,6 @@ again with the occurrence the extractor finds at its line, column and image.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from linter import safe_read, untrusted_json
@@ -75,10 +74,10 @@ def attach_occurrences(report: Report, formats: FormatOptions = DEFAULT_OPTIONS)
         for occ in extract(path, text, formats).occurrences:
             found[(path, occ.line, occ.column, occ.image)] = occ
     findings = tuple(
-        replace(f, occurrence=found.get((f.path, f.line, f.column, f.image)))
+        f._replace(occurrence=found.get((f.path, f.line, f.column, f.image)))
         for f in report.findings
     )
-    return replace(report, findings=findings)
+    return report._replace(findings=findings)
 
 
 def parse_file(path: str, root: str = ".") -> Report:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from linter.model import ErrorKind, PlatformEntry, SignatureStatus
@@ -148,7 +148,7 @@ class ImageDetails:
                 "state": signatures.state.value,
                 "key": signatures.key,
                 "reason": signatures.reason,
-                "found": [asdict(s) for s in signatures.signatures],
+                "found": [s._asdict() for s in signatures.signatures],
             },
         }
 

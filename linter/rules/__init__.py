@@ -8,8 +8,8 @@ registry's answer (online) and the policy, and say what is wrong. The engine
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from linter.config import Config
 from linter.model import Level, Occurrence, Resolution
@@ -20,8 +20,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(NamedTuple):
     """Everything a rule may look at for one occurrence."""
 
     occurrence: Occurrence
@@ -31,13 +30,12 @@ class Subject:
     #: The registry's answer; None offline or when the rule's data was not fetched.
     resolution: Resolution | None
     config: Config
-    #: When the check runs, for rules about age (IMG012): rules never read the clock.
-    #: Looked up at call time so that tests can replace ``utc_now``.
-    now: datetime = field(default_factory=lambda: utc_now())
+    #: When the check runs, for rules about age (IMG012): rules never read the clock
+    #: (the engine reads ``utc_now`` once per file).
+    now: datetime
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     message: str
     suggestion: str | None = None
 
@@ -45,8 +43,7 @@ class Hit:
 Check = Callable[[Subject], Iterator[Hit]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     name: str
     level: Level

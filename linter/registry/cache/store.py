@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -201,7 +201,7 @@ class Cache:
             ("signature", name, status.digest, keyring),
             {
                 "state": status.state.value,
-                "signatures": [asdict(s) for s in status.signatures],
+                "signatures": [s._asdict() for s in status.signatures],
                 "reason": status.reason,
             },
         )

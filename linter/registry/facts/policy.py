@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
@@ -85,7 +84,7 @@ async def with_facts(
         _image_facts(answers, resolution, digest, options),
         _signature(answers, resolution.reference, digest, options),
     )
-    return replace(resolution, platform=platform, created=created, signature=signature)
+    return resolution._replace(platform=platform, created=created, signature=signature)
 
 
 async def _signature(
