@@ -1,8 +1,6 @@
 """Configuration: ``[tool.imagepin]`` in pyproject.toml or ``.imagepin.toml`` (README): the
 values, each key's checks, and where the file is; :mod:`linter.configfile` reads it."""
 
-from __future__ import annotations
-
 import os
 import re
 from collections.abc import Mapping
@@ -90,10 +88,10 @@ class Config(NamedTuple):
         """Globs of the files scanned besides those whose name says a format."""
         return (*self.marker_files, *(g for r in self.regex_extractors for g in r.files))
 
-    def with_overrides(self, **changes: Any) -> Config:
+    def with_overrides(self, **changes: Any) -> "Config":
         return self._replace(**{k: v for k, v in changes.items() if v is not None})
 
-    def override(self, key: str, value: Any, source: str) -> Config:
+    def override(self, key: str, value: Any, source: str) -> "Config":
         """This configuration with ``key`` (``cache-ttl``) set to ``value`` by ``source``."""
         return self._replace(**{FIELDS[key]: value}, sources={**self.sources, key: source})
 

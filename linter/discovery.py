@@ -8,8 +8,6 @@ line are taken whatever their name, as pre-commit passes them, unless excluded
 (docs/formats.md).
 """
 
-from __future__ import annotations
-
 import os
 import re
 from collections.abc import Iterator, Sequence

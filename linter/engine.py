@@ -3,15 +3,13 @@
 No printing here: the CLI renders the Report this returns.
 """
 
-from __future__ import annotations
-
 import contextlib
 import functools
 import gc
 from collections.abc import Callable, Iterator, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import linter.rules
 from linter import discovery, extract, selection, source, suppress
@@ -33,7 +31,6 @@ from linter.rules import Rule, Subject, yaml_syntax
 
 if TYPE_CHECKING:
     from linter.registry import RegistryOptions
-    from linter.registry.trace import Tracer
     from linter.rewrite import FileFix
 
 
@@ -48,8 +45,9 @@ class CheckOptions(NamedTuple):
     no_cache: bool = False
     cache_dir: str | None = None
     insecure: tuple[str, ...] = ()
-    #: Told about registry exchanges and cache answers (linter.registry.trace).
-    tracer: Tracer | None = None
+    #: Told about registry exchanges and cache answers: a linter.registry.trace.Tracer (named
+    #: loosely here: that module is not loaded offline, and a NamedTuple's annotations are).
+    tracer: Callable[[Any], None] | None = None
     platform: str | None = None
     concurrency: int | None = None
     #: The directory paths are relative to; None for the process's working directory.
@@ -148,7 +146,7 @@ def _read(
     return files, findings, skipped
 
 
-def _registry_options(options: CheckOptions, on: set[str]) -> RegistryOptions:
+def _registry_options(options: CheckOptions, on: set[str]) -> "RegistryOptions":
     """The registry options, and what the rules in ``on`` (their ids) need fetched
     (docs/policy.md)."""
     from dataclasses import replace
@@ -322,7 +320,7 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
             targets=targets,
         )
 
-    def settle(index: int) -> tuple[list[Finding], FileFix | None]:
+    def settle(index: int) -> tuple[list[Finding], "FileFix | None"]:
         """One file's findings and, with fix, its fix: run as soon as its images are known.
 
         A failure here is this file's error: the other files are still checked and

@@ -3,10 +3,10 @@
 discover -> extract (Occurrence) -> resolve (Resolution) -> rules (Finding) -> fix (Edit) -> report
 
 The records on the path of every run are NamedTuples, not dataclasses: a dataclass
-compiles its methods from source each time the program starts (docs/decisions.md).
+compiles its methods from source each time the program starts. Annotations are not
+postponed here (nor in the other modules that define such records): a NamedTuple would
+compile each one given as a string (docs/decisions.md).
 """
-
-from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
@@ -27,7 +27,7 @@ class Level(enum.IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, text: str) -> Level:
+    def parse(cls, text: str) -> "Level":
         return cls[text.upper()]
 
 
@@ -293,7 +293,7 @@ class Report(NamedTuple):
     root: str = "."
     extra: Mapping[str, str] = {}
 
-    def redacted(self) -> Report:
+    def redacted(self) -> "Report":
         """The report with every known secret taken out of its messages (linter.redact)."""
         findings = tuple(
             f if (m := scrub(f.message)) == f.message else f._replace(message=m)

@@ -4,8 +4,6 @@ See docs/reference-grammar.md for the decisions where clients disagree (tag and
 digest together are kept; the path alone is capped at 255 characters).
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 
@@ -76,11 +74,11 @@ class Reference(NamedTuple):
                 name = name[len(prefix) :]
         return name + _suffix(self.tag, self.digest)
 
-    def with_digest(self, digest: str) -> Reference:
+    def with_digest(self, digest: str) -> "Reference":
         """The same reference pinned to ``digest``; the tag is kept."""
         return self._replace(digest=validate_digest(digest))
 
-    def with_tag(self, tag: str | None) -> Reference:
+    def with_tag(self, tag: str | None) -> "Reference":
         return self._replace(tag=tag)
 
 

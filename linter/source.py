@@ -6,8 +6,6 @@ the file as it is, and ``encode(read(p).text, read(p).encoding)`` gives back the
 very same bytes.
 """
 
-from __future__ import annotations
-
 import codecs
 from pathlib import Path
 from typing import NamedTuple

@@ -12,8 +12,6 @@ lines is content (linter.yamlnodes.content_spans). A comment alone above a
 Dockerfile instruction covers the instruction's continuation lines too.
 """
 
-from __future__ import annotations
-
 import re
 from bisect import bisect_right
 from collections.abc import Mapping

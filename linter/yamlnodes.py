@@ -12,8 +12,6 @@ computed from offsets, never taken from the parser, which also breaks lines at
 NEL and U+2028.
 """
 
-from __future__ import annotations
-
 import contextlib
 import gc
 import re

@@ -285,6 +285,22 @@ def test_offline_path_imports_no_network_or_ui(tree: Path) -> None:
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_offline_path_records_have_evaluated_annotations(tree: Path) -> None:
+    """A NamedTuple compiles each string annotation (typing.ForwardRef), and the first
+    compile of a process builds Python's AST types: ~10 M instructions of start-up. So
+    the modules whose records an offline check makes do not postpone annotations."""
+    code = (
+        "import sys, typing; from linter.cli import main; rc = main(['check', '--offline', "
+        "'-q', '--color', 'never', 'deploy.yaml']); "
+        "print(sorted(f'{m}.{k}' for m, module in list(sys.modules.items()) "
+        "if m.startswith('linter') for k, v in vars(module).items() "
+        "if isinstance(v, type) and hasattr(v, '_fields') "
+        "and any(isinstance(a, typing.ForwardRef) for a in v.__annotations__.values())))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
 @needs(CORPUS)
 def test_shared_corpus_offline(capsys: pytest.CaptureFixture[str]) -> None:
     code, document = run_json(capsys, "check", "--offline", str(CORPUS))

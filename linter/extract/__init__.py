@@ -8,8 +8,6 @@ kustomize, github_actions, gitlab_ci, helm_values. In any file, lines marked
 too. docs/formats.md says what is scanned and what deliberately is not.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable
 from functools import cache, partial
 from typing import NamedTuple

@@ -11,8 +11,6 @@ reference (``IMAGE=nginx:1.27``) or the tag at its end (``postgres:${PG_TAG}``,
 service with ``build:``, ``image:`` names what the build produces: not an occurrence.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Iterator
 from typing import NamedTuple

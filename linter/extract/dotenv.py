@@ -9,8 +9,6 @@ variable defined above. Variables of ``env_file:`` and of the shell environment
 are never read, so that results do not depend on who runs imagepin.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
 from itertools import chain
@@ -96,7 +94,7 @@ def parse(text: str) -> dict[str, Variable]:
 
 def _value(
     text: str, start: int, end: int, known: Mapping[str, str | None]
-) -> tuple[Interpolated, Span | None, int]:
+) -> "tuple[Interpolated, Span | None, int]":
     """The value starting at ``start`` (its line ends at ``end``), where its characters are
     when they hold it exactly, and where the next line starts."""
     quote = text[start : start + 1]

@@ -18,8 +18,6 @@ to an override file), otherwise ``tag: "1.27@sha256:…"`` when
 ``helm-digest-in-tag`` is configured; the note says which.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple

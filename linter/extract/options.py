@@ -1,8 +1,6 @@
 """What the configuration says about reading formats (``helm-values``, ``helm-digest-in-tag``,
 ``marker-files``, ``regex-extractors``)."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from linter.config import Config, RegexExtractor
@@ -20,7 +18,7 @@ class FormatOptions(NamedTuple):
     regex_extractors: tuple[RegexExtractor, ...] = ()
 
     @classmethod
-    def from_config(cls, config: Config) -> FormatOptions:
+    def from_config(cls, config: Config) -> "FormatOptions":
         return cls(
             config.helm_values,
             config.helm_digest_in_tag,

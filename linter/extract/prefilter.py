@@ -16,8 +16,6 @@ original text first without composing it (a small part of the cost), so a
 syntax error anywhere is reported as before: the full path takes over.
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

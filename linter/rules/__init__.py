@@ -5,8 +5,6 @@ registry's answer (online) and the policy, and say what is wrong. The engine
 (linter.engine), not the rule, decides levels, selection and suppression.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import NamedTuple
