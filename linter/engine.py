@@ -149,8 +149,6 @@ def _read(
 def _registry_options(options: CheckOptions, on: set[str]) -> "RegistryOptions":
     """The registry options, and what the rules in ``on`` (their ids) need fetched
     (docs/policy.md)."""
-    from dataclasses import replace
-
     from linter.registry import RegistryOptions
     from linter.signatures import SignatureKeyError, load_keys
 
@@ -168,8 +166,7 @@ def _registry_options(options: CheckOptions, on: set[str]) -> "RegistryOptions":
         keys = load_keys(config.signature_keys, Path(config.root)) if need_signatures else []
     except SignatureKeyError as exc:
         raise ConfigError(str(exc)) from None
-    return replace(
-        registry,
+    return registry._replace(
         need_platforms=bool(config.required_platforms) and "IMG008" in on,
         need_created=config.max_age_days is not None and "IMG012" in on,
         need_signatures=need_signatures,

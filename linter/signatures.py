@@ -13,9 +13,8 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter import safe_read, untrusted_json
 
@@ -29,14 +28,12 @@ class SignatureKeyError(Exception):
     """A configured key file that cannot be used; the message names it."""
 
 
-@dataclass(frozen=True)
-class NamedKey:
+class NamedKey(NamedTuple):
     name: str
     key: Any  # a cryptography public key object
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     verified: bool
     #: The key that verified, by file name.
     key: str | None

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -273,7 +272,7 @@ def test_check_and_fix_report_every_image_and_write_nothing(
     def quick(
         refs: Iterable[Reference], options: RegistryOptions, on_answer: Any = None
     ) -> tuple[Any, RunStats]:
-        return original(refs, replace(options, timeout=0.5, deadline=20.0), on_answer)
+        return original(refs, options._replace(timeout=0.5, deadline=20.0), on_answer)
 
     monkeypatch.setattr(registry, "resolve_with_stats", quick)
     monkeypatch.chdir(tmp_path)

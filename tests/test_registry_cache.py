@@ -506,9 +506,7 @@ REFS = [
 def test_second_run_makes_no_request(
     fake: FakeRegistry, tmp_path: Path, options: RegistryOptions
 ) -> None:
-    from dataclasses import replace
-
-    options = replace(options, cache_dir=tmp_path)
+    options = options._replace(cache_dir=tmp_path)
     first, stats = resolve_offline(REFS, fake, options)
     assert stats.requests > 0
     fake.requests.clear()

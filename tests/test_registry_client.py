@@ -8,7 +8,6 @@ import json
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
 
@@ -38,11 +37,15 @@ SINGLE = build_image("single")
 MULTI = multi_platform("multi")
 
 
-@dataclass(frozen=True)
 class RecordingPolicy(RetryPolicy):
     """Retries at once, remembering the delays the client asked for."""
 
-    asked: list[tuple[int, float | None]] = field(default_factory=list)
+    asked: list[tuple[int, float | None]]
+
+    def __new__(cls, attempts: int = 4) -> RecordingPolicy:
+        policy = super().__new__(cls, attempts)
+        policy.asked = []
+        return policy
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         self.asked.append((attempt, retry_after))

@@ -11,7 +11,6 @@ import argparse
 import contextlib
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from linter import redact
@@ -116,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         keys = load_keys(args.key, Path.cwd())
     except (UsageError, SignatureKeyError, FieldError) as exc:
         return fail(str(exc))
-    options = replace(options, signature_keys=tuple(keys))
+    options = options._replace(signature_keys=tuple(keys))
     try:
         details, stats = inspect_sync(ref, options, wanted)
     except RegistryError as exc:

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from linter import registry
@@ -63,7 +62,7 @@ def registry_options(args: argparse.Namespace) -> RegistryOptions:
         )
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    return replace(options, tracer=tracer(args))
+    return options._replace(tracer=tracer(args))
 
 
 def parse_references(texts: Sequence[str]) -> list[Reference]:

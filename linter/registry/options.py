@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from linter.config import Config, ConfigError
 
@@ -15,8 +14,7 @@ if TYPE_CHECKING:
     from linter.signatures import NamedKey
 
 
-@dataclass(frozen=True)
-class RegistryOptions:
+class RegistryOptions(NamedTuple):
     platform: str | None = None
     #: Requests in flight, in all and per registry host.
     concurrency: int = 32
@@ -24,7 +22,7 @@ class RegistryOptions:
     #: host[:port] allowed plain HTTP or unverified TLS (loopback hosts may use HTTP anyway).
     insecure: tuple[str, ...] = ()
     #: Repository prefix (``docker.io``, ``docker.io/library``) -> mirror locations, tried in order.
-    mirrors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    mirrors: Mapping[str, tuple[str, ...]] = {}
     #: None: no persistent cache.
     cache_dir: Path | None = None
     cache_ttl: int = 600
@@ -38,7 +36,7 @@ class RegistryOptions:
     timeout: float = 10.0
     deadline: float = 120.0
     #: Told about each registry exchange and cache answer (``-v``, ``--trace``).
-    tracer: Tracer | None = field(default=None, compare=False)
+    tracer: Tracer | None = None
 
     @classmethod
     def from_config(

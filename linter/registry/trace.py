@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import httpx
 
 
-@dataclass(frozen=True)
-class Exchange:
+class Exchange(NamedTuple):
     method: str
     #: Scheme, host and path: never the query.
     url: str
@@ -36,8 +34,7 @@ class Exchange:
     problem: str = ""
 
 
-@dataclass(frozen=True)
-class CacheAnswer:
+class CacheAnswer(NamedTuple):
     #: ``name:tag``, as the cache keys it.
     reference: str
     #: The digest the cache holds, and how old that answer is; None for a miss.
@@ -45,8 +42,7 @@ class CacheAnswer:
     age: float | None = None
 
 
-@dataclass(frozen=True)
-class CredentialsFound:
+class CredentialsFound(NamedTuple):
     #: ``host`` or ``host/repository``.
     scope: str
     #: Where they came from (file and key, or a helper); "" when there are none.

@@ -17,8 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from linter.model import ErrorKind
 from linter.registry.api.manifests import ACCEPT
@@ -41,14 +40,13 @@ if TYPE_CHECKING:
 USER_AGENT = "imagepin (+https://github.com/imagepin/imagepin)"
 
 
-@dataclass(frozen=True)
-class ClientSettings:
+class ClientSettings(NamedTuple):
     concurrency: int = 32
     per_registry: int = 16
     insecure: tuple[str, ...] = ()
     timeout: float = 10.0
     deadline: float = 120.0
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = RetryPolicy()
 
 
 class RegistryClient:

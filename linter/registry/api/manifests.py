@@ -4,8 +4,7 @@ config bodies."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter import untrusted_json
 from linter.model import PlatformEntry
@@ -32,17 +31,15 @@ class ManifestError(ValueError):
     """A manifest body that cannot be used; the message says why."""
 
 
-@dataclass(frozen=True)
-class Descriptor:
+class Descriptor(NamedTuple):
     media_type: str
     digest: str
     size: int
     #: A layer's annotations (``inspect`` shows them); None when the manifest has none.
-    annotations: dict[str, str] | None = field(default=None, hash=False)
+    annotations: dict[str, str] | None = None
 
 
-@dataclass(frozen=True)
-class ImageFacts:
+class ImageFacts(NamedTuple):
     """From an image's config blob (for ``inspect``)."""
 
     created: str | None
@@ -52,8 +49,7 @@ class ImageFacts:
     variant: str | None
 
 
-@dataclass(frozen=True)
-class ImageConfig:
+class ImageConfig(NamedTuple):
     """All of an image config that ``inspect`` shows; None where the config does not say."""
 
     facts: ImageFacts
@@ -69,8 +65,7 @@ class ImageConfig:
     docker_version: str | None
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(NamedTuple):
     """What a manifest body says: an index's children, or an image's config and layers."""
 
     media_type: str

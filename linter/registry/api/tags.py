@@ -12,7 +12,7 @@ so does a page that links back to one already read.
 from __future__ import annotations
 
 import urllib.parse
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter import untrusted_json
 from linter.model import ErrorKind
@@ -26,8 +26,7 @@ from linter.registry.errors import RegistryError, status_error
 PAGE = 1000
 
 
-@dataclass(frozen=True)
-class TagList:
+class TagList(NamedTuple):
     tags: tuple[str, ...]
     #: False when ``limit`` cut the list short.
     complete: bool

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.registry.errors import display_host
 from linter.registry.http import tls
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """A repository on a registry host: where requests for a reference actually go."""
 
     authority: str

@@ -15,11 +15,11 @@ import os
 import re
 import shutil
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter import redact, safe_read, untrusted_json
+from linter.records import last_field_not_compared
 from linter.registry.trace import CredentialsFound, Tracer
 
 #: The key Docker uses for Docker Hub in config.json and towards credential helpers.
@@ -33,20 +33,27 @@ class CredentialError(Exception):
     """A credential source is broken (a helper fails, a file is not JSON); no secret in the text."""
 
 
-@dataclass(frozen=True)
-class Credentials:
+@last_field_not_compared
+class Credentials(NamedTuple):
     """What to authenticate with; secrets are kept out of ``repr``."""
 
     username: str = ""
-    password: str = field(default="", repr=False)
+    password: str = ""
     #: An OAuth2 refresh token (``identitytoken``): exchanged by POST to the realm.
-    identity_token: str = field(default="", repr=False)
+    identity_token: str = ""
     #: A bearer token sent to the registry as is (``registrytoken``).
-    registry_token: str = field(default="", repr=False)
+    registry_token: str = ""
     #: Where they came from, for messages: the file and its key, or the helper.
     source: str = ""
-    #: For none found: where the lookup went ("looked in ~/.docker/config.json").
-    searched: str = field(default="", compare=False)
+    #: For none found: where the lookup went ("looked in ~/.docker/config.json"); not
+    #: compared.
+    searched: str = ""
+
+    def __repr__(self) -> str:
+        return (
+            f"Credentials(username={self.username!r}, source={self.source!r}, "
+            f"searched={self.searched!r})"
+        )
 
     @property
     def anonymous(self) -> bool:
@@ -68,8 +75,7 @@ ANONYMOUS = Credentials()
 HelperRunner = Callable[[str, str], Awaitable["Credentials | None"]]
 
 
-@dataclass(frozen=True)
-class _Source:
+class _Source(NamedTuple):
     path: str
     document: Mapping[str, Any]
     #: Docker's files only: credHelpers/credsStore apply.
@@ -338,7 +344,7 @@ class CredentialStore:
 
 def _named(found: Credentials | None, source: str) -> Credentials | None:
     """A helper's credentials, named by the file and key that chose the helper too."""
-    return None if found is None else replace(found, source=f"{found.source} ({source})")
+    return None if found is None else found._replace(source=f"{found.source} ({source})")
 
 
 def _source(where: str, text: str, *, docker: bool) -> _Source | CredentialError:

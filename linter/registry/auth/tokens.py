@@ -17,8 +17,8 @@ import base64
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import httpx
 
@@ -46,17 +46,18 @@ _Key = tuple[str, str, frozenset[str], str]
 _Grantor = tuple[str, str, str]
 
 
-@dataclass(frozen=True)
-class Token:
-    value: str = field(repr=False)
+class Token(NamedTuple):
+    value: str
     expires_at: float
 
     def usable(self, now: float) -> bool:
         return now < self.expires_at - SAFETY_MARGIN
 
+    def __repr__(self) -> str:  # the value is a secret
+        return f"Token(expires_at={self.expires_at!r})"
 
-@dataclass(frozen=True)
-class _Batch:
+
+class _Batch(NamedTuple):
     """One token request for one scope or several; scopes join it until it is sent."""
 
     scopes: list[str]

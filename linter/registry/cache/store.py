@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from linter.model import PlatformEntry, Signature, SignatureState, SignatureStatus
+from linter.records import last_field_not_compared
 from linter.registry.api.manifests import ImageFacts, checked_digest
 from linter.registry.auth.challenge import Challenge
 from linter.registry.cache.datafile import load, locked, pruned, write
@@ -40,18 +40,17 @@ _MAX_PARAM = 2048
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class TagFacts:
+@last_field_not_compared
+class TagFacts(NamedTuple):
     """What a tag pointed to when it was asked."""
 
     digest: str
     media_type: str
-    #: Seconds since it was asked, when it comes from the cache.
-    age: float | None = field(default=None, compare=False)
+    #: Seconds since it was asked, when it comes from the cache; not compared.
+    age: float | None = None
 
 
-@dataclass(frozen=True)
-class ManifestFacts:
+class ManifestFacts(NamedTuple):
     """What is known about a manifest digest in a repository; it never changes."""
 
     media_type: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform as _host
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.model import PlatformEntry
 
@@ -13,8 +13,7 @@ _ARM_FALLBACK = ("v8", "v7", "v6", "v5")
 _MACHINE_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
 
-@dataclass(frozen=True)
-class Platform:
+class Platform(NamedTuple):
     os: str
     architecture: str
     variant: str | None = None

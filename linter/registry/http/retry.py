@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from linter.model import ErrorKind
 from linter.registry.errors import RegistryError, display_host
@@ -22,8 +21,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _RANDOM = random.Random()
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     attempts: int = 4
     #: First backoff; it doubles each attempt up to ``cap``.
     base: float = 0.25

@@ -1,0 +1,53 @@
+"""A one-image check makes no dataclass of ours.
+
+On Python 3.11 a dataclass writes its methods as source and compiles them each time
+the program starts (~3.9 M instructions a class), and a one-image check is nearly
+all start-up: its records are NamedTuples or plain classes (docs/decisions.md).
+The check runs in a fresh interpreter against the token registry, cache cold, with
+``dataclasses``' class maker wrapped to name each class it makes; those of the
+libraries under httpx (h11's events) are theirs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from registry_server import Registry
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: one
+spec:
+  containers:
+    - name: one
+      image: {image}
+"""
+RECORDING = """\
+import dataclasses, sys
+made = []
+make = dataclasses._process_class
+def recorded(cls, *args, **kwargs):
+    made.append(f"{cls.__module__}.{cls.__qualname__}")
+    return make(cls, *args, **kwargs)
+dataclasses._process_class = recorded
+from linter.cli import main
+code = main(["check", "--color", "never", "pod.yaml"])
+print(code, sorted(name for name in made if name.split(".")[0] == "linter"))
+"""
+
+
+def test_a_one_image_check_makes_no_dataclass_of_ours(
+    registry_env: object, token_registry: Registry, tmp_path: Path
+) -> None:
+    image = f"{token_registry.host}/library/nginx:1.27"
+    (tmp_path / "pod.yaml").write_text(POD.format(image=image))
+    result = subprocess.run(
+        [sys.executable, "-c", RECORDING], cwd=tmp_path, capture_output=True, text=True
+    )
+    *output, last = result.stdout.splitlines()
+    assert f"pin: {image}@sha256:" in "\n".join(output), result.stdout + result.stderr
+    assert last == "1 []"
