@@ -7,8 +7,6 @@ module checks one payload against the configured public keys; fetching the
 signature manifest and payload is the registry client's job.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import hashlib

@@ -1,17 +1,13 @@
 """What a resolution run may do and needs to know: :class:`RegistryOptions`."""
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from linter.config import Config, ConfigError
-
-if TYPE_CHECKING:
-    from linter.registry.trace import Tracer
-    from linter.signatures import NamedKey
+from linter.registry.trace import Tracer
+from linter.signatures import NamedKey
 
 
 class RegistryOptions(NamedTuple):
@@ -48,7 +44,7 @@ class RegistryOptions(NamedTuple):
         insecure: Sequence[str] = (),
         platform: str | None = None,
         concurrency: int | None = None,
-    ) -> RegistryOptions:
+    ) -> "RegistryOptions":
         """Options from the configuration, command-line values winning; ConfigError if invalid."""
         from linter.registry.facts.platforms import Platform
 

@@ -12,8 +12,6 @@ account), no header is shown (only the scheme of the ``Authorization`` sent), an
 credentials are named by where they were found, never by their value.
 """
 
-from __future__ import annotations
-
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, NamedTuple
@@ -56,8 +54,8 @@ Tracer = Callable[[Event], None]
 
 
 async def timed(
-    tracer: Tracer, request: httpx.Request, answer: Awaitable[httpx.Response]
-) -> httpx.Response:
+    tracer: Tracer, request: "httpx.Request", answer: "Awaitable[httpx.Response]"
+) -> "httpx.Response":
     """``answer`` (the exchange of ``request``), told to ``tracer`` with its status and time."""
     start = time.monotonic()
     url = str(request.url.copy_with(query=None))

@@ -1,8 +1,6 @@
 """Manifest media types, the Accept list, digests of raw bytes, reading index, image and
 config bodies."""
 
-from __future__ import annotations
-
 import hashlib
 from typing import Any, NamedTuple
 

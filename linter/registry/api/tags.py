@@ -9,8 +9,6 @@ the listing (so a registry that links forever to empty pages cannot hold us), an
 so does a page that links back to one already read.
 """
 
-from __future__ import annotations
-
 import urllib.parse
 from typing import NamedTuple
 

@@ -1,7 +1,5 @@
 """Where requests for a reference go: a repository on a host, and the host's first origin."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from linter.registry.errors import display_host

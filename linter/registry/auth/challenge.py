@@ -1,7 +1,5 @@
 """``WWW-Authenticate`` parsing per RFC 7235: several challenges, quoted values with commas."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple

@@ -6,8 +6,6 @@ config.json, then ``REGISTRY_AUTH_FILE`` or the XDG auth.json files. Within a fi
 specific first (``host/ns/repo``, ``host/ns``, ``host``), then legacy URL keys.
 """
 
-from __future__ import annotations
-
 import asyncio
 import base64
 import binascii

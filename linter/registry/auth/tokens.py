@@ -10,8 +10,6 @@ until ``expires_in`` (at least 60 s) runs out. They live in memory only: the
 persistent cache never holds a secret.
 """
 
-from __future__ import annotations
-
 import asyncio
 import base64
 import contextlib

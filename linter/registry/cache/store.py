@@ -15,8 +15,6 @@ damaged file, or a damaged record in it, is just a miss. No secret is ever store
 asked again next time, so pushing the image fixes the run.
 """
 
-from __future__ import annotations
-
 import time
 from collections.abc import Callable
 from pathlib import Path

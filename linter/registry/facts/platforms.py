@@ -1,7 +1,5 @@
 """Platforms: parsing ``os/arch[/variant]`` and choosing an index entry (containers/image rules)."""
 
-from __future__ import annotations
-
 import platform as _host
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -19,7 +17,7 @@ class Platform(NamedTuple):
     variant: str | None = None
 
     @classmethod
-    def parse(cls, text: str) -> Platform:
+    def parse(cls, text: str) -> "Platform":
         """``linux/arm64``, ``linux/arm/v7``; ValueError for anything else."""
         parts = text.strip().lower().split("/")
         if len(parts) not in (2, 3) or not all(parts):

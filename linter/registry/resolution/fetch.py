@@ -4,8 +4,6 @@ A manifest's digest is the hash of its body: a registry's digest header is used
 only when a HEAD is all that is asked, and is never believed over the body.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from linter.model import ErrorKind
