@@ -7,11 +7,9 @@ read, at every YAML path, exactly what was intended; otherwise the file is left
 as it was and the result says why. See docs/fixing.md.
 """
 
-from __future__ import annotations
-
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.extract.options import FormatOptions
 from linter.model import Edit, Form, Occurrence, Span
@@ -26,24 +24,21 @@ class NotEditable(ValueError):
     """The occurrence cannot be rewritten in place (escapes, a multi-line scalar, …)."""
 
 
-@dataclass(frozen=True)
-class Pin:
+class Pin(NamedTuple):
     """Pin (or re-pin) ``occurrence`` to ``digest``."""
 
     occurrence: Occurrence
     digest: str
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(NamedTuple):
     """A pin that was not applied because its occurrence cannot be edited in place."""
 
     occurrence: Occurrence
     reason: str
 
 
-@dataclass(frozen=True)
-class FixResult:
+class FixResult(NamedTuple):
     """The fixed text, or the original text and ``error`` saying why nothing changed."""
 
     text: str

@@ -1,10 +1,8 @@
 """``fix``: turn findings with a known digest into pins, rewrite the files, report what changed."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from linter import atomic, diff, fixer, source
 from linter.extract import dotenv
@@ -17,8 +15,7 @@ PIN_RULES = frozenset({"IMG001", "IMG002"})
 UPDATE_RULES = frozenset({"IMG005"})
 
 
-@dataclass(frozen=True)
-class RewriteResult:
+class RewriteResult(NamedTuple):
     #: Findings that remain (fixed ones are dropped).
     findings: list[Finding]
     fixed_files: tuple[str, ...]
@@ -30,23 +27,29 @@ def _digest_of(finding: Finding) -> str | None:
     return finding.suggestion.rpartition("@")[2] if finding.suggestion else None
 
 
-@dataclass
 class FileFix:
-    """What fixing one file did."""
+    """What fixing one file did, filled in as it goes: a plain class with ``__slots__``
+    (docs/decisions.md)."""
 
-    display: str
-    #: The findings the change fixes (dropped from the report).
-    fixed: list[Finding] = field(default_factory=list)
-    errors: list[FileError] = field(default_factory=list)
-    diff: str | None = None
-    #: The file written (its directory is synced by :func:`combine`).
-    written: Path | None = None
-    #: Pins whose digest goes into another file (a Compose project's ``.env``): written
-    #: by :func:`fix_elsewhere` once every file's are known.
-    elsewhere: list[tuple[Finding, fixer.Pin]] = field(default_factory=list)
-    #: The real directory the file was found in (SourceText.root): a ``.env`` beside it
-    #: is written only inside it too.
-    root: Path | None = None
+    __slots__ = ("diff", "display", "elsewhere", "errors", "fixed", "root", "written")
+
+    def __init__(self, display: str, *, root: Path | None = None) -> None:
+        self.display = display
+        #: The findings the change fixes (dropped from the report).
+        self.fixed: list[Finding] = []
+        self.errors: list[FileError] = []
+        self.diff: str | None = None
+        #: The file written (its directory is synced by :func:`combine`).
+        self.written: Path | None = None
+        #: Pins whose digest goes into another file (a Compose project's ``.env``):
+        #: written by :func:`fix_elsewhere` once every file's are known.
+        self.elsewhere: list[tuple[Finding, fixer.Pin]] = []
+        #: The real directory the file was found in (SourceText.root): a ``.env``
+        #: beside it is written only inside it too.
+        self.root = root
+
+    def __repr__(self) -> str:
+        return f"FileFix({self.display!r}, fixed={len(self.fixed)}, errors={self.errors!r})"
 
     @property
     def changed(self) -> bool:
