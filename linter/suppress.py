@@ -12,12 +12,13 @@ lines is content (linter.yamlnodes.content_spans). A comment alone above a
 Dockerfile instruction covers the instruction's continuation lines too.
 """
 
-import re
 from bisect import bisect_right
 from collections.abc import Mapping
 from typing import NamedTuple
 
-_DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*imagepin:\s*(disable-file|ignore)(?:\[([^\]]*)\])?")
+from linter.lazyre import on_first_use
+
+_DIRECTIVE = on_first_use(r"(?:^|(?<=\s))#\s*imagepin:\s*(disable-file|ignore)(?:\[([^\]]*)\])?")
 ALL = frozenset({"*"})
 
 
@@ -72,7 +73,7 @@ def parse(text: str, *, dockerfile: bool = False) -> Suppressions:
         (number, line, match)
         for number, line in enumerate(lines, start=1)
         if "imagepin:" in line
-        for match in _DIRECTIVE.finditer(line)
+        for match in _DIRECTIVE().finditer(line)
     ]
     if not found:
         return Suppressions()

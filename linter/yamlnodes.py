@@ -24,6 +24,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, Event, ScalarEvent
 from ruamel.yaml.reader import ReaderError
 
+from linter.lazyre import on_first_use
 from linter.model import Span
 from linter.yamltabs import tab_scanner
 from linter.yamltree import (
@@ -82,7 +83,7 @@ PURE_EVENTS_MAX = 1024 * 1024
 # "- ", "? ", ": " indicators: no bracket-heavy text and no long prefix means no deep text.
 _DEEP_PREFIX = re.compile(rf"^[ \t?:-]{{{MAX_DEPTH // 4}}}", re.MULTILINE)
 # Only aliases and merge keys make the node graph more than a tree.
-_ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s\]},]")
+_ALIAS = on_first_use(r"(?:^|[\s\[{,])\*[^\s\]},]")
 
 
 class YamlSyntaxError(Exception):
@@ -186,7 +187,7 @@ def _compose(body: str) -> list[Node]:
     if deep is not None:
         raise TooComplex(deep, f"nested more than {MAX_DEPTH} levels deep")
     documents = _compose_parsers(body)
-    if "<<" in body or ("*" in body and _ALIAS.search(body)):
+    if "<<" in body or ("*" in body and _ALIAS().search(body)):
         check_graph(documents)
     return documents
 

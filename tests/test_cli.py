@@ -285,6 +285,29 @@ def test_offline_path_imports_no_network_or_ui(tree: Path) -> None:
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_offline_path_compiles_only_the_patterns_it_uses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Patterns for some files only (a marker or suppression comment, a data document,
+    a ``.env``, GitLab inputs) are compiled on first use (linter.lazyre): a plain Pod
+    compiles none of them."""
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: app\n"
+        "      image: nginx:1.27\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code = (
+        "import re, sys; from linter.cli import main; rc = main(['check', '--offline', "
+        "'-q', 'pod.yaml']); "
+        "print(sorted(f'{m}.{k}' for m, module in list(sys.modules.items()) "
+        "if m.startswith('linter') for k, v in vars(module).items() "
+        "if getattr(getattr(v, '__wrapped__', None), 'func', None) is re.compile "
+        "and v.cache_info().currsize))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_offline_path_records_have_evaluated_annotations(tree: Path) -> None:
     """A NamedTuple compiles each string annotation (typing.ForwardRef), and the first
     compile of a process builds Python's AST types: ~10 M instructions of start-up. So

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from linter.discovery import COMPOSE_FILE_NAME, Excluder, file_format
 from linter.extract import github_actions, gitlab_ci
 from linter.extract.options import FormatOptions
+from linter.lazyre import on_first_use
 from linter.yamlnodes import Node, entries, is_mapping, is_null, string, values
 
 KUBERNETES = "kubernetes"
@@ -57,7 +58,7 @@ COMPOSE_KEYS = frozenset(
         "models",
     }
 )
-_TEMPLATE_DIRECTIVE_LINE = re.compile(r"^[ \t]*\{\{", re.MULTILINE)
+_TEMPLATE_DIRECTIVE_LINE = on_first_use(r"^[ \t]*\{\{", re.MULTILINE)
 #: Keys whose value an extractor reads as an image, in any YAML format (docs/formats.md).
 IMAGE_KEYS = (
     "image",
@@ -206,7 +207,7 @@ def _image_key_pattern(in_file: str | None) -> re.Pattern[str]:
 
 def looks_templated(text: str, error_line: int) -> bool:
     """Whether a parse failure comes from ``{{ }}`` templating rather than a YAML mistake."""
-    if _TEMPLATE_DIRECTIVE_LINE.search(text):
+    if _TEMPLATE_DIRECTIVE_LINE().search(text):
         return True
     lines = text.split("\n")
     return error_line <= len(lines) and "{{" in lines[error_line - 1]

@@ -17,17 +17,18 @@ from typing import NamedTuple
 
 from linter import safe_read
 from linter.discovery import ENV_FILE
+from linter.lazyre import on_first_use
 from linter.model import Span
 
-_ASSIGNMENT = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
-_COMMENT = re.compile(r"[ \t]+#")
-_EXPRESSION = re.compile(
+_ASSIGNMENT = on_first_use(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
+_COMMENT = on_first_use(r"[ \t]+#")
+_EXPRESSION = on_first_use(
     r"\$(?:(?P<dollar>\$)|\{(?P<braced>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
 )
 #: The same after the last ``}``, where no ``${…}`` can close: from each ``${`` there the one
 #: above reads to the end (200,000 of them, unclosed, took minutes).
-_UNCLOSED = re.compile(r"\$(?:(?P<dollar>\$)|(?P<braced>(?!))|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
-_BRACED = re.compile(
+_UNCLOSED = on_first_use(r"\$(?:(?P<dollar>\$)|(?P<braced>(?!))|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+_BRACED = on_first_use(
     r"([A-Za-z_][A-Za-z0-9_]*)(?:(?P<operator>:?[-?+])(?P<argument>.*))?", re.DOTALL
 )
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$"}
@@ -79,7 +80,7 @@ def parse(text: str) -> dict[str, Variable]:
     while position < len(text):
         end = text.find("\n", position)
         end = len(text) if end < 0 else end
-        assignment = _ASSIGNMENT.match(text, position, end)
+        assignment = _ASSIGNMENT().match(text, position, end)
         next_position = end + 1
         if assignment is not None and not text[position:end].lstrip().startswith("#"):
             name = assignment.group(1)
@@ -108,7 +109,7 @@ def _value(
             exact = value.image == raw and value.dynamic is None and "\n" not in raw
             return value, Span(start + 1, close) if exact else None, after
     raw = text[start:end]
-    comment = _COMMENT.search(raw)
+    comment = _COMMENT().search(raw)
     raw = (raw[: comment.start()] if comment else raw).rstrip(" \t\r")
     value = interpolate(raw, known)
     exact = value.image == raw and value.dynamic is None
@@ -166,14 +167,15 @@ def interpolate(value: str, variables: Mapping[str, str | None] | None = None) -
     position = defaults = 0
     whole_default = None
     closed = value.rfind("}") + 1
-    for match in chain(_EXPRESSION.finditer(value, 0, closed), _UNCLOSED.finditer(value, closed)):
+    expressions = _EXPRESSION().finditer(value, 0, closed)
+    for match in chain(expressions, _UNCLOSED().finditer(value, closed)):
         pieces.append(value[position : match.start()])
         position = match.end()
         if match.group("dollar"):
             pieces.append("$")
             continue
         name = match.group("bare")
-        braced = _BRACED.fullmatch(match.group("braced") or "") if name is None else None
+        braced = _BRACED().fullmatch(match.group("braced") or "") if name is None else None
         operator = argument = None
         if braced is not None:
             name, operator, argument = (

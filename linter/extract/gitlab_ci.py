@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from linter import source
 from linter.discovery import Excluder
 from linter.extract.occurrence import FileScan, child, dynamic_part
+from linter.lazyre import on_first_use
 from linter.model import Occurrence
 from linter.yamlnodes import (
     Node,
@@ -48,7 +49,7 @@ GLOBAL_KEYWORDS = frozenset(
         "spec",
     }
 )
-_INPUT = re.compile(r"\$\[\[.*?\]\]", re.DOTALL)
+_INPUT = on_first_use(r"\$\[\[.*?\]\]", re.DOTALL)
 #: How many files a chain of local includes may read, to end include cycles and bombs.
 MAX_INCLUDED_FILES = 200
 
@@ -88,7 +89,7 @@ def _entry(scan: FileScan, value: Node, path: str, context: str) -> Iterator[Occ
 
 
 def _dynamic(value: str) -> str | None:
-    found = _INPUT.search(value)
+    found = _INPUT().search(value)
     return found.group() if found else dynamic_part(value)
 
 

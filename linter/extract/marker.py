@@ -17,26 +17,26 @@ has no literal reference. The reference's characters are the fix's span.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from linter.extract.occurrence import TextScan, dynamic_part, tag_start
+from linter.lazyre import on_first_use
 from linter.model import Occurrence, Span
 from linter.reference import InvalidReference, parse
 
 #: Searched for before anything else: most files have no marker (nor a suppression).
 MARKER = "imagepin:"
 CONTEXT = "a line marked imagepin: image"
-_MARKER = re.compile(r"(?:^|(?<=\s))(?:#|//)[ \t]*imagepin:[ \t]*image(?![\w-])")
+_MARKER = on_first_use(r"(?:^|(?<=\s))(?:#|//)[ \t]*imagepin:[ \t]*image(?![\w-])")
 #: Where a comment starts on a line (a ``#`` or ``//`` after a space, or first).
-_COMMENT = re.compile(r"(?:^|(?<=\s))(?:#|//)")
+_COMMENT = on_first_use(r"(?:^|(?<=\s))(?:#|//)")
 #: A variable inside a word: Make's ``$(X)``, the shell's ``${X}`` and ``$X``, templates
 #: (``{{ }}`` holding no brace: ``.*?`` ran to the line's end from every ``{{``, and a
 #: committed line of 200,000 of them took minutes).
 _VARIABLE = r"\$\([^()\s]*\)|\$\{[^{}\s]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{[^{}\n]*\}\}"
-_WORD = re.compile(rf"(?:{_VARIABLE}|[A-Za-z0-9._/:@-])+")
-_VARIABLE_RE = re.compile(_VARIABLE)
-_LETTER = re.compile("[A-Za-z]")
+_WORD = on_first_use(rf"(?:{_VARIABLE}|[A-Za-z0-9._/:@-])+")
+_VARIABLE_RE = on_first_use(_VARIABLE)
+_LETTER = on_first_use("[A-Za-z]")
 
 
 def extract(scan: TextScan) -> Iterator[Occurrence]:
@@ -45,7 +45,7 @@ def extract(scan: TextScan) -> Iterator[Occurrence]:
     for index, (_, content) in enumerate(lines):
         if MARKER not in content:
             continue
-        match = _MARKER.search(content)
+        match = _MARKER().search(content)
         if match is None:
             continue
         if content[: match.start()].strip():
@@ -58,11 +58,11 @@ def _references(scan: TextScan, line: tuple[int, str], end: int) -> Iterator[Occ
     """The references in the code of ``line`` before ``end`` and before any comment."""
     offset, content = line
     code = content[:end]
-    comment = _COMMENT.search(code)
+    comment = _COMMENT().search(code)
     code = code[: comment.start()] if comment else code
     literal: list[Occurrence] = []
     dynamic: list[Occurrence] = []
-    for word in _WORD.finditer(code):
+    for word in _WORD().finditer(code):
         text = word.group().rstrip(".:")
         if not text or not (text[0].isalnum() or text[0] == "$"):
             continue
@@ -72,7 +72,7 @@ def _references(scan: TextScan, line: tuple[int, str], end: int) -> Iterator[Occ
         if variable is None and _shaped_like_reference(text):
             literal.append(_occurrence(scan, span, text, edit=span))
         # A dynamic one: shaped like a reference once each variable stands for a word.
-        elif variable is not None and _shaped_like_reference(_VARIABLE_RE.sub("x", text)):
+        elif variable is not None and _shaped_like_reference(_VARIABLE_RE().sub("x", text)):
             dynamic.append(_occurrence(scan, span, text, dynamic=variable))
     yield from literal or dynamic
 
@@ -82,7 +82,7 @@ def _shaped_like_reference(text: str) -> bool:
     letter (``5432:5432`` is a port mapping)."""
     name = text.partition("@")[0]
     colon = tag_start(name)
-    if "://" in text or not _LETTER.search(name[:colon] if colon >= 0 else name):
+    if "://" in text or not _LETTER().search(name[:colon] if colon >= 0 else name):
         return False
     if not _parses(text):
         return False

@@ -16,11 +16,11 @@ original text first without composing it (a small part of the cost), so a
 syntax error anywhere is reported as before: the full path takes over.
 """
 
-import re
 from typing import NamedTuple
 
 from linter.extract.classify import KUSTOMIZE_API
 from linter.extract.kubernetes import DATA_KINDS
+from linter.lazyre import on_first_use
 from linter.yamlnodes import BOM
 
 try:
@@ -30,11 +30,11 @@ except ImportError:  # pragma: no cover - ruamel.yaml.clib is a dependency on CP
 
 # Lines at column 0 are found after a "\n" (a literal start is fast to search for), in
 # the text with a "\n" before it: a match's start there is the line's offset in the text.
-_BOUNDARY = re.compile(r"\n(?:---|\.\.\.)(?=[ \t\r\n]|$)")
-_BARE_START = re.compile(r"---[ \t]*(?:#[^\r\n]*)?\r?\n")
-_KIND = re.compile(r"\nkind:[ \t]*([A-Za-z]+)[ \t]*(?:#[^\r\n]*)?(?=\r?\n|$)")
-_API_VERSION = re.compile(r"\napiVersion:[ \t]*[\"']?(\S*)")
-_CONTENT = re.compile(r"[^\r\n]")
+_BOUNDARY = on_first_use(r"\n(?:---|\.\.\.)(?=[ \t\r\n]|$)")
+_BARE_START = on_first_use(r"---[ \t]*(?:#[^\r\n]*)?\r?\n")
+_KIND = on_first_use(r"\nkind:[ \t]*([A-Za-z]+)[ \t]*(?:#[^\r\n]*)?(?=\r?\n|$)")
+_API_VERSION = on_first_use(r"\napiVersion:[ \t]*[\"']?(\S*)")
+_CONTENT = on_first_use(r"[^\r\n]")
 
 
 class Prefiltered(NamedTuple):
@@ -53,7 +53,7 @@ def skip_data_documents(text: str) -> Prefiltered | None:
     placeholders: set[int] = set()
     last = 0
     for start, end in spans:
-        first = _CONTENT.search(text, start, end)
+        first = _CONTENT().search(text, start, end)
         assert first is not None  # it has a kind: line
         pieces += [text[last : first.start()], "~", _blank(text[first.end() : end])]
         placeholders.add(first.start())
@@ -82,19 +82,19 @@ def _data_spans(text: str) -> list[tuple[int, int]]:
     lined = "\n" + text
     if "\n%" in lined:
         return []
-    cuts = [match.start() for match in _BOUNDARY.finditer(lined)]
+    cuts = [match.start() for match in _BOUNDARY().finditer(lined)]
     spans = []
     for start, end in zip([0, *cuts], [*cuts, len(text)], strict=True):
         if text.startswith("---", start):
-            bare = _BARE_START.match(text, start)
+            bare = _BARE_START().match(text, start)
             if bare is None:
                 continue  # a tag, an anchor or content on the marker line
             start = bare.end()
         elif text.startswith("...", start):
             continue
         # The "\n" before a line starting at offset i of the text is at i in ``lined``.
-        kinds = _KIND.findall(lined, start, end + 1)
-        versions = _API_VERSION.findall(lined, start, end + 1)
+        kinds = _KIND().findall(lined, start, end + 1)
+        versions = _API_VERSION().findall(lined, start, end + 1)
         if (
             len(kinds) == len(versions) == 1
             and kinds[0] in DATA_KINDS
