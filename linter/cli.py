@@ -31,6 +31,8 @@ COMMANDS = {
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``command``, only that command's module is imported (start-up cost)."""
+    from linter.commands.common import HelpFormatter  # every command's module imports it
+
     parser = argparse.ArgumentParser(
         prog="imagepin",
         description="Pin every container image in your GitOps repository to a digest, "
@@ -39,7 +41,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "`imagepin COMMAND --help` lists a command's options.\n\n"
         "examples:\n  imagepin check --offline .\n  imagepin fix deploy/\n"
         "  imagepin resolve nginx:1.27\n",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"imagepin {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

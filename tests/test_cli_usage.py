@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from linter.cli import COMMANDS, build_parser, main
+from linter.commands.common import terminal_columns
 
 USAGE = "usage: imagepin [-h] [--version] COMMAND ...\n"
 
@@ -174,3 +175,19 @@ def test_every_command_is_listed_with_its_summary(
 def test_help_exits_0(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([command, "--help"]) == 0
     assert capsys.readouterr().out.startswith(f"usage: imagepin {command} ")
+
+
+@pytest.mark.parametrize("columns", [None, "120", "0", "-5", "wide", ""])
+@pytest.mark.parametrize("lines", [None, "40"])
+def test_help_is_as_wide_as_shutil_says(
+    monkeypatch: pytest.MonkeyPatch, columns: str | None, lines: str | None
+) -> None:
+    """The help formatter measures the terminal without importing shutil, the same way."""
+    import shutil
+
+    for name, value in (("COLUMNS", columns), ("LINES", lines)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert terminal_columns() == shutil.get_terminal_size().columns
