@@ -262,8 +262,9 @@ def test_a_closed_output_pipe_keeps_the_exit_code(tree: Path, buffered: bool) ->
 
 #: Not loaded by an offline check of a Kubernetes file: the network and the UI, the other
 #: formats' extractors, what only an error message needs, dataclasses (with inspect
-#: and ast: its classes compile their methods at every start-up), and shutil (bz2 and
-#: lzma; argparse's formatter would import it for the terminal's width) (start-up cost).
+#: and ast: its classes compile their methods at every start-up), shutil (bz2 and lzma;
+#: argparse's formatter would import it for the terminal's width), and textwrap (its
+#: patterns; a command's details are wrapped in the source) (start-up cost).
 NOT_ON_THE_OFFLINE_PATH = (
     "httpx",
     "rich",
@@ -274,6 +275,7 @@ NOT_ON_THE_OFFLINE_PATH = (
     "dataclasses",
     "inspect",
     "shutil",
+    "textwrap",
 )
 
 

@@ -162,6 +162,17 @@ def test_every_command_has_a_summary_and_an_example(command: str) -> None:
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_a_commands_details_are_wrapped_at_78_columns(command: str) -> None:
+    """Given wrapped in the source (importing textwrap at every start-up costs more)."""
+    import textwrap
+
+    description = subparsers()[command].description
+    assert description is not None
+    _, _, details = description.partition("\n\n")
+    assert details == textwrap.fill(details, width=78)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_is_listed_with_its_summary(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

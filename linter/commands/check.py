@@ -44,8 +44,8 @@ def add_parser(subparsers: Subparsers) -> None:
             "imagepin check --offline --select IMG00 --statistics .",
             "imagepin check -o json=imagepin.json -o sarif=imagepin.sarif --format github .",
         ],
-        "Finds every image reference under PATH, flags the ones pinned by tag only, and "
-        "(online) asks the registries whether tags and pins are current. Exits 1 when "
+        "Finds every image reference under PATH, flags the ones pinned by tag only, and\n"
+        "(online) asks the registries whether tags and pins are current. Exits 1 when\n"
         "findings at the --fail-on level remain, 2 on usage or configuration errors.",
     )
     _lint_options(check)
@@ -69,9 +69,9 @@ def add_parser(subparsers: Subparsers) -> None:
         "fix",
         "pin tag-only references to tag@digest in place",
         ["imagepin fix deploy/", "imagepin fix --diff .", "imagepin fix --update k8s/app.yaml"],
-        "Resolves each tag-only reference and rewrites it as name:tag@sha256:…, changing "
-        "nothing else in the file. Exits 1 when it rewrote a file or findings at the "
-        "--fail-on level remain (the pre-commit convention).",
+        "Resolves each tag-only reference and rewrites it as name:tag@sha256:…,\n"
+        "changing nothing else in the file. Exits 1 when it rewrote a file or findings\n"
+        "at the --fail-on level remain (the pre-commit convention).",
     )
     _lint_options(fix)
     _fix_options(fix)

@@ -41,8 +41,8 @@ def add_parser(subparsers: Subparsers) -> None:
             "imagepin comment --from-json imagepin.json --suggestions",
             "imagepin comment deploy/",
         ],
-        "Keeps one sticky comment listing the findings on the pull request of "
-        "GITHUB_EVENT_PATH. Exits 0 when the comment was posted (or could not be, with "
+        "Keeps one sticky comment listing the findings on the pull request of\n"
+        "GITHUB_EVENT_PATH. Exits 0 when the comment was posted (or could not be, with\n"
         "a read-only token: the report is printed instead); `check` is the gate.",
     )
     add_paths(parser)

@@ -45,12 +45,13 @@ def add_parser(subparsers: Subparsers) -> None:
             "imagepin inspect --format skopeo --tags nginx:1.27 | jq -r '.RepoTags[]'",
             "imagepin inspect --raw nginx:1.27 | sha256sum",
         ],
-        "Prints the image's digest, media type and platforms; for one platform (--platform, "
-        "else this machine's) its layers, creation time, labels, environment, entrypoint, "
-        "command, user, working directory and exposed ports; and the signatures of its "
-        "digest (cosign and Notation; cosign ones verified with --key). Every manifest and "
-        "blob is checked against its digest before anything from it is printed. Never "
-        "pulls the image; a second inspect of the same digest is answered from the cache.",
+        "Prints the image's digest, media type and platforms; for one platform\n"
+        "(--platform, else this machine's) its layers, creation time, labels,\n"
+        "environment, entrypoint, command, user, working directory and exposed ports;\n"
+        "and the signatures of its digest (cosign and Notation; cosign ones verified\n"
+        "with --key). Every manifest and blob is checked against its digest before\n"
+        "anything from it is printed. Never pulls the image; a second inspect of the\n"
+        "same digest is answered from the cache.",
     )
     parser.add_argument("ref", metavar="REF", help="image reference, e.g. nginx:1.27")
     shown = parser.add_argument_group("what to show")

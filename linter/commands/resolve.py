@@ -39,9 +39,9 @@ def add_parser(subparsers: Subparsers) -> None:
             "imagepin resolve nginx:1.27 ghcr.io/acme/api:2.3",
             "imagepin resolve --format json redis:7.4",
         ],
-        "Resolves each reference's tag to its digest (the multi-platform index's, or one "
-        "platform's with --platform) and prints it pinned, one per line. Exits 1 when a "
-        "reference cannot be resolved.",
+        "Resolves each reference's tag to its digest (the multi-platform index's, or\n"
+        "one platform's with --platform) and prints it pinned, one per line. Exits 1\n"
+        "when a reference cannot be resolved.",
     )
     parser.add_argument(
         "refs", nargs="+", metavar="REF", help="image reference, e.g. nginx:1.27 (repeatable)"
