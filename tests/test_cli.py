@@ -279,14 +279,29 @@ NOT_ON_THE_OFFLINE_PATH = (
 )
 
 
-def test_offline_path_imports_no_network_or_ui(tree: Path) -> None:
+def after_offline_check(expression: str, path: str = "deploy.yaml") -> str:
+    """What ``expression`` prints in a fresh process after an offline check of ``path``."""
     code = (
-        "import sys; from linter.cli import main; rc = main(['check', '--offline', '-q', "
-        "'--color', 'never', 'deploy.yaml']); "
-        f"print(sorted(m for m in {NOT_ON_THE_OFFLINE_PATH!r} if m in sys.modules))"
+        "import re, sys, typing; from linter.cli import main; "
+        f"rc = main(['check', '--offline', '-q', '--color', 'never', {path!r}]); "
+        f"print({expression})"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    return result.stdout.strip().splitlines()[-1]
+
+
+def ours_where(condition: str) -> str:
+    """An expression: the sorted ``module.name`` of our modules' globals ``v`` for which
+    ``condition`` holds."""
+    return (
+        "sorted(f'{m}.{k}' for m, module in list(sys.modules.items()) "
+        f"if m.startswith('linter') for k, v in vars(module).items() if {condition})"
+    )
+
+
+def test_offline_path_imports_no_network_or_ui(tree: Path) -> None:
+    loaded = f"sorted(m for m in {NOT_ON_THE_OFFLINE_PATH!r} if m in sys.modules)"
+    assert after_offline_check(loaded) == "[]"
 
 
 def test_offline_path_compiles_only_the_patterns_it_uses(
@@ -300,32 +315,22 @@ def test_offline_path_compiles_only_the_patterns_it_uses(
         "      image: nginx:1.27\n"
     )
     monkeypatch.chdir(tmp_path)
-    code = (
-        "import re, sys; from linter.cli import main; rc = main(['check', '--offline', "
-        "'-q', 'pod.yaml']); "
-        "print(sorted(f'{m}.{k}' for m, module in list(sys.modules.items()) "
-        "if m.startswith('linter') for k, v in vars(module).items() "
-        "if getattr(getattr(v, '__wrapped__', None), 'func', None) is re.compile "
-        "and v.cache_info().currsize))"
+    compiled = ours_where(
+        "getattr(getattr(v, '__wrapped__', None), 'func', None) is re.compile "
+        "and v.cache_info().currsize"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert after_offline_check(compiled, "pod.yaml") == "[]"
 
 
 def test_offline_path_records_have_evaluated_annotations(tree: Path) -> None:
     """A NamedTuple compiles each string annotation (typing.ForwardRef), and the first
     compile of a process builds Python's AST types: ~10 M instructions of start-up. So
     the modules whose records an offline check makes do not postpone annotations."""
-    code = (
-        "import sys, typing; from linter.cli import main; rc = main(['check', '--offline', "
-        "'-q', '--color', 'never', 'deploy.yaml']); "
-        "print(sorted(f'{m}.{k}' for m, module in list(sys.modules.items()) "
-        "if m.startswith('linter') for k, v in vars(module).items() "
-        "if isinstance(v, type) and hasattr(v, '_fields') "
-        "and any(isinstance(a, typing.ForwardRef) for a in v.__annotations__.values())))"
+    forward = ours_where(
+        "isinstance(v, type) and hasattr(v, '_fields') "
+        "and any(isinstance(a, typing.ForwardRef) for a in v.__annotations__.values())"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert after_offline_check(forward) == "[]"
 
 
 @needs(CORPUS)
