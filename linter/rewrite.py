@@ -7,7 +7,7 @@ from typing import NamedTuple
 from linter import atomic, diff, fixer, source
 from linter.extract import dotenv
 from linter.extract.options import FormatOptions
-from linter.model import Edit, FileError, Finding, Occurrence, SourceText
+from linter.model import Edit, FileError, Finding, SourceText, Span
 
 #: Rules whose suggestion ``fix`` writes; IMG005 (stale digest) only with ``--update``,
 #: because plain ``fix`` must never change what runs.
@@ -176,16 +176,20 @@ def _fix_env_file(
             _not_fixed(finding, f"cannot read {display}: {exc}") for finding, _ in chosen
         ]
         return outcome
-    by_place: dict[tuple[int, int], list[tuple[Finding, list[Edit]]]] = {}
+    # Grouped by the variable their edits fall in: one variable read as a whole reference
+    # by one Compose file and as a tag by another must not take both edits.
+    values = [v.edit for v in dotenv.parse(read.text).values() if v.edit is not None]
+    by_value: dict[Span | None, list[tuple[Finding, list[Edit]]]] = {}
     for finding, pin in chosen:
         try:
             edits = fixer.edits_for(read.text, pin)
         except ValueError as error:
             outcome.errors.append(_not_fixed(finding, str(error)))
             continue
-        by_place.setdefault(_place(pin.occurrence), []).append((finding, edits))
+        value = next((v for v in values if v.start <= edits[0].start <= v.end), None)
+        by_value.setdefault(value, []).append((finding, edits))
     applied: list[tuple[Finding, list[Edit]]] = []
-    for group in by_place.values():
+    for group in by_value.values():
         if len({tuple(edits) for _, edits in group}) > 1:
             images = ", ".join(sorted({finding.image for finding, _ in group}))
             reason = f"its value in {display} feeds several images ({images})"
@@ -204,15 +208,6 @@ def _fix_env_file(
     if _write(outcome, path, allowed, read.text, new_text, read.encoding, dry_run, targets):
         outcome.fixed = [finding for finding, _ in applied]
     return outcome
-
-
-def _place(occurrence: Occurrence) -> tuple[int, int]:
-    """The characters a fix of ``occurrence`` writes over or at."""
-    entry, span = occurrence.kustomize, occurrence.edit
-    if entry is not None:
-        return (entry.insert_at, entry.digest.end if entry.digest else entry.insert_at)
-    assert span is not None
-    return (span.start, span.end)
 
 
 def _not_fixed(finding: Finding, reason: str) -> FileError:

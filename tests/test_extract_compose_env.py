@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from linter import atomic
 from linter.discovery import discover
 from linter.extract import extract
 from linter.extract.dotenv import Variable, interpolate, parse
 from linter.fixer import Pin, apply_edits, edits_for
-from linter.model import Edit, Form, Span
-from linter.rewrite import dotenv_changes
+from linter.model import Edit, Finding, Form, Level, Span
+from linter.rewrite import FileFix, dotenv_changes, fix_elsewhere
 
 D1 = "sha256:" + "1" * 64
 
@@ -256,3 +257,31 @@ def test_the_tag_variable_takes_the_digest_however_the_name_is_built(
         assert fixed in apply_edits(env, edits)
         assert dotenv_changes(env, apply_edits(env, edits), edits) is None
     assert x.unfixable == "it is built from several variables (${REGISTRY}/x:${X_TAG}-slim)"
+
+
+def test_a_variable_read_whole_by_one_file_and_as_a_tag_by_another_is_not_fixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two Compose files of one project read ``V`` differently: one edit would write the
+    whole reference, the other append to the tag; both at once made a broken value."""
+    (tmp_path / ".env").write_text("V=1.27\n")
+    monkeypatch.chdir(tmp_path)
+    fix = FileFix("compose.yaml", root=tmp_path)
+    for name, text, digest in (
+        ("compose.yaml", "services:\n  a: {image: 'nginx:${V}'}\n", D1),
+        ("docker-compose.yaml", "services:\n  b: {image: '${V}'}\n", "sha256:" + "2" * 64),
+        ("compose.override.yaml", "services:\n  c: {image: 'nginx:${V}'}\n", D1),
+    ):
+        (occurrence,) = extract(name, text).occurrences
+        assert occurrence.fix_path == ".env"
+        finding = Finding(
+            name, 2, 1, 2, 1, "IMG001", "unpinned-tag", Level.ERROR, "", occurrence.image
+        )
+        fix.elsewhere.append((finding, Pin(occurrence, digest)))
+
+    (outcome,) = fix_elsewhere([fix], root=tmp_path, dry_run=False, targets=atomic.Targets())
+    assert (tmp_path / ".env").read_text() == "V=1.27\n"
+    assert outcome.fixed == []
+    assert {error.message for error in outcome.errors} == {
+        "not fixed: its value in .env feeds several images (1.27, nginx:1.27)"
+    }
