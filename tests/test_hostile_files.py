@@ -312,6 +312,7 @@ def test_check_gives_findings_or_one_clear_message(case: Case, tmp_path: Path) -
 
 POD_IMAGE = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: '{image}'\n"
 COMPOSE_IMAGE = "services:\n  app:\n    image: '{image}'\n"
+AZURE_HEAD = "resources:\n  containers:\n  - container: a\n    image: "
 #: name -> (file, text): a word repeated until the pattern that reads it would take minutes,
 #: or a default that doubles until it would take exabytes.
 PATHOLOGICAL: dict[str, tuple[str, str]] = {
@@ -330,6 +331,19 @@ PATHOLOGICAL: dict[str, tuple[str, str]] = {
         + "\n",
     ),
     "Helm template of '{{'": ("chart/templates/pod.yaml", "image: " + "{{" * 200_000 + "\n"),
+    **{
+        f"{name} image of {word!r}": (name, head + "'" + word * 100_000 + "'\n")
+        for name, head, word in [
+            ("azure-pipelines.yml", AZURE_HEAD, "${{"),
+            ("azure-pipelines.yml", AZURE_HEAD, "$["),
+            (".circleci/config.yml", "jobs:\n  a:\n    docker:\n    - image: ", "<<"),
+            (".gitlab-ci.yml", "a:\n  image: ", "$[["),
+        ]
+    },
+    ".env of 60,000 variables": (
+        "compose.yaml",
+        COMPOSE_IMAGE.format(image="${V59999}"),
+    ),
     "Dockerfile ARG doubling 60 times": (
         "Dockerfile",
         "ARG A=x\n" + "ARG A=${A}${A}\n" * 60 + "FROM nginx:${A}\n",
@@ -349,6 +363,8 @@ def test_pathological_text_is_read_in_linear_time_and_space(case: str, tmp_path:
     name, text = PATHOLOGICAL[case]
     (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / name).write_text(text)
+    if case.startswith(".env"):
+        (tmp_path / ".env").write_text("".join(f"V{n}=a:{n}\n" for n in range(60_000)))
     if name.startswith("chart/"):
         (tmp_path / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: chart\n")
     done = run_imagepin(["check", "--offline", "--format", "json", name], cwd=tmp_path)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from linter.extract.occurrence import FileScan, child, collections, dynamic_part
+from linter.extract.occurrence import FileScan, child, collections, expression
 from linter.model import Occurrence
 from linter.yamlnodes import Node, entries, is_mapping, is_sequence, is_string, string, values
 
@@ -24,7 +24,6 @@ DIRECTORY = ".azure-pipelines"
 #: Keys of a job (a mapping with one of these is a job, or a whole one-job pipeline).
 JOB_KEYS = frozenset({"job", "deployment", "steps"})
 #: Template expressions and runtime expressions, whole.
-_EXPRESSION = re.compile(r"\$\{\{.*?\}\}|\$\[.*?\]", re.DOTALL)
 
 
 def is_azure_pipelines(path: str) -> bool:
@@ -90,6 +89,5 @@ def _is_resource(node: Node, resources: set[str]) -> bool:
 
 
 def _dynamic(value: str) -> str | None:
-    """``${{ parameters.image }}`` whole, before ``${…}`` would cut it at the first brace."""
-    expression = _EXPRESSION.search(value)
-    return expression.group() if expression else dynamic_part(value)
+    """``${{ parameters.image }}`` (template) or ``$[ variables.tag ]`` (runtime), whole."""
+    return expression(value, ("${{", "}}"), ("$[", "]"))

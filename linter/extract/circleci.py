@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from linter.extract.occurrence import FileScan, child, collections, dynamic_part
+from linter.extract.occurrence import FileScan, child, collections, expression
 from linter.model import Occurrence
 from linter.yamlnodes import Node, entries, is_mapping, is_sequence, is_string, values
 
@@ -73,5 +73,4 @@ def _owner(path: str) -> str:
 
 
 def _dynamic(value: str) -> str | None:
-    found = _PARAMETER.search(value)
-    return found.group() if found else dynamic_part(value)
+    return expression(value, ("<<", ">>"))

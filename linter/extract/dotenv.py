@@ -75,6 +75,7 @@ def beside(path: str) -> EnvFile:
 def parse(text: str) -> dict[str, Variable]:
     """The variables of the ``.env`` text ``text`` (a byte order mark at its start is kept)."""
     variables: dict[str, Variable] = {}
+    known: dict[str, str | None] = {}  # what each variable so far reads as, for ${...}
     position = 1 if text.startswith("\ufeff") else 0
     line = 1
     while position < len(text):
@@ -84,10 +85,10 @@ def parse(text: str) -> dict[str, Variable]:
         next_position = end + 1
         if assignment is not None and not text[position:end].lstrip().startswith("#"):
             name = assignment.group(1)
-            known = {key: variable.known for key, variable in variables.items()}
             value, edit, next_position = _value(text, assignment.end(), end, known)
-            dynamic = value.dynamic is not None
-            variables[name] = Variable(name, value.image, line, edit, dynamic)
+            variable = Variable(name, value.image, line, edit, value.dynamic is not None)
+            variables[name] = variable
+            known[name] = variable.known
         line += text.count("\n", position, next_position)
         position = next_position
     return variables

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linter.extract.occurrence import FileScan, child, dynamic_part, enclosed
+from linter.extract.occurrence import FileScan, child, expression
 from linter.model import Occurrence, Span
 from linter.yamlnodes import Node, entries, is_mapping, is_sequence, is_string, string, values
 
@@ -92,6 +92,4 @@ def docker_uri(scan: FileScan, node: Node, yaml_path: str, context: str) -> Iter
 
 
 def _dynamic(value: str) -> str | None:
-    """``${{ … }}`` whole, before the generic ``${…}`` would cut it at the first brace."""
-    expression = enclosed(value, "${{", "}}")
-    return value[expression[0] : expression[1]] if expression else dynamic_part(value)
+    return expression(value, ("${{", "}}"))

@@ -11,15 +11,13 @@ image dynamic.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from linter import source
 from linter.discovery import Excluder
-from linter.extract.occurrence import FileScan, child, dynamic_part
-from linter.lazyre import on_first_use
+from linter.extract.occurrence import FileScan, child, expression
 from linter.model import Occurrence
 from linter.yamlnodes import (
     Node,
@@ -49,7 +47,6 @@ GLOBAL_KEYWORDS = frozenset(
         "spec",
     }
 )
-_INPUT = on_first_use(r"\$\[\[.*?\]\]", re.DOTALL)
 #: How many files a chain of local includes may read, to end include cycles and bombs.
 MAX_INCLUDED_FILES = 200
 
@@ -89,8 +86,7 @@ def _entry(scan: FileScan, value: Node, path: str, context: str) -> Iterator[Occ
 
 
 def _dynamic(value: str) -> str | None:
-    found = _INPUT().search(value)
-    return found.group() if found else dynamic_part(value)
+    return expression(value, ("$[[", "]]"))
 
 
 def included(path: str) -> bool:

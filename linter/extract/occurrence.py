@@ -50,6 +50,16 @@ def enclosed(value: str, opening: str, closing: str) -> tuple[int, int] | None:
     return None if end < 0 else (start, end + len(closing))
 
 
+def expression(value: str, *delimiters: tuple[str, str]) -> str | None:
+    """The first of a format's own expressions in ``value`` (``("${{", "}}")``), whole,
+    before ``dynamic_part`` would cut it at the first brace; else ``dynamic_part``."""
+    found = [span for pair in delimiters if (span := enclosed(value, *pair)) is not None]
+    if not found:
+        return dynamic_part(value)
+    start, end = min(found)
+    return value[start:end]
+
+
 def tag_start(image: str) -> int:
     """Where the tag's ``:`` is in ``image`` (before any digest); -1 without a tag."""
     name = image.partition("@")[0]
