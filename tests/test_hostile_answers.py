@@ -65,10 +65,15 @@ ONE_ATTEMPT = {
 }
 
 
-def check(registry: HostileRegistry, behaviour: str, tmp_path: Path, *args: str) -> Any:
+def check(
+    registry: HostileRegistry, behaviour: str, tmp_path: Path, *args: str, images: int = 1
+) -> Any:
+    """``check`` of a Pod with ``images`` containers, tags 1.0, 1.1, …, of ``behaviour``."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    (repo / "pod.yaml").write_text(POD.format(image=registry.ref(behaviour)))
+    containers = [registry.ref(behaviour, f"1.{n}") for n in range(images)]
+    more = (f"  - name: c{n}\n    image: {image}\n" for n, image in enumerate(containers[1:], 1))
+    (repo / "pod.yaml").write_text(POD.format(image=containers[0]) + "".join(more))
     done = run_imagepin(["check", "--no-cache", "--format", "json", *args, "pod.yaml"], cwd=repo)
     assert (done.code, done.err) == (1, "")
     return json.loads(done.out)
@@ -104,11 +109,13 @@ def test_a_silent_or_dripping_registry_costs_one_wait_with_production_timeouts(
 ) -> None:
     """The product's own timeouts (10 s a request), in a process bounded at 30 s: one
     request, never retried, and no second wait over TLS (before: four attempts and a TLS
-    probe, a run past 60 s)."""
+    probe, a run past 60 s); the other images of the host wait for that one answer and
+    are given up with it (before: each its own wait, one after the other)."""
     before = len(hostile.requests_to(behaviour))
-    document = check(hostile, behaviour, tmp_path)
-    (unreachable,) = [f for f in document["findings"] if f["rule"] == "IMG011"]
-    assert "timed out (ReadTimeout); " in unreachable["message"], unreachable["message"]
+    document = check(hostile, behaviour, tmp_path, images=3)
+    unreachable = [f for f in document["findings"] if f["rule"] == "IMG011"]
+    assert len(unreachable) == 3
+    assert all("timed out (ReadTimeout); " in f["message"] for f in unreachable), unreachable
     assert len(hostile.requests_to(behaviour)) - before == 1
 
 

@@ -277,6 +277,9 @@ class RegistryClient:
         except RegistryError as exc:
             if exc.kind is not ErrorKind.UNREACHABLE:
                 self._schemes.setdefault(authority, scheme)  # it answered: auth failed, say
+            # Whichever step found it unreachable (a plain-HTTP probe's timeout too), the
+            # requests waiting for this host's first answer take this one.
+            self._note_unreachable(authority, exc)
             raise
         self._schemes[authority] = scheme
         return response
