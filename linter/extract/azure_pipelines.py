@@ -12,25 +12,14 @@ dynamic (IMG006).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from linter.extract.occurrence import FileScan, child, collections, expression
 from linter.model import Occurrence
 from linter.yamlnodes import Node, entries, is_mapping, is_sequence, is_string, string, values
 
-_FILE_NAME = re.compile(r"azure-pipelines[^/]*\.ya?ml")
-DIRECTORY = ".azure-pipelines"
 #: Keys of a job (a mapping with one of these is a job, or a whole one-job pipeline).
 JOB_KEYS = frozenset({"job", "deployment", "steps"})
-#: Template expressions and runtime expressions, whole.
-
-
-def is_azure_pipelines(path: str) -> bool:
-    parts = path.split("/")
-    return _FILE_NAME.fullmatch(parts[-1]) is not None or (
-        DIRECTORY in parts[:-1] and parts[-1].endswith((".yml", ".yaml"))
-    )
 
 
 def extract(scan: FileScan, document: Node) -> Iterator[Occurrence]:

@@ -16,8 +16,6 @@ from linter.extract.occurrence import FileScan, child, collections
 from linter.model import Occurrence
 from linter.yamlnodes import Node, entries, is_mapping, is_string, values
 
-FILE_NAMES = frozenset({"bitbucket-pipelines.yml", "bitbucket-pipelines.yaml"})
-
 
 def extract(scan: FileScan, document: Node) -> Iterator[Occurrence]:
     for path, _, mapping in collections(document):

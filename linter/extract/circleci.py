@@ -18,13 +18,8 @@ from linter.extract.occurrence import FileScan, child, collections, expression
 from linter.model import Occurrence
 from linter.yamlnodes import Node, entries, is_mapping, is_sequence, is_string, values
 
-CONFIG = ".circleci/config.yml"
 _PARAMETER = re.compile(r"<<\s*(.*?)\s*>>", re.DOTALL)
 PIPELINE_PARAMETER = "pipeline.parameters."
-
-
-def is_circleci(path: str) -> bool:
-    return f"/{path}".endswith(("/.circleci/config.yml", "/.circleci/config.yaml"))
 
 
 def extract(scan: FileScan, document: Node) -> Iterator[Occurrence]:

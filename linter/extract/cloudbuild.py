@@ -12,8 +12,6 @@ from linter.extract.occurrence import FileScan, child
 from linter.model import Occurrence
 from linter.yamlnodes import Node, is_sequence, string, values
 
-FILE_NAMES = frozenset({"cloudbuild.yaml", "cloudbuild.yml"})
-
 
 def extract(scan: FileScan, document: Node) -> Iterator[Occurrence]:
     for steps in values(document, "steps"):

@@ -15,21 +15,8 @@ from linter.extract.occurrence import FileScan, child
 from linter.model import Occurrence
 from linter.yamlnodes import Node, entries, is_mapping, is_sequence, string, values
 
-DRONE_FILES = frozenset({".drone.yml", ".drone.yaml"})
-WOODPECKER_FILES = frozenset({".woodpecker.yml", ".woodpecker.yaml"})
-WOODPECKER_DIRECTORY = ".woodpecker"
 #: Where steps are, and what to call one.
 STEP_KEYS = {"steps": "step", "pipeline": "step", "services": "service", "clone": "clone step"}
-
-
-def is_drone(path: str) -> bool:
-    return path.rpartition("/")[2] in DRONE_FILES
-
-
-def is_woodpecker(path: str) -> bool:
-    directory, _, name = path.rpartition("/")
-    in_directory = directory.rpartition("/")[2] == WOODPECKER_DIRECTORY
-    return name in WOODPECKER_FILES or (in_directory and name.endswith((".yml", ".yaml")))
 
 
 def extract(scan: FileScan, document: Node) -> Iterator[Occurrence]:

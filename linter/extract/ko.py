@@ -11,8 +11,6 @@ from linter.extract.occurrence import FileScan, child
 from linter.model import Occurrence
 from linter.yamlnodes import Node, entries, is_mapping, values
 
-FILE_NAMES = frozenset({".ko.yaml", ".ko.yml"})
-
 
 def extract(scan: FileScan, document: Node) -> Iterator[Occurrence]:
     for image in values(document, "defaultBaseImage"):
