@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from linter.records import last_field_not_compared
 from linter.redact import scrub
 from linter.reference import Reference
 
@@ -202,6 +203,7 @@ class Resolution(NamedTuple):
     signature: SignatureStatus | None = None
 
 
+@last_field_not_compared
 class Finding(NamedTuple):
     path: str
     line: int
@@ -219,15 +221,6 @@ class Finding(NamedTuple):
     #: part of what the finding says: left out of equality, hashing and repr (a finding
     #: read back from a JSON report has none).
     occurrence: Occurrence | None = None
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is Finding and self[:-1] == other[:-1]
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    def __hash__(self) -> int:
-        return hash(self[:-1])
 
     def __repr__(self) -> str:
         said = ", ".join(

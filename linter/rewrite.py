@@ -48,9 +48,6 @@ class FileFix:
         #: beside it is written only inside it too.
         self.root = root
 
-    def __repr__(self) -> str:
-        return f"FileFix({self.display!r}, fixed={len(self.fixed)}, errors={self.errors!r})"
-
     @property
     def changed(self) -> bool:
         """Written, or (``--diff``) its change shown."""
