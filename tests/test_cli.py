@@ -304,6 +304,21 @@ def test_offline_path_imports_no_network_or_ui(tree: Path) -> None:
     assert after_offline_check(loaded) == "[]"
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("Dockerfile", "FROM nginx:1.27\n"), (".devcontainer.json", '{"image": "nginx:1.27"}\n')],
+)
+def test_the_offline_path_of_other_formats_makes_no_dataclass(
+    name: str, text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hook given a Dockerfile or a dev container starts as fast as one given YAML."""
+    (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    modules = tuple(m for m in NOT_ON_THE_OFFLINE_PATH if not m.startswith("linter."))
+    loaded = f"sorted(m for m in {modules!r} if m in sys.modules)"
+    assert after_offline_check(loaded, name) == "[]"
+
+
 def test_offline_path_compiles_only_the_patterns_it_uses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,12 +13,9 @@ is reported with the reason it is not fixed. Stage names, stage indexes and
 ``scratch`` are not images. docs/formats.md has the details.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter.extract import dockerfile_syntax as syntax
 from linter.extract.dockerfile_syntax import Instruction, Line, Word
@@ -37,8 +34,7 @@ SCRATCH = "scratch"
 OVERRIDE_NOTE = "a build argument can override this default"
 
 
-@dataclass(frozen=True)
-class Expansion:
+class Expansion(NamedTuple):
     """A word as BuildKit reads it with the global ``ARG`` defaults."""
 
     value: str
@@ -50,8 +46,7 @@ class Expansion:
     verbatim: bool = True
 
 
-@dataclass(frozen=True)
-class Argument:
+class Argument(NamedTuple):
     """A global ``ARG name[=default]``: the default as read, and where it is written."""
 
     name: str
@@ -72,15 +67,19 @@ def extract(path: str, text: str) -> list[Occurrence]:
 Use = tuple[str, "str | None"]
 
 
-@dataclass
 class _Scan:
-    scan: TextScan
-    escape: str = "\\"
-    arguments: dict[str, Argument] = field(default_factory=dict)
-    #: Global arguments used as a whole image, with the contexts using them.
-    whole_uses: dict[str, list[str]] = field(default_factory=dict)
-    #: Every use of each global argument: in an image, another argument's default, a stage.
-    uses: dict[str, list[Use]] = field(default_factory=dict)
+    """One Dockerfile's reading, filled in as it goes: a plain class (docs/decisions.md)."""
+
+    __slots__ = ("arguments", "escape", "scan", "uses", "whole_uses")
+
+    def __init__(self, scan: TextScan) -> None:
+        self.scan = scan
+        self.escape = "\\"
+        self.arguments: dict[str, Argument] = {}
+        #: Global arguments used as a whole image, with the contexts using them.
+        self.whole_uses: dict[str, list[str]] = {}
+        #: Every use of each global argument: in an image, another argument's default, a stage.
+        self.uses: dict[str, list[Use]] = {}
 
     def run(self) -> list[Occurrence]:
         lines = self.scan.lines()
@@ -204,7 +203,7 @@ class _Scan:
             dynamic=None,
         )
 
-    def _digest_place(self, line: Line, word: Word, image: str) -> DigestPlace:
+    def _digest_place(self, line: Line, word: Word, image: str) -> "DigestPlace":
         """Where the fix writes the digest of an image built from arguments: after a tag
         written in the word, or after the default of the one argument that is the tag."""
         tag = tag_start(image)

@@ -5,14 +5,12 @@ lines are content, not instructions), keywords in any case, words and flags.
 linter.extract.dockerfile finds the images in what this reads.
 """
 
-from __future__ import annotations
-
 import math
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from linter.extract.occurrence import TextScan
 from linter.model import Span
@@ -24,8 +22,7 @@ _HEREDOC = re.compile(r"[0-9]*<<(-?)(['\"]?)([^'\"<\s]+)\2")
 _HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One instruction with its continuation lines joined.
 
     ``pieces`` holds, for each physical line joined, where it starts in ``text``
@@ -52,20 +49,18 @@ class Line:
         return bisect_right(self.pieces, (index, math.inf)) - 1
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     """A whitespace-separated word of a Line, quotes and escapes as written."""
 
     text: str
     start: int
     end: int
 
-    def after(self, prefix: str) -> Word:
+    def after(self, prefix: str) -> "Word":
         return Word(self.text[len(prefix) :], self.start + len(prefix), self.end)
 
 
-@dataclass(frozen=True)
-class Instruction:
+class Instruction(NamedTuple):
     keyword: str
     flags: tuple[Word, ...]
     arguments: tuple[Word, ...]

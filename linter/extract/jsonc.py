@@ -6,11 +6,9 @@ rewrite it in place. Only what extractors need is kept: objects (their entries
 in written order), arrays and strings; other values are just skipped over.
 """
 
-from __future__ import annotations
-
 import json
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linter.model import Span
 
@@ -31,8 +29,7 @@ class JsoncError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True)
-class String:
+class String(NamedTuple):
     value: str
     #: The string as written, quotes included.
     span: Span
@@ -40,19 +37,17 @@ class String:
     edit: Span | None
 
 
-@dataclass
-class Object:
-    entries: list[tuple[String, Value]] = field(default_factory=list)
+class Object(NamedTuple):
+    entries: "list[tuple[String, Value]]"
 
-    def get(self, key: str) -> Value | None:
+    def get(self, key: str) -> "Value | None":
         """The value of the last ``key``, as JSON parsers read duplicates."""
         found = [value for name, value in self.entries if name.value == key]
         return found[-1] if found else None
 
 
-@dataclass
-class Array:
-    items: list[Value] = field(default_factory=list)
+class Array(NamedTuple):
+    items: "list[Value]"
 
 
 #: Numbers, booleans and null are not kept.
@@ -109,7 +104,7 @@ def _string(text: str, position: int) -> String:
 
 
 def _object(text: str, position: int, depth: int) -> tuple[Object, int]:
-    found = Object()
+    found = Object([])
     position = _skip(text, position)
     while not text.startswith("}", position):
         if not text.startswith('"', position):
@@ -125,7 +120,7 @@ def _object(text: str, position: int, depth: int) -> tuple[Object, int]:
 
 
 def _array(text: str, position: int, depth: int) -> tuple[Array, int]:
-    found = Array()
+    found = Array([])
     position = _skip(text, position)
     while not text.startswith("]", position):
         value, position = _value(text, position, depth)
