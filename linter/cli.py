@@ -87,17 +87,16 @@ def _command(argv: Sequence[str]) -> int:
         # `imagepin PATH` is `imagepin check PATH`; a mistyped command is not a path.
         if not first.startswith("-") and not os.path.lexists(first):
             build_parser().print_usage(sys.stderr)
-            from linter.report.escape import printable
+            from linter.commands.common import fail  # loaded with the parser
 
-            sys.stderr.write(f"imagepin: error: {printable(unknown_command(first))}\n")
-            return 2
+            return fail(unknown_command(first))
         args_list.insert(0, "check")
     command = args_list[0] if args_list[0] in COMMANDS else None
     try:
         args = _parse(build_parser(command), args_list)
     except SystemExit as exc:  # --help, --version, or a usage error (2) argparse printed
         return int(exc.code or 0)
-    from linter.commands.common import OutputError  # loaded with the command's parser
+    from linter.commands.common import OutputError, fail  # loaded with the command's parser
 
     try:
         result: int = args.func(args)
@@ -105,10 +104,7 @@ def _command(argv: Sequence[str]) -> int:
         sys.stderr.write("imagepin: interrupted\n")
         return 130
     except OutputError as exc:
-        from linter.report.escape import printable
-
-        sys.stderr.write(f"imagepin: error: {printable(str(exc))}\n")
-        return 2
+        return fail(str(exc))
     except Exception as exc:  # exit 2 with one line; the traceback only with -v
         if getattr(args, "verbose", False):
             import traceback
