@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 from contextlib import AbstractContextManager, nullcontext
@@ -25,6 +24,7 @@ from linter.commands.common import (
     settings,
     tracer,
     use_color,
+    write_bytes,
 )
 from linter.config import ConfigError
 from linter.report import FORMATS, Report
@@ -274,7 +274,4 @@ def _print_diffs(diffs: tuple[str, ...], args: argparse.Namespace) -> None:
     else:
         # File content, not messages: past the text layer's encoding and the scrubbing of
         # secrets (linter.redact), which would change the bytes the patch must hold.
-        sys.stdout.flush()
-        with contextlib.suppress(BrokenPipeError):
-            sys.stdout.buffer.write(text.encode("utf-8"))
-            sys.stdout.buffer.flush()
+        write_bytes(None, text.encode("utf-8"))

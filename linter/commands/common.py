@@ -368,17 +368,29 @@ def write_text(path: str | None, text: str) -> None:
     """``text`` to the file ``path``, or to stdout when it is None."""
     if path:
         # Standard output is scrubbed by the command line (linter.cli); a file here.
-        try:
-            with open(path, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(scrub(text))
-        except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        write_bytes(path, scrub(text).encode("utf-8"))
     else:
         # A reader gone (`imagepin check | head -1`) takes what it did not read with it;
         # the exit code still tells what the run found.
         with contextlib.suppress(BrokenPipeError):
             sys.stdout.write(text)
             sys.stdout.flush()
+
+
+def write_bytes(path: str | None, data: bytes) -> None:
+    """``data`` as it is to the file ``path``, or to stdout when it is None (already
+    checked for secrets and, for a terminal, control characters, by the caller)."""
+    if path:
+        try:
+            with open(path, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.flush()
+        with contextlib.suppress(BrokenPipeError):
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
 
 
 def fail(message: str) -> int:

@@ -8,13 +8,19 @@ plain text (``--field``), the manifest's or the config's exact bytes (``--raw``,
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
 
 from linter import redact
-from linter.commands.common import Subparsers, add_command, add_lookup_options, fail, write_output
+from linter.commands.common import (
+    Subparsers,
+    add_command,
+    add_lookup_options,
+    fail,
+    write_bytes,
+    write_output,
+)
 from linter.commands.field import FieldError, find, needs, text
 from linter.commands.resolve import UsageError, parse_references, registry_options, report_stats
 from linter.registry import RegistryError, inspect_sync
@@ -183,8 +189,8 @@ def _write_bytes(args: argparse.Namespace, details: ImageDetails) -> int:
     algorithm = digest.partition(":")[0]
     text = body.decode("utf-8", "surrogateescape")
     refusal = None
-    if digest_of(body, algorithm) != digest:
-        refusal = f"its {algorithm} is {digest_of(body, algorithm)}, not {digest}"
+    if (actual := digest_of(body, algorithm)) != digest:
+        refusal = f"its {algorithm} is {actual}, not {digest}"
     elif redact.scrub(text) != text:
         refusal = "it holds a credential or token imagepin read"
     elif not args.output and sys.stdout.isatty() and not _safe_for_a_terminal(text):
@@ -192,13 +198,7 @@ def _write_bytes(args: argparse.Namespace, details: ImageDetails) -> int:
     if refusal is not None:
         sys.stderr.write(f"imagepin: {printable(args.ref)}: the {what} is refused: {refusal}\n")
         return 1
-    if args.output:
-        Path(args.output).write_bytes(body)
-        return 0
-    sys.stdout.flush()
-    with contextlib.suppress(BrokenPipeError):
-        sys.stdout.buffer.write(body)
-        sys.stdout.buffer.flush()
+    write_bytes(args.output, body)
     return 0
 
 
