@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import linter.rules
-from linter import discovery, extract, selection, source, suppress
+from linter import discovery, reading, selection, suppress
 from linter.config import Config, ConfigError
 from linter.extract.options import FormatOptions
 from linter.model import (
@@ -27,7 +27,7 @@ from linter.model import (
 )
 from linter.pipeline import Pipeline
 from linter.reference import InvalidReference, Reference, parse
-from linter.rules import Rule, Subject, yaml_syntax
+from linter.rules import Rule, Subject
 
 if TYPE_CHECKING:
     from linter.registry import RegistryOptions
@@ -96,56 +96,6 @@ def _per_file_ignored(config: Config, path: str) -> set[str]:
     return ignored
 
 
-def _syntax_finding(path: str, line: int, column: int, message: str) -> Finding:
-    rule = yaml_syntax.RULE
-    return Finding(path, line, column, line, column, rule.id, rule.name, rule.level, message, "")
-
-
-def _internal_error(exc: Exception) -> str:
-    from linter.registry.errors import one_line
-
-    return f"internal error: {one_line(exc)}"
-
-
-def _read(
-    entries: Sequence[discovery.SourceFile], formats: FormatOptions
-) -> tuple[list[SourceText], list[Finding], list[FileError]]:
-    """The files read and extracted, IMG000 findings, and the files skipped with the reason:
-    those ``disable-file`` leaves out are read, not checked, and not counted as checked."""
-    files: list[SourceText] = []
-    findings: list[Finding] = []
-    skipped: list[FileError] = []
-    for entry in entries:
-        try:
-            src = source.read(entry.path)
-        except source.SourceError as exc:
-            if discovery.file_format(entry.display) == discovery.QUADLET:
-                # ``disk.image`` is as often a binary as a Quadlet unit: not ours to judge.
-                skipped.append(FileError(entry.display, f"not read: {exc}"))
-            else:
-                findings.append(_syntax_finding(entry.display, 1, 1, f"cannot read: {exc}"))
-            continue
-        if suppress.disables_file(src.text):
-            skipped.append(FileError(entry.display, suppress.DISABLE_FILE))
-            continue
-        try:
-            result = extract.extract(entry.display, src.text, formats)
-        except Exception as exc:  # contained per file: the others are still read
-            findings.append(_syntax_finding(entry.display, 1, 1, _internal_error(exc)))
-            continue
-        if result.syntax_error is not None:
-            error = result.syntax_error
-            findings.append(_syntax_finding(entry.display, error.line, error.column, error.message))
-        if result.skipped is not None:
-            skipped.append(FileError(entry.display, result.skipped))
-        files.append(
-            SourceText(
-                entry.path, entry.display, src.text, src.encoding, result.occurrences, entry.root
-            )
-        )
-    return files, findings, skipped
-
-
 def _registry_options(options: CheckOptions, on: set[str]) -> "RegistryOptions":
     """The registry options, and what the rules in ``on`` (their ids) need fetched
     (docs/policy.md)."""
@@ -176,31 +126,45 @@ def _registry_options(options: CheckOptions, on: set[str]) -> "RegistryOptions":
 
 
 def _resolve(
-    refs: set[Reference],
+    refs: Iterator[Reference],
     options: CheckOptions,
     on: set[str],
     on_answer: Callable[[Reference, Resolution], None],
 ) -> tuple[dict[Reference, Resolution], tuple[str, ...]]:
     """Every reference's answer, and the registries that failed (one line each).
 
+    ``refs`` may read files as it is iterated: resolution starts with the first reference,
+    and the registries answer while the rest are read. It is always iterated to its end.
+
     Registry problems are answers (linter.registry never raises for them). Should
     anything escape all the same, the references left without an answer get it as
     their error: the run reports them and the files already fixed, never a traceback.
     """
-    if not refs:
+    first = next(refs, None)
+    if first is None:
         return {}, ()
     from linter import registry
 
+    seen: list[Reference] = [first]
+
+    def every() -> Iterator[Reference]:
+        yield first
+        for ref in refs:
+            seen.append(ref)
+            yield ref
+
     options_for_run = _registry_options(options, on)  # a ConfigError is the user's to fix
     try:
-        answers, stats = registry.resolve_with_stats(refs, options_for_run, on_answer)
+        answers, stats = registry.resolve_with_stats(every(), options_for_run, on_answer)
     except Exception as exc:  # contained: each reference says why it has no answer
-        message = _internal_error(exc)
+        seen.extend(refs)  # the files not read yet are read still
+        message = reading.internal_error(exc)
         answers = {
             ref: Resolution(ref, error=ResolveError(ErrorKind.INVALID, message, ref.domain))
-            for ref in refs
+            for ref in seen
         }
         return answers, (message,)
+    seen.extend(refs)  # a resolution that stopped early (tests replace it) left files unread
     failed = sorted(stats.registries_failed.items())
     problems = tuple(f"{host}: {reason}" for host, reason in failed)
     return answers, problems
@@ -295,11 +259,10 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
         paths or ["."], exclude=config.excluded, cwd=cwd, extra=config.extra_files
     )
     formats = FormatOptions.from_config(config)
-    files, findings, skipped = _read(entries, formats)
-    findings = _suppress_file_findings(findings, files)
-    if not any(r.id == "IMG000" for r in rules):
-        findings = []
-    needs = [_refs_of(file, config) for file in files]
+    files: list[SourceText] = []
+    findings: list[Finding] = []
+    skipped: list[FileError] = []
+    files_read = reading.read_files(entries, formats, findings, skipped)
     online = not options.offline and (any(rule.online for rule in rules) or options.fix)
     on = {rule.id for rule in rules}
     resolutions: dict[Reference, Resolution] = {}
@@ -330,21 +293,52 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
             from linter.rewrite import FileFix
 
             failed = FileFix(file.display)
-            failed.errors.append(FileError(file.display, _internal_error(exc)))
+            failed.errors.append(FileError(file.display, reading.internal_error(exc)))
             return [], failed
 
+    needs: list[set[Reference]] = []
+    pipeline: Pipeline[tuple[list[Finding], FileFix | None]] | None = None
+    #: Answers that came while files were still read, before the pipeline could start.
+    early: list[Reference] = []
+
+    def answered(ref: Reference, resolution: Resolution) -> None:
+        resolutions[ref] = resolution
+        if pipeline is None:
+            early.append(ref)
+        else:
+            pipeline.answered(ref)
+
+    def start_pipeline() -> None:
+        nonlocal pipeline
+        pipeline = stack.enter_context(Pipeline(needs, settle))
+        for ref in early:
+            pipeline.answered(ref)
+
+    def references() -> Iterator[Reference]:
+        """Each file read in turn and its references, the resolution under way meanwhile;
+        once all are read, the files whose answers are in start being settled."""
+        for file in files_read:
+            files.append(file)
+            needs.append(_refs_of(file, config))
+            yield from needs[-1]
+        gc.freeze()  # the files read live to the end of the run too
+        start_pipeline()
+
     registry_problems: tuple[str, ...] = ()
-    spared = _collector_spares_what_lives() if online else contextlib.nullcontext()
-    with spared, Pipeline(needs if online else [()] * len(files), settle) as pipeline:
+    with contextlib.ExitStack() as stack:
         if online:
-
-            def answered(ref: Reference, resolution: Resolution) -> None:
-                resolutions[ref] = resolution
-                pipeline.answered(ref)
-
-            answers, registry_problems = _resolve(set().union(*needs), options, on, answered)
+            stack.enter_context(_collector_spares_what_lives())
+            answers, registry_problems = _resolve(references(), options, on, answered)
             resolutions.update(answers)  # with the ones the deadline cut short
+        else:
+            files.extend(files_read)
+            needs.extend(set() for _ in files)
+            start_pipeline()
+        assert pipeline is not None
         settled = pipeline.results()
+    findings[:] = _suppress_file_findings(findings, files)
+    if not any(r.id == "IMG000" for r in rules):
+        findings.clear()
     for found, _ in settled:
         findings += found
     errors = [FileError(path, reason) for path, reason in problems]

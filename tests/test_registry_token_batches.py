@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Iterator
 
 import httpx
 import pytest
 from registry_server import FakeRegistry, build_image, resolve_offline
 
 from linter.model import ErrorKind
+from linter.reference import Reference
 from linter.registry.auth.credentials import ANONYMOUS
 from linter.registry.auth.tokens import BATCH_SCOPES, TokenService
 from linter.registry.errors import RegistryError
@@ -166,3 +168,29 @@ def test_a_registry_honouring_only_the_first_scope_still_resolves_everything(
     assert all(answer.digest for answer in answers.values())
     # One batch, then a token of its own for each repository it did not cover.
     assert stats.token_requests == 1 + 4
+
+
+def test_lookups_start_while_the_references_are_still_read(fake: FakeRegistry) -> None:
+    """The engine hands the resolver an iterator that reads a file per step: the first group
+    of references is asked about while the later ones are still being read, and the token
+    requests stay grouped (as many as when every reference is known at once)."""
+    from linter.reference import parse
+    from linter.registry import RegistryOptions
+    from linter.registry.resolution.resolver import resolve_references
+    from registry_server import offline_client_factory
+
+    seen_when_read: list[int] = []
+
+    def reading() -> Iterator[Reference]:
+        for text in refs(40):
+            # A file is read here: answers to the first group may come meanwhile.
+            seen_when_read.append(len([p for p in fake.paths() if f" {HOST}/" in p]))
+            yield parse(text)
+
+    stats = RunStats()
+    factory = offline_client_factory(fake, insecure=(), deadline=RegistryOptions().deadline)
+    answers = asyncio.run(resolve_references(reading(), RegistryOptions(), stats, factory))
+    assert len(answers) == 40 and all(answer.digest for answer in answers.values())
+    assert seen_when_read[0] == 0
+    assert seen_when_read[-1] > 0, "nothing was asked before the last reference was read"
+    assert stats.token_requests == math.ceil(40 / BATCH_SCOPES)

@@ -140,7 +140,7 @@ class Answers:
                 continue
             authority = mirror_targets(ref, self._options.mirrors)[0].authority
             first = first_origin(authority, self._options.insecure)
-            if first is None:
+            if first is None or authority in self._ahead:
                 continue
             self._ahead.add(authority)
             origins.add(first[1:])

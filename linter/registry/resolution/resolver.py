@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
 from linter.model import ErrorKind, PlatformEntry, Resolution
 from linter.reference import Reference
 from linter.registry.api.manifests import INDEX_TYPES
+from linter.registry.auth.tokens import BATCH_SCOPES
 from linter.registry.errors import RegistryError, display_host, unexpected
 from linter.registry.facts import policy
 from linter.registry.facts.platforms import Platform, select
@@ -106,17 +107,37 @@ async def resolve_references(
     ``on_answer(ref, resolution)`` is called as each answer arrives (not for the
     references the deadline cuts short: those are only in the result).
     """
-    unique: Sequence[Reference] = list(dict.fromkeys(refs))
     answers = Answers(options, stats, client)
     resolver = Resolver(answers, options, stats)
+    tasks: dict[Reference, asyncio.Future[Resolution]] = {}
     try:
-        answers.connect_ahead(unique)
-        tasks = {ref: asyncio.ensure_future(resolver.resolve(ref)) for ref in unique}
-        if on_answer is not None:
-            for ref, task in tasks.items():
-                task.add_done_callback(functools.partial(_tell, on_answer, ref))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + options.deadline
+        group: list[Reference] = []
+
+        def start() -> None:
+            for ref in group:
+                answers.connect_ahead((ref,))
+                lookup = tasks[ref] = asyncio.ensure_future(resolver.resolve(ref))
+                if on_answer is not None:
+                    lookup.add_done_callback(functools.partial(_tell, on_answer, ref))
+            group.clear()
+
+        # ``refs`` may be read as it is iterated (the engine reads a file per step), and
+        # the loop turns between references, so the registries answer while the rest of
+        # the files are read. Lookups start by groups of BATCH_SCOPES, so that the token
+        # requests of a group go together, as when all start at once.
+        for ref in refs:
+            if ref in tasks or ref in group:
+                continue
+            group.append(ref)
+            if len(group) >= BATCH_SCOPES:
+                start()
+            await asyncio.sleep(0)
+        start()
         if tasks:
-            _, pending = await asyncio.wait(tasks.values(), timeout=options.deadline)
+            left = max(0.0, deadline - loop.time())
+            _, pending = await asyncio.wait(tasks.values(), timeout=left)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
