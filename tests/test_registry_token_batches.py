@@ -174,10 +174,11 @@ def test_lookups_start_while_the_references_are_still_read(fake: FakeRegistry) -
     """The engine hands the resolver an iterator that reads a file per step: the first group
     of references is asked about while the later ones are still being read, and the token
     requests stay grouped (as many as when every reference is known at once)."""
+    from registry_server import offline_client_factory
+
     from linter.reference import parse
     from linter.registry import RegistryOptions
     from linter.registry.resolution.resolver import resolve_references
-    from registry_server import offline_client_factory
 
     seen_when_read: list[int] = []
 
