@@ -12,7 +12,7 @@ failed and why, one line each. See docs/registry.md for the decisions.
 
 from __future__ import annotations
 
-import asyncio
+import itertools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from linter.registry.stats import RunStats
 
 if TYPE_CHECKING:
     from linter.registry.details import ImageDetails, Wanted
+    from linter.registry.resolution.ahead import HeadStart
 
 __all__ = [
     "RegistryError",
@@ -42,6 +43,7 @@ async def resolve_all(
     options: RegistryOptions,
     stats: RunStats | None = None,
     on_answer: Callable[[Reference, Resolution], None] | None = None,
+    head: HeadStart | None = None,
 ) -> dict[Reference, Resolution]:
     """Resolve each unique reference once; fills ``stats`` when given, and calls
     ``on_answer(ref, resolution)`` as each answer arrives."""
@@ -49,7 +51,7 @@ async def resolve_all(
 
     if stats is None:
         stats = RunStats(tracer=options.tracer)
-    return await resolve_references(refs, options, stats, on_answer=on_answer)
+    return await resolve_references(refs, options, stats, on_answer=on_answer, head=head)
 
 
 def resolve_with_stats(
@@ -57,9 +59,22 @@ def resolve_with_stats(
     options: RegistryOptions,
     on_answer: Callable[[Reference, Resolution], None] | None = None,
 ) -> tuple[dict[Reference, Resolution], RunStats]:
-    """The one ``asyncio.run`` of a resolution run, with what the run did."""
+    """The one ``asyncio.run`` of a resolution run, with what the run did.
+
+    The first reference's lookup is sent before asyncio and httpx load, when it can be
+    (linter/registry/resolution/ahead.py): its answer is on its way meanwhile."""
+    from linter.registry.resolution.ahead import head_start
+
     stats = RunStats(tracer=options.tracer)
-    return asyncio.run(resolve_all(refs, options, stats, on_answer)), stats
+    pending = iter(refs)
+    first = next(pending, None)
+    if first is None:
+        return {}, stats
+    head = head_start(first, options)
+    import asyncio
+
+    run = resolve_all(itertools.chain((first,), pending), options, stats, on_answer, head)
+    return asyncio.run(run), stats
 
 
 def resolve_sync(
@@ -73,6 +88,8 @@ def inspect_sync(
 ) -> tuple[ImageDetails, RunStats]:
     """What ``imagepin inspect`` shows about one image, and what the run did; raises
     RegistryError."""
+    import asyncio
+
     from linter.registry.details import inspect
 
     stats = RunStats(tracer=options.tracer)

@@ -74,8 +74,11 @@ class _Connection:
         """Idle, open, quiet and not kept past KEEPALIVE."""
         return now - self.idle_since < KEEPALIVE and not self.stream.get_extra_info("is_readable")
 
-    async def send(self, request: httpx.Request, timeouts: dict[str, float | None]) -> h11.Response:
-        """Send ``request`` (head and body in one write) and read the head of the answer."""
+    async def send(
+        self, request: httpx.Request, timeouts: dict[str, float | None], *, sent: bool = False
+    ) -> h11.Response:
+        """Send ``request`` (head and body in one write) and read the head of the answer;
+        ``sent``: it was sent already (``ahead``), only the answer is read."""
         state = self.state
         head = h11.Request(
             method=request.method, target=request.url.raw_path, headers=request.headers.raw
@@ -85,7 +88,8 @@ class _Connection:
             if chunk:
                 parts.append(state.send(h11.Data(data=chunk)))
         parts.append(state.send(h11.EndOfMessage()))
-        await self.stream.write(b"".join(p for p in parts if p), timeouts.get("write"))
+        if not sent:
+            await self.stream.write(b"".join(p for p in parts if p), timeouts.get("write"))
         read = timeouts.get("read")
         while True:
             event = await self._next(read)
@@ -150,9 +154,12 @@ class Http1Transport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
-        connection = await self._acquire(timeouts)
+        connection = await self._adopt(request)
+        sent = connection is not None
+        if connection is None:
+            connection = await self._acquire(timeouts)
         try:
-            head = await connection.send(request, timeouts)
+            head = await connection.send(request, timeouts, sent=sent)
         except BaseException as exc:
             self._release(connection, reusable=False)
             if isinstance(exc, _LOWER):
@@ -164,6 +171,25 @@ class Http1Transport(httpx.AsyncBaseTransport):
             stream=_Body(self, connection, timeouts.get("read")),
             extensions={"http_version": b"HTTP/" + head.http_version, "reason_phrase": head.reason},
         )
+
+    async def _adopt(self, request: httpx.Request) -> _Connection | None:
+        """The connection ``request`` was already sent on before the pool existed (``ahead``:
+        the run's first request, bare), or None."""
+        if "authorization" in request.headers:
+            return None
+        ahead = self.connector.sent_ahead(*self._origin, request.method, request.url.raw_path)
+        if ahead is None:
+            return None
+        stream = await self.connector.adopt(ahead)
+        if stream is None:
+            return None
+        self._open += 1
+        connection = _Connection(stream)
+        if ahead.timed_out:
+            # The thread waited the read timeout for the answer already: not again.
+            self._release(connection, reusable=False)
+            raise httpx.ReadTimeout("timed out reading from the server")
+        return connection
 
     async def _acquire(self, timeouts: dict[str, float | None]) -> _Connection:
         """An idle connection, a new one, or the first to come free."""

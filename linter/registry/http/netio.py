@@ -23,10 +23,14 @@ imports neither httpx nor httpcore.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from linter.registry.http.ahead import SentAhead
 
 T = TypeVar("T")
 SocketOption = (
@@ -71,8 +75,9 @@ class WriteTimeout(NetworkError):
 class _Protocol(asyncio.Protocol):
     """Buffers what arrives and wakes the one reader or writer waiting."""
 
-    def __init__(self) -> None:
-        self.buffer = bytearray()
+    def __init__(self, received: bytes = b"") -> None:
+        #: ``received``: what a connection adopted had read before (``ahead``).
+        self.buffer = bytearray(received)
         self.eof = False
         self.error: BaseException | None = None
         self.transport: asyncio.Transport | None = None
@@ -281,11 +286,33 @@ async def _connecting(step: Awaitable[T], timeout: float | None) -> T:
 class Connector:
     """Opens the streams: on demand, or ahead of the requests that will need them (warm)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ahead: SentAhead | None = None) -> None:
         #: (host, port) -> connections being opened ahead (see warm), oldest first.
         self._spare: dict[tuple[str, int], deque[asyncio.Future[Stream]]] = {}
         #: Connections opened (asked for), ahead or on demand: what the tests count.
         self.opened = 0
+        #: The run's first request, sent before the event loop ran (``ahead``), and the
+        #: connections the thread opens after it.
+        self._ahead = ahead
+
+    def sent_ahead(self, host: str, port: int, method: str, target: bytes) -> SentAhead | None:
+        """The request sent ahead to ``host:port``, when it is ``method target``: once."""
+        ahead = self._ahead
+        return ahead if ahead is not None and ahead.claim((host, port), method, target) else None
+
+    async def adopt(self, ahead: SentAhead) -> Stream | None:
+        """The connection ``ahead`` sent its request on, with what it read of the answer;
+        None when it could not send it."""
+        await ahead.answered.wait()
+        if ahead.sock is None:
+            return None
+        return await self._adopted(ahead.sock, ahead.received)
+
+    async def _adopted(self, sock: socket.socket, received: bytes = b"") -> Stream:
+        self.opened += 1
+        loop = asyncio.get_running_loop()
+        _, protocol = await loop.create_connection(lambda: _Protocol(received), sock=sock)
+        return Stream(protocol)
 
     def warm(self, host: str, port: int, count: int) -> None:
         """Start opening ``count`` connections to ``host:port`` for :meth:`connect_tcp` to
@@ -314,6 +341,11 @@ class Connector:
 
     async def _spare_stream(self, host: str, port: int, timeout: float | None) -> Stream | None:
         """A connection opened ahead to ``host:port`` that is still good, if there is one."""
+        early = self._ahead.opening((host, port)) if self._ahead is not None else None
+        if early is not None:
+            await early.ready.wait()
+            if early.sock is not None:
+                return await self._adopted(early.sock)
         spare = self._spare.get((host, port))
         while spare:
             opening = spare.popleft()
@@ -342,6 +374,8 @@ class Connector:
 
     async def close_spares(self) -> None:
         """Close the connections opened ahead that no request took."""
+        if self._ahead is not None:
+            self._ahead.close()
         opening = [future for spare in self._spare.values() for future in spare]
         self._spare.clear()
         for future in opening:

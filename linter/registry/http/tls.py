@@ -11,13 +11,16 @@ import functools
 import ipaddress
 import os
 import socket
-import ssl
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from linter import safe_read
 from linter.model import ErrorKind
 from linter.registry.errors import RegistryError, display_host
+
+if TYPE_CHECKING:
+    import ssl
 
 CERT_ROOTS = (Path("/etc/docker/certs.d"), Path("/etc/containers/certs.d"))
 
@@ -96,6 +99,8 @@ def ssl_context(
     authority: str, insecure: Collection[str], roots: Sequence[Path] = CERT_ROOTS
 ) -> ssl.SSLContext:
     """The context for ``authority``: unverified only when listed insecure."""
+    import ssl  # here: a plain-HTTP run sends its first request before ssl loads
+
     if listed(authority, insecure):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
@@ -142,6 +147,8 @@ def _load(context: ssl.SSLContext, *files: Path) -> None:
 
 def no_trust_context() -> ssl.SSLContext:
     """A verifying context that trusts no CA: for origins that must never do TLS."""
+    import ssl
+
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
@@ -150,6 +157,8 @@ def _system_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLConte
     """One verifying context for every host without certs.d entries: loading the system
     CA store costs tens of milliseconds, once per run instead of once per registry.
     Keyed by the variables ssl reads, so a changed environment gets a new one."""
+    import ssl
+
     return ssl.create_default_context()
 
 

@@ -10,7 +10,6 @@ nothing here knows who asks.
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
@@ -21,13 +20,13 @@ from linter.registry.api.client import ClientSettings, RegistryClient
 from linter.registry.api.manifests import ImageFacts, ManifestError, checked_digest, parse_config
 from linter.registry.api.tags import TagList, list_tags
 from linter.registry.api.target import Target, first_origin
-from linter.registry.auth.challenge import Challenge
 from linter.registry.cache.bodies import BodyStore
 from linter.registry.cache.store import LAYOUT, Cache, ManifestFacts, TagFacts
 from linter.registry.errors import RegistryError, display_host
-from linter.registry.http import netio, tls
+from linter.registry.http import netio
 from linter.registry.options import RegistryOptions
 from linter.registry.resolution import fetch
+from linter.registry.resolution.ahead import HeadStart, token_origins
 from linter.registry.resolution.fetch import Fetched
 from linter.registry.resolution.mirrors import mirror_targets, via_mirrors
 from linter.registry.stats import RunStats
@@ -48,36 +47,28 @@ def default_client(options: RegistryOptions, connector: netio.Connector) -> Clie
     return lambda stats: RegistryClient(settings, stats, connector=connector)
 
 
-def _token_origins(challenges: Iterable[Challenge]) -> list[tuple[str, int]]:
-    """The token servers of ``challenges`` worth connecting to ahead: https realms, and
-    plain-HTTP ones on loopback (the only plain realms a request may then use)."""
-    found = []
-    for challenge in challenges:
-        realm = challenge.get("realm") if challenge.scheme == "bearer" else None
-        parts = urllib.parse.urlsplit(realm or "")
-        try:
-            host, port = parts.hostname, parts.port
-        except ValueError:
-            continue
-        if host and parts.scheme == "https":
-            found.append((host, port or 443))
-        elif host and parts.scheme == "http" and tls.is_loopback(host):
-            found.append((host, port or 80))
-    return found
-
-
 class Answers:
     def __init__(
-        self, options: RegistryOptions, stats: RunStats, client: ClientFactory | None = None
+        self,
+        options: RegistryOptions,
+        stats: RunStats,
+        client: ClientFactory | None = None,
+        head: HeadStart | None = None,
     ) -> None:
         self._options = options
         self._stats = stats
-        self._cache = Cache(options.cache_dir, options.cache_ttl) if options.cache_dir else None
+        if head is None:
+            head = HeadStart(
+                Cache(options.cache_dir, options.cache_ttl) if options.cache_dir else None, None
+            )
+        self._cache = head.cache
         self._bodies = (
             BodyStore(options.cache_dir / LAYOUT / "bodies") if options.cache_dir else None
         )
         #: The run's connections are opened here; some before the client is made.
-        self._connector = netio.Connector()
+        self._connector = netio.Connector(head.sent)
+        #: The origin the run's first request went to before the loop ran (``ahead``).
+        self._sent_to = head.sent.origin if head.sent is not None else None
         self._make_client = client or default_client(options, self._connector)
         self._own_client = client is None
         self._client: RegistryClient | None = None
@@ -143,9 +134,10 @@ class Answers:
             if first is None or authority in self._ahead:
                 continue
             self._ahead.add(authority)
-            origins.add(first[1:])
+            if first[1:] != self._sent_to:  # that one has its connection
+                origins.add(first[1:])
             remembered = self._cache.challenges(authority) if self._cache is not None else None
-            origins.update(_token_origins(remembered or ()))
+            origins.update(token_origins(remembered or ()))
         for host, port in origins:
             self._connector.warm(host, port, 1)
 

@@ -20,6 +20,7 @@ from linter.registry.errors import RegistryError, display_host, unexpected
 from linter.registry.facts import policy
 from linter.registry.facts.platforms import Platform, select
 from linter.registry.options import RegistryOptions
+from linter.registry.resolution.ahead import HeadStart
 from linter.registry.resolution.answers import Answers, ClientFactory
 from linter.registry.stats import RunStats
 
@@ -101,13 +102,15 @@ async def resolve_references(
     stats: RunStats,
     client: ClientFactory | None = None,
     on_answer: AnswerCallback | None = None,
+    head: HeadStart | None = None,
 ) -> dict[Reference, Resolution]:
     """Resolve each unique reference once; never raises for registry problems, never hangs.
 
     ``on_answer(ref, resolution)`` is called as each answer arrives (not for the
-    references the deadline cuts short: those are only in the result).
+    references the deadline cuts short: those are only in the result). ``head``: what
+    the run did before its event loop ran (``ahead``).
     """
-    answers = Answers(options, stats, client)
+    answers = Answers(options, stats, client, head)
     resolver = Resolver(answers, options, stats)
     tasks: dict[Reference, asyncio.Future[Resolution]] = {}
     try:
