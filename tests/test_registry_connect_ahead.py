@@ -21,7 +21,8 @@ from linter.registry import RegistryOptions, RunStats
 from linter.registry.api.target import first_origin
 from linter.registry.auth.challenge import Challenge
 from linter.registry.cache.store import Cache, TagFacts
-from linter.registry.resolution.answers import Answers, _token_origins
+from linter.registry.resolution.ahead import token_origins
+from linter.registry.resolution.answers import Answers
 
 DIGEST = "sha256:" + "c" * 64
 
@@ -62,7 +63,7 @@ def test_first_origin(
     ],
 )
 def test_token_origins(challenges: tuple[Challenge, ...], origins: list[tuple[str, int]]) -> None:
-    assert _token_origins(challenges) == origins
+    assert token_origins(challenges) == origins
 
 
 @pytest.mark.parametrize(

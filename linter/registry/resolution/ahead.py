@@ -12,10 +12,9 @@ When the answer is a 401 whose Bearer challenge names a token server the client
 may use (``token_origins``: https, or plain HTTP on loopback), the thread opens
 a connection to it too: the token request goes out on it.
 
-Imports neither asyncio nor httpx: this runs before they load.
+Imports neither asyncio nor httpx: this runs before they load. Annotations are not
+postponed: ``HeadStart`` is a NamedTuple (docs/decisions.md).
 """
-
-from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Iterable, Sequence
