@@ -78,3 +78,35 @@ def test_a_resolution_run_attempts_no_failed_import(
     with counting() as finder:
         run("counted")
     assert finder.failed == []
+
+
+RERUN = """\
+import json, sys
+from linter.cli import main
+code = main(["fix", "--color", "never", "pod.yaml"])
+loaded = [m for m in ("httpx", "httpcore", "h11", "rich") if m in sys.modules]
+print(json.dumps([code, loaded]))
+"""
+
+
+def test_a_rerun_answered_by_the_cache_loads_no_http_stack(
+    registry_env: object, token_registry: Registry, tmp_path: Path
+) -> None:
+    """``fix`` again on files it pinned: every answer is in the cache, nothing goes to the
+    network, and neither httpx (nor httpcore, h11) nor rich is loaded (ssl is: asyncio
+    imports it)."""
+    import json
+    import subprocess
+
+    image = token_registry.ref("app/oci", "1.0")
+    (tmp_path / "pod.yaml").write_text(
+        f"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: {image}\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", RERUN], cwd=tmp_path, capture_output=True, text=True)
+        for _ in range(2)
+    ]
+    (cold_code, cold_loaded), (code, loaded) = (json.loads(r.stdout.splitlines()[-1]) for r in runs)
+    assert (cold_code, "httpx" in cold_loaded) == (1, True), runs[0].stderr  # 1: it wrote
+    assert "@sha256:" in (tmp_path / "pod.yaml").read_text()
+    assert (code, loaded) == (0, []), runs[1].stderr

@@ -24,6 +24,7 @@ from linter import redact, untrusted_json
 from linter.model import ErrorKind
 from linter.registry.auth.credentials import Credentials, unusable
 from linter.registry.errors import RegistryError, error_detail
+from linter.registry.options import BATCH_SCOPES
 from linter.registry.stats import RunStats
 from linter.registry.tasks import cancel_pending
 
@@ -34,9 +35,6 @@ MAX_LIFETIME = 86400.0
 #: Refresh a little early so a token does not expire on its way to the registry.
 SAFETY_MARGIN = 5.0
 CLIENT_ID = "imagepin"
-#: Scopes asked for in one token request. The token's access list grows with each one;
-#: 16 keep it far below the 8 KiB header line that common proxies accept.
-BATCH_SCOPES = 16
 
 Sender = Callable[[httpx.Request], Awaitable[httpx.Response]]
 _Key = tuple[str, str, frozenset[str], str]

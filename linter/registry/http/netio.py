@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    import ssl
+
     from linter.registry.http.ahead import SentAhead
 
 T = TypeVar("T")
@@ -275,7 +276,7 @@ async def _connecting(step: Awaitable[T], timeout: float | None) -> T:
         return await asyncio.wait_for(step, timeout)
     except asyncio.TimeoutError:
         raise ConnectTimeout("timed out connecting") from None
-    except (OSError, ssl.SSLError, EOFError) as error:
+    except (OSError, EOFError) as error:  # ssl.SSLError is an OSError
         raise ConnectError(str(error) or type(error).__name__) from error
     except (OverflowError, UnicodeError) as error:
         # A host or port no connection can be made to (a redirect's port 99999, a

@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterable
 from linter.model import ErrorKind, PlatformEntry, Resolution
 from linter.reference import Reference
 from linter.registry.api.manifests import INDEX_TYPES
-from linter.registry.auth.tokens import BATCH_SCOPES
 from linter.registry.errors import RegistryError, display_host, unexpected
 from linter.registry.facts import policy
 from linter.registry.facts.platforms import Platform, select
-from linter.registry.options import RegistryOptions
+from linter.registry.options import BATCH_SCOPES, RegistryOptions
 from linter.registry.resolution.ahead import HeadStart
 from linter.registry.resolution.answers import Answers, ClientFactory
 from linter.registry.stats import RunStats
