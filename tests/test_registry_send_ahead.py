@@ -149,7 +149,7 @@ from linter.registry import RegistryOptions
 from linter.registry.resolution.ahead import head_start
 
 options = RegistryOptions(cache_dir=pathlib.Path({cache!r}))
-sent = head_start(parse("127.0.0.1:{registry}/app:1.0"), options).sent
+sent = head_start(parse("127.0.0.1:{registry}/app:1.0"), options, None).sent
 while not sent.answered.is_set():
     time.sleep(0.01)
 while ("127.0.0.1", {token}) not in sent.openings:

@@ -61,20 +61,35 @@ def resolve_with_stats(
 ) -> tuple[dict[Reference, Resolution], RunStats]:
     """The one ``asyncio.run`` of a resolution run, with what the run did.
 
-    The first reference's lookup is sent before asyncio and httpx load, when it can be
-    (linter/registry/resolution/ahead.py): its answer is on its way meanwhile."""
+    References the cache answers whole are answered first, without the event loop
+    (linter/registry/resolution/cached.py): a rerun over pinned files never loads it.
+    From the first that needs more, the resolver takes over; that one's lookup is sent
+    before asyncio and httpx load, when it can be (linter/registry/resolution/ahead.py)."""
+    from linter.registry.cache.store import Cache
+    from linter.registry.resolution import cached
     from linter.registry.resolution.ahead import head_start
 
     stats = RunStats(tracer=options.tracer)
+    cache = Cache(options.cache_dir, options.cache_ttl) if options.cache_dir else None
+    answers: dict[Reference, Resolution] = {}
     pending = iter(refs)
-    first = next(pending, None)
-    if first is None:
-        return {}, stats
-    head = head_start(first, options)
+    for first in pending:
+        if first in answers:
+            continue
+        found = cached.answer(first, options, cache, stats) if cache is not None else None
+        if found is None:
+            break
+        answers[first] = found
+        if on_answer is not None:
+            on_answer(first, found)
+    else:
+        return answers, stats
+    head = head_start(first, options, cache)
     import asyncio
 
-    run = resolve_all(itertools.chain((first,), pending), options, stats, on_answer, head)
-    return asyncio.run(run), stats
+    rest = itertools.chain((first,), (ref for ref in pending if ref not in answers))
+    answers.update(asyncio.run(resolve_all(rest, options, stats, on_answer, head)))
+    return answers, stats
 
 
 def resolve_sync(

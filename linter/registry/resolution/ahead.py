@@ -97,7 +97,6 @@ class HeadStart(NamedTuple):
     sent: SentAhead | None
 
 
-def head_start(first: Reference, options: RegistryOptions) -> HeadStart:
+def head_start(first: Reference, options: RegistryOptions, cache: Cache | None) -> HeadStart:
     """The run's cache, and ``first``'s lookup sent when it can be (:func:`send_first`)."""
-    cache = Cache(options.cache_dir, options.cache_ttl) if options.cache_dir else None
     return HeadStart(cache, send_first(first, options, cache))
