@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -228,3 +229,34 @@ def test_a_run_costs_the_requests_it_cost_before(
         assert len(registry.token_server.requests_since(tokens)) == 1
     else:
         assert manifests == [("HEAD", 200)]
+
+
+@pytest.mark.parametrize("when", ["after the thread is done", "while it runs"])
+def test_what_the_pool_never_took_is_closed(tmp_path: Path, when: str) -> None:
+    """A run over before the pool adopted the request (or the token server's connection):
+    both sockets are closed, whether the thread was done by then or finished later."""
+    token = Listener()
+    registry = Listener(
+        b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nWWW-Authenticate: Bearer "
+        b'realm="http://127.0.0.1:%d/token"\r\n\r\n' % token.port
+    )
+    origin = ("127.0.0.1", token.port)
+    try:
+        ahead = send_first(parse(f"127.0.0.1:{registry.port}/app:1.0"), RegistryOptions(), None)
+        assert ahead is not None
+        if when == "while it runs":
+            ahead.close()
+        while not ahead.answered.is_set():
+            time.sleep(0.01)
+        if when == "after the thread is done":
+            while origin not in ahead.openings or not ahead.openings[origin].ready.is_set():
+                time.sleep(0.01)
+            opening = ahead.openings[origin]
+            assert opening.sock is not None
+            ahead.close()
+            assert opening.sock.fileno() == -1
+        assert ahead.sock is None
+        assert ahead.opening(origin) is None
+    finally:
+        registry.close()
+        token.close()

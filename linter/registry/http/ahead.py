@@ -131,14 +131,14 @@ class SentAhead:
         done with it."""
         with self._lock:
             self._closed = True
-            left, self.openings = list(self.openings.values()), {}
-            request = not self._claimed and self._done
-        if request:
-            self._drop()
-        for opening in left:
-            opening.abandoned = True
-            if opening.ready.is_set() and opening.sock is not None:
-                opening.sock.close()
+            for opening in self.openings.values():
+                # Under the lock: the thread sets ``ready`` under it too (see _run).
+                opening.abandoned = True
+                if opening.ready.is_set() and opening.sock is not None:
+                    opening.sock.close()
+            self.openings = {}
+            if not self._claimed and self._done:
+                self._drop()
 
     def _run(self) -> None:
         try:
@@ -147,9 +147,8 @@ class SentAhead:
             self._drop()
         with self._lock:
             self._done = True
-            closed = self._closed and not self._claimed
-        if closed:
-            self._drop()
+            if self._closed and not self._claimed:
+                self._drop()
         self.answered.set()
         try:
             origins = self._then(self.received) if self.sock is not None else ()
@@ -164,10 +163,9 @@ class SentAhead:
             except Exception:  # the run connects on its own
                 opening.sock = None
             with self._lock:
-                abandoned = opening.abandoned
-            if abandoned and opening.sock is not None:
-                opening.sock.close()
-            opening.ready.set()
+                if opening.abandoned and opening.sock is not None:
+                    opening.sock.close()
+                opening.ready.set()
 
     def _exchange(self) -> None:
         sock = socket.create_connection(self.origin, timeout=self._timeout)
