@@ -262,6 +262,7 @@ class CredentialStore:
         self._tracer = tracer
         self._sources: tuple[_Source | CredentialError, ...] | None = None
         self._helper_calls: dict[tuple[str, str], asyncio.Task[Credentials | None]] = {}
+        self._searched_text: str | None = None
 
     def _load(self) -> tuple[_Source | CredentialError, ...]:
         """The credential sources in order; one that cannot be used is its error, raised
@@ -299,12 +300,17 @@ class CredentialStore:
         return found
 
     def _searched(self) -> str:
-        """Where a lookup that found nothing went, in words."""
-        read = [source.path for source in self._load() if isinstance(source, _Source)]
-        if read:
-            return f"looked in {', '.join(read)}"
-        looked = ", ".join(str(path) for path, _ in default_files(self._environ))
-        return f"no credential file: looked for {looked}"
+        """Where a lookup that found nothing went, in words (the same for every lookup:
+        said once, not rebuilt from paths for each request of an anonymous run)."""
+        if self._searched_text is None:
+            read = [source.path for source in self._load() if isinstance(source, _Source)]
+            looked = ", ".join(str(path) for path, _ in default_files(self._environ))
+            self._searched_text = (
+                f"looked in {', '.join(read)}"
+                if read
+                else f"no credential file: looked for {looked}"
+            )
+        return self._searched_text
 
     async def _from_source(self, source: _Source, host: str, path: str) -> Credentials | None:
         document = source.document
