@@ -135,9 +135,10 @@ def _entries(mapping: Node, visiting: frozenset[int], done: dict[int, _Entries])
 
 
 def _is_merge_key(key: Node) -> bool:
+    # The value first: one comparison rules out nearly every key.
     return (
-        is_scalar(key)
-        and key.value == "<<"
+        key.value == "<<"
+        and is_scalar(key)
         and _tag(key) in (IMPLICIT_TAG, MERGE_TAG)
         and not getattr(key, "style", None)
     )
