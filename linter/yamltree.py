@@ -148,7 +148,14 @@ def values(mapping: Node, key: str) -> list[Node]:
     """Every value of ``key`` in ``mapping`` (several when the key is duplicated)."""
     if not is_mapping(mapping):
         return []
-    return [value for text, _, value in entries(mapping) if text == key]
+    found = []
+    for key_node, value in mapping.value:
+        if key_node.value == "<<" and _is_merge_key(key_node):
+            # Merged pairs count too: the whole table, in the merge type's order.
+            return [value for text, _, value in entries(mapping) if text == key]
+        if key_node.value == key and is_scalar(key_node):
+            found.append(value)
+    return found
 
 
 def string(mapping: Node, key: str) -> str | None:
