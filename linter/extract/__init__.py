@@ -10,12 +10,10 @@ too. docs/formats.md says what is scanned and what deliberately is not.
 
 from collections.abc import Callable, Iterable
 from functools import cache, partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from linter.extract import (
     classify,
-    compose,
-    dotenv,
     github_actions,
     gitlab_ci,
     helm_values,
@@ -35,6 +33,9 @@ from linter.yamlnodes import (
     is_mapping,
     is_null,
 )
+
+if TYPE_CHECKING:
+    from linter.extract.compose import Environment
 
 HELM_TEMPLATE = "Helm template"
 
@@ -145,11 +146,9 @@ def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
             # A file refused for its shape is always reported: it could hide images.
             return Extraction((), skipped=f"not YAML ({problem}), and no image key in it")
         return Extraction((), problem)
-    # Compose reads the .env beside the file: once, when an image first needs it.
-    environment = cache(partial(dotenv.beside, path))
     extractors: dict[str, Extractor] = {
         **_EXTRACTORS,
-        classify.COMPOSE: partial(compose.extract, environment=environment),
+        classify.COMPOSE: _compose_reader(path),
     }
     if in_file == classify.HELM_VALUES:
         chart = helm_values.chart_beside(path, digest_in_tag=options.helm_digest_in_tag)
@@ -176,6 +175,24 @@ def _extract(path: str, text: str, options: FormatOptions) -> Extraction:
             found += extractor(scan, document)
     found.sort(key=lambda occurrence: occurrence.start)
     return Extraction(tuple(found), kinds=tuple(kinds) or (classify.EMPTY,))
+
+
+def _compose_reader(path: str) -> Extractor:
+    """The extractor of the file's Compose documents. Its module and the ``.env`` reader
+    are imported with the first Compose document (two modules and six records that a
+    Kubernetes-only run never needs), and the ``.env`` beside the file is read once,
+    when an image first needs it."""
+    environment: Environment | None = None
+
+    def read(scan: FileScan, document: Node) -> Iterable[Occurrence]:
+        nonlocal environment
+        from linter.extract import compose, dotenv
+
+        if environment is None:
+            environment = cache(partial(dotenv.beside, path))
+        return compose.extract(scan, document, environment=environment)
+
+    return read
 
 
 def _text_format(kind: str, path: str, text: str) -> Extraction:
