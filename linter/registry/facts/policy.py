@@ -78,8 +78,10 @@ async def with_facts(
 ) -> Resolution:
     """``resolution`` with the facts the configured policy needs; raises RegistryError."""
     digest = deployed_digest(resolution)
-    if digest is None:
-        return resolution
+    if digest is None or not (
+        options.need_platforms or options.need_created or options.need_signatures
+    ):
+        return resolution  # nothing to fetch: no two tasks per reference for nothing
     (platform, created), signature = await asyncio.gather(
         _image_facts(answers, resolution, digest, options),
         _signature(answers, resolution.reference, digest, options),
