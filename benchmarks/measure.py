@@ -87,3 +87,27 @@ def best_of(times: int, work: Callable[[], object]) -> float:
         work()
         timings.append(time.perf_counter() - started)
     return min(timings)
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Two commands run in pairs, the order alternating, so both meet the same moment of a
+    shared machine; ``ratios``: the first's wall time over the second's, pair by pair."""
+
+    first: Sample
+    second: Sample
+    ratios: tuple[float, ...]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+
+def paired(times: int, first: Callable[[], Sample], second: Callable[[], Sample]) -> Pairs:
+    samples: tuple[list[Sample], list[Sample]] = ([], [])
+    for index in range(times):
+        order = (0, 1) if index % 2 == 0 else (1, 0)
+        for side in order:
+            samples[side].append((first, second)[side]())
+    ratios = tuple(a.wall / b.wall for a, b in zip(*samples, strict=True))
+    return Pairs(summarize(samples[0]), summarize(samples[1]), ratios)

@@ -13,7 +13,6 @@ import math
 import os
 import shlex
 import shutil
-import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,16 +68,25 @@ class Paired:
     """One tag-only image, cold: ``imagepin check`` against ``skopeo inspect --no-tags``,
     run in pairs (the order alternating) so both meet the same moment of a shared machine."""
 
-    imagepin: Sample
-    skopeo: Sample
-    #: imagepin's wall time over skopeo's, pair by pair.
-    ratios: tuple[float, ...]
+    pairs: measure.Pairs
     imagepin_traffic: Traffic
     skopeo_traffic: Traffic
 
     @property
+    def imagepin(self) -> Sample:
+        return self.pairs.first
+
+    @property
+    def skopeo(self) -> Sample:
+        return self.pairs.second
+
+    @property
+    def ratios(self) -> tuple[float, ...]:
+        return self.pairs.ratios
+
+    @property
     def ratio(self) -> float:
-        return statistics.median(self.ratios)
+        return self.pairs.ratio
 
 
 @dataclass(frozen=True)
@@ -185,10 +193,9 @@ class Scenario:
             f"docker://{repository.reference(self.rig.host, image)}",
         ]
         out = self.work / "skopeo-one.out"
-        samples: dict[str, list[Sample]] = {"imagepin": [], "skopeo": []}
         traffic: dict[str, Traffic] = {}
 
-        def imagepin_once() -> None:
+        def imagepin_once() -> Sample:
             env = imagepin_env(self._home())
             if kind == ONE_KNOWN_REGISTRY:
                 # Another image of the same registry was checked before: its answer is
@@ -196,30 +203,19 @@ class Scenario:
                 measure.run(imagepin("check", "other.yaml"), cwd=directory, env=env, expect=(1,))
             mark = self.rig.mark()
             sample = measure.run(imagepin("check", "pod.yaml"), cwd=directory, env=env, expect=(1,))
-            samples["imagepin"].append(sample)
             traffic["imagepin"] = self.rig.since(mark)
+            return sample
 
-        def skopeo_once() -> None:
+        def skopeo_once() -> Sample:
             mark = self.rig.mark()
-            samples["skopeo"].append(measure.run(skopeo, stdout=out))
+            sample = measure.run(skopeo, stdout=out)
             traffic["skopeo"] = self.rig.since(mark)
             if out.read_text().strip() != image.digest:
                 raise measure.CommandFailed(f"skopeo printed another digest; see {out}")
+            return sample
 
-        for index in range(self.settings.pairs):
-            for once in (imagepin_once, skopeo_once)[:: 1 if index % 2 == 0 else -1]:
-                once()
-        ratios = tuple(
-            mine.wall / theirs.wall
-            for mine, theirs in zip(samples["imagepin"], samples["skopeo"], strict=True)
-        )
-        return Paired(
-            measure.summarize(samples["imagepin"]),
-            measure.summarize(samples["skopeo"]),
-            ratios,
-            traffic["imagepin"],
-            traffic["skopeo"],
-        )
+        pairs = measure.paired(self.settings.pairs, imagepin_once, skopeo_once)
+        return Paired(pairs, traffic["imagepin"], traffic["skopeo"])
 
     def _offline_check(self) -> Measured:
         env = imagepin_env(self._home())

@@ -187,7 +187,7 @@ def test_the_one_image_target_is_the_median_ratio(ratios: tuple[float, ...], met
     results = _results(cold=1, warm=1, check=1, skopeo=1)
     one = Sample(0.3, 20, 1)
     traffic = Traffic(2, 1, 2)
-    paired = resolution.Paired(one, one, ratios, traffic, traffic)
+    paired = resolution.Paired(measure.Pairs(one, one, ratios), traffic, traffic)
     results.one_image[resolution.ONE_EMPTY] = paired
     (target,) = [t for t in report.targets(results, None) if "one image" in t.goal]
     assert target.met is met
@@ -215,7 +215,7 @@ def test_a_target_not_measured_is_missed() -> None:
     results = _results(cold=1, warm=1, check=1, skopeo=1)
     del results.runs[resolution.SKOPEO_NO_TAGS]
     one = Sample(0.05, 10, 0)
-    startup = offline.Startup(one, one, one, heavy_imports=())
+    startup = offline.Startup(one, measure.Pairs(one, one, (1.0,)), heavy_imports=())
     local = offline.Results(None, startup)
     unmeasured = {
         (t.goal, t.measured)
