@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import asyncio
 
-#: The head of an answer is read up to this much (``http1.MAX_HEAD``: the pool refuses more).
+#: A response head is read up to this much here; the HTTP/1.1 pool refuses one still
+#: incomplete past it (h11's default is 16 KiB; httpcore allows this much too).
 MAX_HEAD = 100 * 1024
 Origin = tuple[str, int]
 

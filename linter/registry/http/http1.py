@@ -33,10 +33,8 @@ import h11
 import httpx
 
 from linter.registry.http import netio
+from linter.registry.http.ahead import MAX_HEAD
 
-#: A response head still incomplete past this is refused (h11's default is 16 KiB;
-#: httpcore allows this much too).
-MAX_HEAD = 100 * 1024
 READ_SIZE = 64 * 1024
 #: Seconds an idle connection is kept (httpx's default).
 KEEPALIVE = 5.0
