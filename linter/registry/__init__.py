@@ -65,12 +65,12 @@ def resolve_with_stats(
     (linter/registry/resolution/cached.py): a rerun over pinned files never loads it.
     From the first that needs more, the resolver takes over; that one's lookup is sent
     before asyncio and httpx load, when it can be (linter/registry/resolution/ahead.py)."""
-    from linter.registry.cache.store import Cache
+    from linter.registry.cache.store import run_cache
     from linter.registry.resolution import cached
     from linter.registry.resolution.ahead import head_start
 
     stats = RunStats(tracer=options.tracer)
-    cache = Cache(options.cache_dir, options.cache_ttl) if options.cache_dir else None
+    cache = run_cache(options)
     answers: dict[Reference, Resolution] = {}
     pending = iter(refs)
     for first in pending:

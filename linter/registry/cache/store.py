@@ -25,6 +25,7 @@ from linter.records import last_field_not_compared
 from linter.registry.api.manifests import ImageFacts, checked_digest
 from linter.registry.auth.challenge import Challenge
 from linter.registry.cache.datafile import load, locked, pruned, write
+from linter.registry.options import RegistryOptions
 
 #: Bumped when the layout or the meaning of an entry changes; old entries are then ignored.
 LAYOUT = "v2"
@@ -338,3 +339,8 @@ def _optional(record: dict[str, Any], key: str, kind: type[T]) -> T | None:
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
         raise TypeError(key)
     return value
+
+
+def run_cache(options: RegistryOptions) -> Cache | None:
+    """The persistent cache a run with ``options`` reads and writes; None when it is off."""
+    return Cache(options.cache_dir, options.cache_ttl) if options.cache_dir else None

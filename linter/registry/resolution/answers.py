@@ -21,7 +21,7 @@ from linter.registry.api.manifests import ImageFacts, ManifestError, checked_dig
 from linter.registry.api.tags import TagList, list_tags
 from linter.registry.api.target import Target, first_origin
 from linter.registry.cache.bodies import BodyStore
-from linter.registry.cache.store import LAYOUT, Cache, ManifestFacts, TagFacts
+from linter.registry.cache.store import LAYOUT, ManifestFacts, TagFacts, run_cache
 from linter.registry.errors import RegistryError, display_host
 from linter.registry.http import netio
 from linter.registry.options import RegistryOptions
@@ -58,9 +58,7 @@ class Answers:
         self._options = options
         self._stats = stats
         if head is None:
-            head = HeadStart(
-                Cache(options.cache_dir, options.cache_ttl) if options.cache_dir else None, None
-            )
+            head = HeadStart(run_cache(options), None)
         self._cache = head.cache
         self._bodies = (
             BodyStore(options.cache_dir / LAYOUT / "bodies") if options.cache_dir else None
