@@ -298,20 +298,17 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
 
     needs: list[set[Reference]] = []
     pipeline: Pipeline[tuple[list[Finding], FileFix | None]] | None = None
-    #: Answers that came while files were still read, before the pipeline could start.
-    early: list[Reference] = []
 
     def answered(ref: Reference, resolution: Resolution) -> None:
         resolutions[ref] = resolution
-        if pipeline is None:
-            early.append(ref)
-        else:
+        if pipeline is not None:
             pipeline.answered(ref)
 
     def start_pipeline() -> None:
+        """Once every file is read: those whose answers came meanwhile start at once."""
         nonlocal pipeline
         pipeline = stack.enter_context(Pipeline(needs, settle))
-        for ref in early:
+        for ref in list(resolutions):
             pipeline.answered(ref)
 
     def references() -> Iterator[Reference]:
