@@ -147,10 +147,10 @@ FIRST_REQUEST = """\
 import json, pathlib, sys, time
 from linter.reference import parse
 from linter.registry import RegistryOptions
-from linter.registry.resolution.ahead import head_start
+from linter.registry.resolution.ahead import send_first
 
 options = RegistryOptions(cache_dir=pathlib.Path({cache!r}))
-sent = head_start(parse("127.0.0.1:{registry}/app:1.0"), options, None).sent
+sent = send_first(parse("127.0.0.1:{registry}/app:1.0"), options, None)
 while not sent.answered.is_set():
     time.sleep(0.01)
 while ("127.0.0.1", {token}) not in sent.openings:

@@ -67,7 +67,7 @@ def resolve_with_stats(
     before asyncio and httpx load, when it can be (linter/registry/resolution/ahead.py)."""
     from linter.registry.cache.store import run_cache
     from linter.registry.resolution import cached
-    from linter.registry.resolution.ahead import head_start
+    from linter.registry.resolution.ahead import HeadStart, send_first
 
     stats = RunStats(tracer=options.tracer)
     cache = run_cache(options)
@@ -84,7 +84,7 @@ def resolve_with_stats(
             on_answer(first, found)
     else:
         return answers, stats
-    head = head_start(first, options, cache)
+    head = HeadStart(cache, send_first(first, options, cache))
     import asyncio
 
     rest = itertools.chain((first,), (ref for ref in pending if ref not in answers))

@@ -95,8 +95,3 @@ class HeadStart(NamedTuple):
 
     cache: Cache | None
     sent: SentAhead | None
-
-
-def head_start(first: Reference, options: RegistryOptions, cache: Cache | None) -> HeadStart:
-    """The run's cache, and ``first``'s lookup sent when it can be (:func:`send_first`)."""
-    return HeadStart(cache, send_first(first, options, cache))
