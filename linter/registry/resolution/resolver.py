@@ -118,8 +118,8 @@ async def resolve_references(
         group: list[Reference] = []
 
         def start() -> None:
+            answers.connect_ahead(group)
             for ref in group:
-                answers.connect_ahead((ref,))
                 lookup = tasks[ref] = asyncio.ensure_future(resolver.resolve(ref))
                 if on_answer is not None:
                     lookup.add_done_callback(functools.partial(_tell, on_answer, ref))
