@@ -128,6 +128,26 @@ def test_head_then_get_fallback(
     assert len([p for p in fake.paths("GET") if "/manifests/" in p]) == gets
 
 
+def test_a_cookie_a_registry_sets_is_never_sent_back(fake: FakeRegistry) -> None:
+    """The API is stateless: nothing an answer sets rides on a later request, not even on
+    the request a redirect makes (httpx's jar would send it there)."""
+    moved = f"https://{HOST}/v2/app/single/manifests/moved"
+
+    def redirect(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "HEAD" and request.url.path.endswith("/1.0"):
+            return httpx.Response(307, headers={"Location": moved, "Set-Cookie": "s=1; Path=/"})
+        if str(request.url) == moved:
+            headers = {"Content-Type": OCI_MANIFEST, "Docker-Content-Digest": SINGLE.digest}
+            return httpx.Response(200, headers=headers)
+        return None
+
+    fake.hooks.append(redirect)
+    answers, _ = resolve_offline([REF], fake)
+    assert answers[REF].digest == SINGLE.digest
+    assert [str(r.url) for r in fake.requests][-1] == moved
+    assert [r.headers.get("cookie") for r in fake.requests] == [None] * len(fake.requests)
+
+
 @pytest.mark.parametrize("status", [405, 400, 501])
 def test_registries_without_head_get_instead(fake: FakeRegistry, status: int) -> None:
     answer_once(fake, lambda r: httpx.Response(status), method="HEAD")

@@ -35,8 +35,6 @@ if TYPE_CHECKING:
     from linter.registry.auth.credentials import CredentialStore
     from linter.registry.http.transport import TransportFactory
 
-USER_AGENT = "imagepin (+https://github.com/imagepin/imagepin)"
-
 
 class ClientSettings(NamedTuple):
     concurrency: int = 32
@@ -57,11 +55,11 @@ class RegistryClient:
         credentials: "CredentialStore | None" = None,
         connector: netio.Connector | None = None,
     ) -> None:
-        import httpx
 
         from linter.registry.auth.credentials import CredentialStore
         from linter.registry.auth.flow import RegistryAuth
         from linter.registry.auth.tokens import TokenService
+        from linter.registry.http.session import registry_http
         from linter.registry.http.transport import RoutingTransport, pooled_transports
 
         self._settings = settings
@@ -73,13 +71,7 @@ class RegistryClient:
         self._routing = RoutingTransport(
             factory, settings.concurrency, settings.per_registry, stats
         )
-        self._http = httpx.AsyncClient(
-            transport=self._routing,
-            timeout=httpx.Timeout(settings.timeout),
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=True,
-            trust_env=False,
-        )
+        self._http = registry_http(self._routing, settings.timeout)
         self._sender = RetryingSender(self._http, settings.retry, self._deadline)
         self._tokens = TokenService(self._sender.send, stats)
         self._auth = RegistryAuth(
@@ -157,11 +149,11 @@ class RegistryClient:
                 raise dead
             scheme = self._schemes.get(authority)
             if scheme is not None:
-                await self._prepare(scheme, authority, path)
-                # Only requests about to be sent hold httpx's objects: thousands of
+                url = await self._prepare(scheme, authority, path)
+                # Only requests about to be sent hold httpx's requests: thousands of
                 # references wait here, small, not inside httpx.
                 async with self._slot(authority):
-                    return await self._registry_send(method, scheme, authority, path, headers)
+                    return await self._registry_send(method, url, authority, headers)
             answered = self._first_answer.get(authority)
             if answered is None:
                 answered = self._first_answer[authority] = asyncio.Event()
@@ -208,16 +200,19 @@ class RegistryClient:
             self._warmed[authority] = warmed + 1
             self._routing.warm(scheme, authority, 1)
 
-    async def _prepare(self, scheme: str, authority: str, path: str) -> None:
-        """Get the request's token before it waits for a slot, when the host's challenge is
-        known: the requests waiting for slots ask for their tokens together."""
+    async def _prepare(self, scheme: str, authority: str, path: str) -> "httpx.URL":
+        """The request's URL (parsed once: httpx checks each character), with its token got
+        before it waits for a slot, when the host's challenge is known: the requests
+        waiting for slots ask for their tokens together."""
         import httpx
 
+        url = httpx.URL(f"{scheme}://{authority}{path}")
         try:
-            await self._auth.prepare(httpx.URL(f"{scheme}://{authority}{path}"))
+            await self._auth.prepare(url)
         except RegistryError as exc:
             self._note_unreachable(authority, exc)
             raise
+        return url
 
     def _slot(self, authority: str) -> asyncio.Semaphore:
         slot = self._slots.get(authority)
@@ -273,7 +268,8 @@ class RegistryClient:
                 if response is not None:
                     self._schemes[authority] = scheme
                     return response
-            response = await self._registry_send(method, scheme, authority, path, headers)
+            url = f"{scheme}://{authority}{path}"
+            response = await self._registry_send(method, url, authority, headers)
         except RegistryError as exc:
             if exc.kind is not ErrorKind.UNREACHABLE:
                 self._schemes.setdefault(authority, scheme)  # it answered: auth failed, say
@@ -379,13 +375,13 @@ class RegistryClient:
         return response
 
     async def _registry_send(
-        self, method: str, scheme: str, authority: str, path: str, headers: dict[str, str]
+        self, method: str, url: "httpx.URL | str", authority: str, headers: dict[str, str]
     ) -> "httpx.Response":
         import httpx
 
         try:
             return await self._sender.send(
-                httpx.Request(method, f"{scheme}://{authority}{path}", headers=headers),
+                httpx.Request(method, url, headers=headers),
                 auth=self._auth,
             )
         except RegistryError as exc:

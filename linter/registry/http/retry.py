@@ -92,21 +92,19 @@ class RetryingSender:
         policy = self._policy
         registry = display_host(request.url.netloc.decode("ascii").lower())
         problem, delay, waited = "no attempt made", 0.0, 0.0
+        # Each attempt sends the request as it was given: the auth flow adds its header
+        # to the one it sends, so a retry is a copy made from these.
+        headers = request.headers.copy()
+        attempt_request = request
         for attempt in range(policy.attempts):
             if attempt:
                 await self._sleep(delay, registry, problem)
                 waited += delay
-            try:
-                response = await send(
-                    self._http,
-                    httpx.Request(
-                        request.method,
-                        request.url,
-                        headers=request.headers,
-                        content=request.content or None,
-                    ),
-                    auth,
+                attempt_request = httpx.Request(
+                    request.method, request.url, headers=headers, content=request.content or None
                 )
+            try:
+                response = await send(self._http, attempt_request, auth)
             except httpx.TransportError as exc:
                 problem = describe_failure(exc)
                 if permanent(exc):
