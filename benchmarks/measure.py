@@ -1,4 +1,5 @@
-"""Running a command and measuring it: wall time and the peak memory of its process tree."""
+"""Running a command and measuring it: wall time, CPU time and the peak memory of its process
+tree."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class Sample:
     #: Peak resident set size in MiB of the process or of its largest waited-for child.
     peak_rss: float
     exit_code: int
+    #: CPU seconds (user + system) of the process and the children it waited for.
+    cpu: float = 0.0
 
 
 class CommandFailed(RuntimeError):
@@ -33,8 +36,9 @@ started = time.perf_counter()
 pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - started
+cpu = usage.ru_utime + usage.ru_stime
 with open(sys.argv[1], "w") as out:
-    out.write(f"{wall} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+    out.write(f"{wall} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)} {cpu}")
 """
 
 
@@ -59,19 +63,20 @@ def run(
                 stderr=subprocess.STDOUT,
                 check=True,
             )
-        wall, peak, code = result.read_text().split()
+        wall, peak, code, cpu = result.read_text().split()
     if int(code) not in expect:
         shown = target.read_text(errors="replace")[-2000:] if stdout else ""
         raise CommandFailed(f"{' '.join(argv)} exited {code} (expected {list(expect)})\n{shown}")
-    return Sample(float(wall), int(peak) / 1024, int(code))
+    return Sample(float(wall), int(peak) / 1024, int(code), float(cpu))
 
 
 def summarize(samples: Sequence[Sample]) -> Sample:
-    """The median wall time of ``samples``, and the largest peak memory of any of them."""
+    """The median wall and CPU times of ``samples``, and the largest peak memory of any."""
     return Sample(
         statistics.median(s.wall for s in samples),
         max(s.peak_rss for s in samples),
         samples[-1].exit_code,
+        statistics.median(s.cpu for s in samples),
     )
 
 

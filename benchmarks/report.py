@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from benchmarks import offline, resolution
@@ -50,8 +51,9 @@ def resolution_table(results: resolution.Results) -> list[str]:
             "token requests",
             "connections",
             "peak RSS",
+            "CPU: this / the rig",
         ),
-        _row(*["---"] * 8),
+        _row(*["---"] * 9),
         _row(
             f"network floor: ({resolution.SETUP_ROUND_TRIPS} set-up + ⌈{s.images}/"
             f"{s.per_registry}⌉) round trips, + `python -c pass` ({seconds(startup)})",
@@ -59,6 +61,7 @@ def resolution_table(results: resolution.Results) -> list[str]:
             "1.0×",
             _speedup(skopeo.sample.wall, floor) if skopeo else "—",
             "1",
+            "—",
             "—",
             "—",
             "—",
@@ -87,8 +90,20 @@ def resolution_table(results: resolution.Results) -> list[str]:
                 traffic.token_requests if traffic else "—",
                 traffic.connections if traffic else "—",
                 f"{run.sample.peak_rss:.0f} MiB",
+                f"{seconds(run.sample.cpu)} / {seconds(traffic.rig_cpu) if traffic else '—'}",
             )
         )
+    cold = runs.get(resolution.FIX_COLD)
+    if cold is not None and cold.traffic is not None:
+        used = cold.sample.cpu + cold.traffic.rig_cpu
+        cores = len(os.sched_getaffinity(0))
+        lines += [
+            "",
+            f"The rig runs on the client's {cores} cores: during the cold `fix` it used "
+            f"{seconds(cold.traffic.rig_cpu)} of CPU and imagepin {seconds(cold.sample.cpu)}; "
+            f"{seconds(used)} of CPU on {cores} cores take {seconds(used / cores)} at the "
+            "least, whatever the network floor says.",
+        ]
     return lines
 
 

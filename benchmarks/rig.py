@@ -7,9 +7,12 @@ The registry processes, the token server and the image builder are the test harn
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 # The harness lives with the tests, which pytest puts on the path; do the same here.
@@ -40,6 +43,24 @@ class Traffic:
     registry_requests: int
     token_requests: int
     connections: int
+    #: CPU seconds the rig used meanwhile (the registry process, and this process's
+    #: threads: the latency proxies and the token server), on the cores the client had.
+    rig_cpu: float = 0.0
+
+
+class Mark(NamedTuple):
+    registry: int
+    tokens: int
+    connections: int
+    cpu: float
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far, from /proc."""
+    # The fields after the command name, which may hold spaces: utime and stime are the
+    # 14th and 15th of the line.
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Rig:
@@ -76,16 +97,17 @@ class Rig:
         pairs = zip(names, digests, strict=True)
         return [PushedImage(repo, tag, digest) for (repo, tag), digest in pairs]
 
-    def mark(self) -> tuple[int, int, int]:
+    def mark(self) -> Mark:
         assert self._token_proxy is not None
         connections = self._registry_proxy.connections + self._token_proxy.connections
-        return self.registry.mark(), self.token_server.mark(), connections
+        cpu = _cpu_of(self.registry.process.pid) + time.process_time()
+        return Mark(self.registry.mark(), self.token_server.mark(), connections, cpu)
 
-    def since(self, mark: tuple[int, int, int]) -> Traffic:
-        registry, tokens, connections = mark
+    def since(self, mark: Mark) -> Traffic:
         now = self.mark()
         return Traffic(
-            len(self.registry.requests(registry)),
-            len(self.token_server.requests_since(tokens)),
-            now[2] - connections,
+            len(self.registry.requests(mark.registry)),
+            len(self.token_server.requests_since(mark.tokens)),
+            now.connections - mark.connections,
+            now.cpu - mark.cpu,
         )
