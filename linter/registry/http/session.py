@@ -3,9 +3,9 @@ settings of its own (the transports decide), and no cookie jar.
 
 The distribution API is stateless: no registry needs a cookie back, and a jar would
 carry state from one registry's answers into the next request. httpx fills its jar
-from every response (through http.cookiejar and an email.message per answer: a
-tenth of the client's CPU per request); this client's jar keeps nothing, as
-skopeo's HTTP client keeps nothing.
+from every response (an http.cookiejar pass and an email.message per answer) and
+sends it on a redirect's request; this client's jar keeps nothing, as skopeo's
+HTTP client keeps nothing.
 """
 
 from __future__ import annotations
