@@ -92,8 +92,8 @@ class RetryingSender:
         policy = self._policy
         registry = display_host(request.url.netloc.decode("ascii").lower())
         problem, delay, waited = "no attempt made", 0.0, 0.0
-        # Each attempt sends the request as it was given: the auth flow adds its header
-        # to the one it sends, so a retry is a copy made from these.
+        # The first attempt sends the request itself. The auth flow writes its header into
+        # the request it sends, so a retry sends a copy made from the headers as given.
         headers = request.headers.copy()
         attempt_request = request
         for attempt in range(policy.attempts):
