@@ -7,8 +7,11 @@ import contextlib
 import importlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from sys import UnraisableHookArgs
 
 from linter import __version__
 
@@ -65,11 +68,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     import gc
 
     gc.set_threshold(*GC_THRESHOLDS)
+    sys.unraisablehook = _interrupts_kept(sys.unraisablehook)
     for name in UNUSED_IMPORTS:
         # None in sys.modules makes `import name` raise ImportError, which both
         # libraries expect when the package is missing.
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
     _leave(_run(sys.argv[1:]))
+
+
+def _interrupts_kept(
+    hook: Callable[[UnraisableHookArgs], object],
+) -> Callable[[UnraisableHookArgs], object]:
+    """``hook``, but a Ctrl-C that lands in a finalizer is delivered again, not dropped.
+
+    Python runs a signal's handler wherever the main thread is, a finalizer included (the
+    import system's weakref callbacks run all through start-up), and an exception there
+    is only printed as "ignored": the run would go on to its timeouts. The interrupt is
+    delivered again instead, from a thread, so that it comes once the finalizer is done.
+    """
+
+    def kept(unraisable: UnraisableHookArgs) -> object:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            import _thread
+            import signal
+
+            # A signal, to wake a blocking call; from another thread, which runs once this
+            # one lets go: raised here, in the hook, it would be ignored again.
+            _thread.start_new_thread(signal.pthread_kill, (_thread.get_ident(), signal.SIGINT))
+            return None
+        return hook(unraisable)
+
+    return kept
 
 
 def unknown_command(word: str) -> str:

@@ -191,6 +191,37 @@ def test_ctrl_c_exits_130_with_one_line(
     assert (process.returncode, out, err) == (130, "", "imagepin: interrupted\n")
 
 
+def test_a_ctrl_c_in_a_finalizer_is_not_lost() -> None:
+    """Python only prints a KeyboardInterrupt raised in a finalizer ("Exception ignored", as
+    when Ctrl-C lands in the import system's weakref callbacks during start-up), and the
+    program goes on; imagepin's process delivers the interrupt again."""
+    code = (
+        "import sys, time\n"
+        "from linter import cli\n"
+        "sys.unraisablehook = cli._interrupts_kept(sys.unraisablehook)\n"
+        "class Finalized:\n"
+        "    def __del__(self):\n"
+        "        raise KeyboardInterrupt\n"
+        "Finalized()\n"
+        "time.sleep(20)\n"
+        "print('went on')\n"
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=10,  # the sleep is longer: it runs out only if the interrupt was lost
+            check=False,
+            preexec_fn=_interruptible,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the interrupt was lost: the program slept on")
+    assert "went on" not in result.stdout
+    assert "KeyboardInterrupt" in result.stderr
+    assert "Exception ignored" not in result.stderr
+
+
 BROKEN = (
     "import linter.engine\n"
     "def run_check(*args, **kwargs):\n"
