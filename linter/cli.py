@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # None in sys.modules makes `import name` raise ImportError, which both
         # libraries expect when the package is missing.
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
-    _leave(_run(sys.argv[1:]))
+    _leave(_run(sys.argv[1:], process=True))
 
 
 def _interrupts_kept(
@@ -110,15 +110,16 @@ def unknown_command(word: str) -> str:
     return f"{word!r} is neither a command nor an existing path: {hint}"
 
 
-def _run(argv: Sequence[str]) -> int:
-    """The command, with everything it prints scrubbed of known secrets (linter.redact)."""
+def _run(argv: Sequence[str], *, process: bool = False) -> int:
+    """The command, with everything it prints scrubbed of known secrets (linter.redact).
+    ``process``: this process is imagepin's (its interpreter-wide settings are ours)."""
     from linter.redact import scrubbing_standard_streams
 
     with scrubbing_standard_streams():
-        return _command(argv)
+        return _command(argv, process)
 
 
-def _command(argv: Sequence[str]) -> int:
+def _command(argv: Sequence[str], process: bool) -> int:
     args_list = list(argv)
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
         first = args_list[0] if args_list else "-"
@@ -139,8 +140,7 @@ def _command(argv: Sequence[str]) -> int:
     try:
         result: int = args.func(args)
     except KeyboardInterrupt:
-        sys.stderr.write("imagepin: interrupted\n")
-        return 130
+        return _interrupted(process)
     except OutputError as exc:
         return fail(str(exc))
     except Exception as exc:  # exit 2 with one line; the traceback only with -v
@@ -153,7 +153,33 @@ def _command(argv: Sequence[str]) -> int:
 
         sys.stderr.write(f"imagepin: internal error: {type(exc).__name__}: {printable(str(exc))}\n")
         return 2
+    except BaseException as exc:
+        if not _cancelled(exc):
+            raise
+        return _interrupted(process)
     return result
+
+
+def _cancelled(exc: BaseException) -> bool:
+    """Whether ``exc`` is the event loop's cancellation: asyncio.run turns a Ctrl-C into its
+    main task's, and on Python 3.11 lets that CancelledError out instead of a
+    KeyboardInterrupt when the signal lands just as it installs its handler. Nothing
+    else of imagepin cancels a run's main task."""
+    asyncio = sys.modules.get("asyncio")
+    return asyncio is not None and isinstance(exc, asyncio.CancelledError)
+
+
+def _interrupted(process: bool) -> int:
+    """Exit 130 with one line. In imagepin's own process, what is torn down after a Ctrl-C
+    (an event loop half made, a coroutine never started) says nothing more: the user
+    asked to stop, not for the interpreter's complaints."""
+    if process:
+        import warnings
+
+        warnings.simplefilter("ignore")
+        sys.unraisablehook = lambda unraisable: None
+    sys.stderr.write("imagepin: interrupted\n")
+    return 130
 
 
 def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
