@@ -27,6 +27,9 @@ UNUSED_IMPORTS = ("httpx._main", "trio")
 #: on: 29 passes in a one-file check, 5 % of its instructions. mypy raises them too.
 GC_THRESHOLDS = (100_000, 20, 20)
 
+#: Set once the command has taken a Ctrl-C: a lost one is delivered again until then.
+_interrupt_taken = False
+
 #: Sub-command -> the module in linter.commands that defines it.
 COMMANDS = {
     "check": "check",
@@ -90,15 +93,24 @@ def _interrupts_kept(
     def kept(unraisable: UnraisableHookArgs) -> object:
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
             import _thread
-            import signal
 
-            # A signal, to wake a blocking call; from another thread, which runs once this
-            # one lets go: raised here, in the hook, it would be ignored again.
-            _thread.start_new_thread(signal.pthread_kill, (_thread.get_ident(), signal.SIGINT))
+            _thread.start_new_thread(_deliver_interrupt, (_thread.get_ident(),))
             return None
         return hook(unraisable)
 
     return kept
+
+
+def _deliver_interrupt(main_thread: int) -> None:
+    """SIGINT to ``main_thread`` until the command has taken a Ctrl-C: a signal, to wake a
+    blocking call; from this thread, a little later, since raised in the hook it would be
+    ignored again; and again, since one may land in a finalizer or in the hook too."""
+    import signal
+    import time
+
+    while not _interrupt_taken:
+        time.sleep(0.02)
+        signal.pthread_kill(main_thread, signal.SIGINT)
 
 
 def unknown_command(word: str) -> str:
@@ -173,6 +185,8 @@ def _interrupted(process: bool) -> int:
     """Exit 130 with one line. In imagepin's own process, what is torn down after a Ctrl-C
     (an event loop half made, a coroutine never started) says nothing more: the user
     asked to stop, not for the interpreter's complaints."""
+    global _interrupt_taken
+    _interrupt_taken = True
     if process:
         import warnings
 
