@@ -304,12 +304,11 @@ class CredentialStore:
         said once, not rebuilt from paths for each request of an anonymous run)."""
         if self._searched_text is None:
             read = [source.path for source in self._load() if isinstance(source, _Source)]
-            looked = ", ".join(str(path) for path, _ in default_files(self._environ))
-            self._searched_text = (
-                f"looked in {', '.join(read)}"
-                if read
-                else f"no credential file: looked for {looked}"
-            )
+            if read:
+                self._searched_text = f"looked in {', '.join(read)}"
+            else:
+                looked = ", ".join(str(path) for path, _ in default_files(self._environ))
+                self._searched_text = f"no credential file: looked for {looked}"
         return self._searched_text
 
     async def _from_source(self, source: _Source, host: str, path: str) -> Credentials | None:
