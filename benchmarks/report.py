@@ -134,7 +134,8 @@ def one_image_table(results: resolution.Results) -> list[str]:
                 kind,
                 seconds(paired.imagepin.wall),
                 seconds(paired.skopeo.wall),
-                f"{paired.ratio:.2f}× ({min(paired.ratios):.2f}–{max(paired.ratios):.2f})",
+                f"{paired.pairs.ratio:.2f}× ({min(paired.pairs.ratios):.2f}–"
+                f"{max(paired.pairs.ratios):.2f})",
                 f"{mine.registry_requests} / {theirs.registry_requests}",
                 f"{mine.token_requests} / {theirs.token_requests}",
                 f"{mine.connections} / {theirs.connections}",
@@ -241,9 +242,10 @@ def targets(network: resolution.Results | None, local: offline.Results | None) -
             found.append(
                 _ratio_target(
                     ONE_IMAGE,
-                    one.ratio,
+                    one.pairs.ratio,
                     1.0,
-                    f"{one.ratio:.2f}× ({seconds(one.imagepin.wall)} / {seconds(one.skopeo.wall)})",
+                    f"{one.pairs.ratio:.2f}× ({seconds(one.imagepin.wall)} / "
+                    f"{seconds(one.skopeo.wall)})",
                 )
             )
         if skopeo is None:

@@ -80,14 +80,6 @@ class Paired:
     def skopeo(self) -> Sample:
         return self.pairs.second
 
-    @property
-    def ratios(self) -> tuple[float, ...]:
-        return self.pairs.ratios
-
-    @property
-    def ratio(self) -> float:
-        return self.pairs.ratio
-
 
 @dataclass(frozen=True)
 class Results:
