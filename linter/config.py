@@ -1,15 +1,18 @@
 """Configuration: ``[tool.imagepin]`` in pyproject.toml or ``.imagepin.toml`` (README): the
 values, each key's checks, and where the file is; :mod:`linter.configfile` reads it."""
 
+from __future__ import annotations
+
 import os
 import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from linter import safe_read
 from linter.discovery import DEFAULT_EXCLUDE
+from linter.records import Record
 from linter.regexguard import nested_repetition
 
 DEFAULT_CACHE_TTL = 600
@@ -21,7 +24,7 @@ class ConfigError(Exception):
     """A configuration problem; the message names the file and the key."""
 
 
-class RegexExtractor(NamedTuple):
+class RegexExtractor(Record):
     """One ``[[regex-extractors]]`` table: the files it reads (globs, matched like
     ``exclude``) and a pattern whose named group ``image`` is a reference."""
 
@@ -39,7 +42,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.MULTILINE)
 
 
-class Config(NamedTuple):
+class Config(Record):
     select: tuple[str, ...] = ("ALL",)
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -88,10 +91,10 @@ class Config(NamedTuple):
         """Globs of the files scanned besides those whose name says a format."""
         return (*self.marker_files, *(g for r in self.regex_extractors for g in r.files))
 
-    def with_overrides(self, **changes: Any) -> "Config":
+    def with_overrides(self, **changes: Any) -> Config:
         return self._replace(**{k: v for k, v in changes.items() if v is not None})
 
-    def override(self, key: str, value: Any, source: str) -> "Config":
+    def override(self, key: str, value: Any, source: str) -> Config:
         """This configuration with ``key`` (``cache-ttl``) set to ``value`` by ``source``."""
         return self._replace(**{FIELDS[key]: value}, sources={**self.sources, key: source})
 

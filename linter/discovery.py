@@ -8,11 +8,14 @@ line are taken whatever their name, as pre-commit passes them, unless excluded
 (docs/formats.md).
 """
 
+from __future__ import annotations
+
 import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
+
+from linter.records import Record
 
 YAML = "yaml"
 DOCKERFILE = "dockerfile"
@@ -39,7 +42,7 @@ DEFAULT_EXCLUDE = ("node_modules", "vendor", "third_party")
 _GIT = ("git", "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit")
 
 
-class SourceFile(NamedTuple):
+class SourceFile(Record):
     #: What to open.
     path: Path
     #: Relative to the working directory when under it (as given otherwise), '/'-separated.

@@ -3,13 +3,15 @@
 No printing here: the CLI renders the Report this returns.
 """
 
+from __future__ import annotations
+
 import contextlib
 import functools
 import gc
 from collections.abc import Callable, Iterator, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING
 
 import linter.rules
 from linter import discovery, reading, selection, suppress
@@ -26,15 +28,17 @@ from linter.model import (
     SourceText,
 )
 from linter.pipeline import Pipeline
+from linter.records import Record
 from linter.reference import InvalidReference, Reference, parse
 from linter.rules import Rule, Subject
 
 if TYPE_CHECKING:
     from linter.registry import RegistryOptions
+    from linter.registry.trace import Tracer
     from linter.rewrite import FileFix
 
 
-class CheckOptions(NamedTuple):
+class CheckOptions(Record):
     config: Config = Config()
     offline: bool = False
     verbose: bool = False
@@ -45,16 +49,15 @@ class CheckOptions(NamedTuple):
     no_cache: bool = False
     cache_dir: str | None = None
     insecure: tuple[str, ...] = ()
-    #: Told about registry exchanges and cache answers: a linter.registry.trace.Tracer (named
-    #: loosely here: that module is not loaded offline, and a NamedTuple's annotations are).
-    tracer: Callable[[Any], None] | None = None
+    #: Told about registry exchanges and cache answers.
+    tracer: Tracer | None = None
     platform: str | None = None
     concurrency: int | None = None
     #: The directory paths are relative to; None for the process's working directory.
     cwd: Path | None = None
 
 
-class Outcome(NamedTuple):
+class Outcome(Record):
     report: Report
     #: Unified diffs of the changes (``fix --diff``), one per file.
     diffs: tuple[str, ...] = ()
@@ -96,7 +99,7 @@ def _per_file_ignored(config: Config, path: str) -> set[str]:
     return ignored
 
 
-def _registry_options(options: CheckOptions, on: set[str]) -> "RegistryOptions":
+def _registry_options(options: CheckOptions, on: set[str]) -> RegistryOptions:
     """The registry options, and what the rules in ``on`` (their ids) need fetched
     (docs/policy.md)."""
     from linter.registry import RegistryOptions
@@ -280,7 +283,7 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
             targets=targets,
         )
 
-    def settle(index: int) -> tuple[list[Finding], "FileFix | None"]:
+    def settle(index: int) -> tuple[list[Finding], FileFix | None]:
         """One file's findings and, with fix, its fix: run as soon as its images are known.
 
         A failure here is this file's error: the other files are still checked and

@@ -7,12 +7,14 @@ read, at every YAML path, exactly what was intended; otherwise the file is left
 as it was and the result says why. See docs/fixing.md.
 """
 
+from __future__ import annotations
+
 from collections import Counter
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from linter.extract.options import FormatOptions
 from linter.model import Edit, Form, Occurrence, Span
+from linter.records import Record
 from linter.reference import pinned, validate_digest
 
 
@@ -24,21 +26,21 @@ class NotEditable(ValueError):
     """The occurrence cannot be rewritten in place (escapes, a multi-line scalar, …)."""
 
 
-class Pin(NamedTuple):
+class Pin(Record):
     """Pin (or re-pin) ``occurrence`` to ``digest``."""
 
     occurrence: Occurrence
     digest: str
 
 
-class Skipped(NamedTuple):
+class Skipped(Record):
     """A pin that was not applied because its occurrence cannot be edited in place."""
 
     occurrence: Occurrence
     reason: str
 
 
-class FixResult(NamedTuple):
+class FixResult(Record):
     """The fixed text, or the original text and ``error`` saying why nothing changed."""
 
     text: str

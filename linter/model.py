@@ -2,19 +2,18 @@
 
 discover -> extract (Occurrence) -> resolve (Resolution) -> rules (Finding) -> fix (Edit) -> report
 
-The records on the path of every run are NamedTuples, not dataclasses: a dataclass
-compiles its methods from source each time the program starts. Annotations are not
-postponed here (nor in the other modules that define such records): a NamedTuple would
-compile each one given as a string (docs/decisions.md).
+The records are ``linter.records.Record``s, not dataclasses: a dataclass compiles its
+methods from source each time the program starts (docs/decisions.md).
 """
+
+from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
 
-from linter.records import last_field_not_compared
+from linter.records import Record, last_field_not_compared
 from linter.redact import scrub
 from linter.reference import Reference
 
@@ -28,7 +27,7 @@ class Level(enum.IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, text: str) -> "Level":
+    def parse(cls, text: str) -> Level:
         return cls[text.upper()]
 
 
@@ -45,14 +44,14 @@ class Form(enum.Enum):
     ENV_FILE = "env-file"
 
 
-class Span(NamedTuple):
+class Span(Record):
     """Character offsets ``[start, end)`` into the decoded file text (BOM included)."""
 
     start: int
     end: int
 
 
-class KustomizeEntry(NamedTuple):
+class KustomizeEntry(Record):
     """Where a Kustomize ``digest:`` goes: replace ``digest``, or insert at ``insert_at``.
 
     ``insert_prefix`` is everything to insert but the digest value itself, e.g.
@@ -65,7 +64,7 @@ class KustomizeEntry(NamedTuple):
     insert_suffix: str = ""
 
 
-class Occurrence(NamedTuple):
+class Occurrence(Record):
     """One place where a file names an image.
 
     ``raw`` is exactly ``text[start:end]`` of the YAML scalar (quotes included);
@@ -105,7 +104,7 @@ class Occurrence(NamedTuple):
     fix_path: str | None = None
 
 
-class PlatformEntry(NamedTuple):
+class PlatformEntry(Record):
     """One child of an image index."""
 
     os: str
@@ -126,7 +125,7 @@ class ErrorKind(enum.Enum):
     INVALID = "invalid"
 
 
-class ResolveError(NamedTuple):
+class ResolveError(Record):
     kind: ErrorKind
     message: str
     registry: str
@@ -145,7 +144,7 @@ class SignatureState(enum.Enum):
     VERIFIED = "verified"
 
 
-class Signature(NamedTuple):
+class Signature(Record):
     """One signature of a digest, as found in the registry."""
 
     #: ``cosign`` or ``notation``.
@@ -161,7 +160,7 @@ class Signature(NamedTuple):
     reason: str = ""
 
 
-class SignatureStatus(NamedTuple):
+class SignatureStatus(Record):
     """The signatures of ``digest`` and the verdict on them, with a one-line reason."""
 
     digest: str
@@ -175,7 +174,7 @@ class SignatureStatus(NamedTuple):
         return next((s.key for s in self.signatures if s.verified), None)
 
 
-class Resolution(NamedTuple):
+class Resolution(Record):
     """What the registry says about one unique reference.
 
     ``digest`` is what the tag resolves to now (the index digest, or one
@@ -204,7 +203,7 @@ class Resolution(NamedTuple):
 
 
 @last_field_not_compared
-class Finding(NamedTuple):
+class Finding(Record):
     path: str
     line: int
     column: int
@@ -232,7 +231,7 @@ class Finding(NamedTuple):
         return (self.path, self.line, self.column, self.rule)
 
 
-class SourceText(NamedTuple):
+class SourceText(Record):
     """A file that was read and extracted: what the rules saw and ``fix`` rewrites."""
 
     path: Path
@@ -245,7 +244,7 @@ class SourceText(NamedTuple):
     root: Path
 
 
-class Edit(NamedTuple):
+class Edit(Record):
     """Replace ``text[start:end]`` with ``replacement``."""
 
     start: int
@@ -253,7 +252,7 @@ class Edit(NamedTuple):
     replacement: str
 
 
-class FileError(NamedTuple):
+class FileError(Record):
     """A file that was not linted, and why (unreadable, not UTF-8, a directory, …)."""
 
     path: str
@@ -268,7 +267,7 @@ class FileError(NamedTuple):
         return f"{self.path}:{self.line}:{self.column}" if self.line else self.path
 
 
-class Report(NamedTuple):
+class Report(Record):
     findings: tuple[Finding, ...]
     files_scanned: int
     images: int
@@ -286,7 +285,7 @@ class Report(NamedTuple):
     root: str = "."
     extra: Mapping[str, str] = {}
 
-    def redacted(self) -> "Report":
+    def redacted(self) -> Report:
         """The report with every known secret taken out of its messages (linter.redact)."""
         findings = tuple(
             f if (m := scrub(f.message)) == f.message else f._replace(message=m)

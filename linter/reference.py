@@ -4,8 +4,11 @@ See docs/reference-grammar.md for the decisions where clients disagree (tag and
 digest together are kept; the path alone is capped at 255 characters).
 """
 
+from __future__ import annotations
+
 import re
-from typing import NamedTuple
+
+from linter.records import Record
 
 DEFAULT_DOMAIN = "docker.io"
 LEGACY_DEFAULT_DOMAIN = "index.docker.io"
@@ -36,7 +39,7 @@ class InvalidReference(ValueError):
     """A string that is not a valid image reference; the message says why."""
 
 
-class Reference(NamedTuple):
+class Reference(Record):
     """A parsed, normalized image reference: ``domain/path[:tag][@digest]``."""
 
     domain: str
@@ -74,11 +77,11 @@ class Reference(NamedTuple):
                 name = name[len(prefix) :]
         return name + _suffix(self.tag, self.digest)
 
-    def with_digest(self, digest: str) -> "Reference":
+    def with_digest(self, digest: str) -> Reference:
         """The same reference pinned to ``digest``; the tag is kept."""
         return self._replace(digest=validate_digest(digest))
 
-    def with_tag(self, tag: str | None) -> "Reference":
+    def with_tag(self, tag: str | None) -> Reference:
         return self._replace(tag=tag)
 
 

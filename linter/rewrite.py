@@ -1,13 +1,15 @@
 """``fix``: turn findings with a known digest into pins, rewrite the files, report what changed."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from linter import atomic, diff, fixer, source
 from linter.extract import dotenv
 from linter.extract.options import FormatOptions
 from linter.model import Edit, FileError, Finding, SourceText, Span
+from linter.records import Record
 
 #: Rules whose suggestion ``fix`` writes; IMG005 (stale digest) only with ``--update``,
 #: because plain ``fix`` must never change what runs.
@@ -15,7 +17,7 @@ PIN_RULES = frozenset({"IMG001", "IMG002"})
 UPDATE_RULES = frozenset({"IMG005"})
 
 
-class RewriteResult(NamedTuple):
+class RewriteResult(Record):
     #: Findings that remain (fixed ones are dropped).
     findings: list[Finding]
     fixed_files: tuple[str, ...]

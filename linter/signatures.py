@@ -7,14 +7,17 @@ module checks one payload against the configured public keys; fetching the
 signature manifest and payload is the registry client's job.
 """
 
+from __future__ import annotations
+
 import base64
 import binascii
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from linter import safe_read, untrusted_json
+from linter.records import Record
 
 COSIGN_SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
 COSIGN_PAYLOAD_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json"
@@ -26,12 +29,12 @@ class SignatureKeyError(Exception):
     """A configured key file that cannot be used; the message names it."""
 
 
-class NamedKey(NamedTuple):
+class NamedKey(Record):
     name: str
     key: Any  # a cryptography public key object
 
 
-class Verdict(NamedTuple):
+class Verdict(Record):
     verified: bool
     #: The key that verified, by file name.
     key: str | None

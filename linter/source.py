@@ -6,11 +6,13 @@ the file as it is, and ``encode(read(p).text, read(p).encoding)`` gives back the
 very same bytes.
 """
 
+from __future__ import annotations
+
 import codecs
 from pathlib import Path
-from typing import NamedTuple
 
 from linter import safe_read
+from linter.records import Record
 
 #: Eight times the largest real manifest seen (a 1 MB CRD bundle); composing costs ~80x the
 #: file size in memory, so the cap also bounds memory.
@@ -25,7 +27,7 @@ class SourceError(Exception):
     """A file that cannot be linted as text; the message is the reason, on one line."""
 
 
-class Source(NamedTuple):
+class Source(Record):
     #: The decoded text; a byte order mark stays as ``'\ufeff'`` at ``text[0]``.
     text: str
     #: ``"utf-8"``, ``"utf-16-le"`` or ``"utf-16-be"`` (UTF-16 only with a byte order mark).

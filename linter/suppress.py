@@ -12,17 +12,19 @@ lines is content (linter.yamlnodes.content_spans). A comment alone above a
 Dockerfile instruction covers the instruction's continuation lines too.
 """
 
+from __future__ import annotations
+
 from bisect import bisect_right
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from linter.lazyre import on_first_use
+from linter.records import Record
 
 _DIRECTIVE = on_first_use(r"(?:^|(?<=\s))#\s*imagepin:\s*(disable-file|ignore)(?:\[([^\]]*)\])?")
 ALL = frozenset({"*"})
 
 
-class Suppressions(NamedTuple):
+class Suppressions(Record):
     disabled: bool = False
     #: 1-based line -> rule ids/names suppressed there (ALL for every rule).
     lines: Mapping[int, frozenset[str]] = {}

@@ -12,13 +12,15 @@ computed from offsets, never taken from the parser, which also breaks lines at
 NEL and U+2028.
 """
 
+from __future__ import annotations
+
 import contextlib
 import gc
 import re
 import warnings
 from bisect import bisect_right
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, Event, ScalarEvent
@@ -26,6 +28,7 @@ from ruamel.yaml.reader import ReaderError
 
 from linter.lazyre import on_first_use
 from linter.model import Span
+from linter.records import Record
 from linter.yamltabs import tab_scanner
 from linter.yamltree import (
     IMPLICIT_TAG,
@@ -100,7 +103,7 @@ class YamlSyntaxError(Exception):
         self.refused = refused
 
 
-class ScalarText(NamedTuple):
+class ScalarText(Record):
     """Where a scalar is written: ``text[start:end]`` is the raw scalar, quotes included."""
 
     value: str

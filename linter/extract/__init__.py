@@ -8,9 +8,11 @@ kustomize, github_actions, gitlab_ci, helm_values. In any file, lines marked
 too. docs/formats.md says what is scanned and what deliberately is not.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterable
 from functools import cache, partial
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from linter.extract import (
     classify,
@@ -25,6 +27,7 @@ from linter.extract.marker import MARKER
 from linter.extract.occurrence import FileScan, TextScan
 from linter.extract.options import FormatOptions
 from linter.model import Occurrence
+from linter.records import Record
 from linter.yamlnodes import (
     Node,
     Parsed,
@@ -76,7 +79,7 @@ def _lazy_extractor(kind: str) -> Extractor | None:
     return extractor
 
 
-class SyntaxProblem(NamedTuple):
+class SyntaxProblem(Record):
     """Where a file stops being YAML (1-based) and why, on one line."""
 
     line: int
@@ -87,7 +90,7 @@ class SyntaxProblem(NamedTuple):
         return f"line {self.line}, column {self.column}: {self.message}"
 
 
-class Extraction(NamedTuple):
+class Extraction(Record):
     #: In the order they are written.
     occurrences: tuple[Occurrence, ...]
     #: The file is not YAML (IMG000).

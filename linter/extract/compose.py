@@ -11,13 +11,15 @@ reference (``IMAGE=nginx:1.27``) or the tag at its end (``postgres:${PG_TAG}``,
 service with ``build:``, ``image:`` names what the build produces: not an occurrence.
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
 
 from linter.extract.dotenv import EnvFile, Interpolated, Part, interpolate
 from linter.extract.occurrence import FileScan, child, digest_after_tag, tag_start
 from linter.model import Form, KustomizeEntry, Occurrence, Span
+from linter.records import Record
 from linter.yamlnodes import Node, entries, is_mapping, is_null, is_sequence, is_string, values
 
 __all__ = ["Environment", "Interpolated", "extract", "interpolate"]
@@ -26,13 +28,13 @@ __all__ = ["Environment", "Interpolated", "extract", "interpolate"]
 Environment = Callable[[], EnvFile]
 
 
-class _Image(NamedTuple):
+class _Image(Record):
     node: Node
     service: str
     read: Interpolated
 
 
-class _Fix(NamedTuple):
+class _Fix(Record):
     """Where the fix writes: over ``edit``, or at ``kustomize``, in the file ``path``
     (this one when None); or why it does not."""
 

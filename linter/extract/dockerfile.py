@@ -8,19 +8,22 @@ as when no build argument is given. An image that is exactly one such argument
 When one argument is the whole tag (``FROM golang:${GO_VERSION}``) and nothing else
 uses it, the fix appends the digest to its default
 (``ARG GO_VERSION=1.23@sha256:…``); when the tag is written in the instruction
-(``FROM ${REGISTRY}/app:1.4``), the digest goes there. Any other image built from arguments
-is reported with the reason it is not fixed. Stage names, stage indexes and
-``scratch`` are not images. docs/formats.md has the details.
+(``FROM ${REGISTRY}/app:1.4``), the digest goes there. Any other image built from
+arguments is reported with the reason it is not fixed. Stage names, stage indexes
+and ``scratch`` are not images (docs/formats.md).
 """
+
+from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from linter.extract import dockerfile_syntax as syntax
 from linter.extract.dockerfile_syntax import Instruction, Line, Word
 from linter.extract.occurrence import TextScan, digest_after_tag, tag_start
 from linter.model import Form, KustomizeEntry, Occurrence, Span
+from linter.records import Record
 
 _VARIABLE = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<operator>:?[-+?])(?P<word>[^}]*))?\}"
@@ -34,7 +37,7 @@ SCRATCH = "scratch"
 OVERRIDE_NOTE = "a build argument can override this default"
 
 
-class Expansion(NamedTuple):
+class Expansion(Record):
     """A word as BuildKit reads it with the global ``ARG`` defaults."""
 
     value: str
@@ -46,7 +49,7 @@ class Expansion(NamedTuple):
     verbatim: bool = True
 
 
-class Argument(NamedTuple):
+class Argument(Record):
     """A global ``ARG name[=default]``: the default as read, and where it is written."""
 
     name: str
@@ -154,8 +157,7 @@ class _Scan:
     def _image(
         self, line: Line, word: Word, stages: set[str], yaml_path: str, context: str
     ) -> Iterator[tuple[Occurrence, str | None]]:
-        """The occurrence of an image word, and the argument whose default holds its tag
-        when the fix goes there (decided once every use is known: _settle)."""
+        """An image word's occurrence, and the argument whose default may take its fix (_settle)."""
         expansion = expand(word.text, self.arguments, self.escape)
         name = expansion.value.lower()
         if not word.text or (expansion.dynamic is None and (name in stages or name == SCRATCH)):
@@ -203,7 +205,7 @@ class _Scan:
             dynamic=None,
         )
 
-    def _digest_place(self, line: Line, word: Word, image: str) -> "DigestPlace":
+    def _digest_place(self, line: Line, word: Word, image: str) -> DigestPlace:
         """Where the fix writes the digest of an image built from arguments: after a tag
         written in the word, or after the default of the one argument that is the tag."""
         tag = tag_start(image)

@@ -5,15 +5,17 @@ lines are content, not instructions), keywords in any case, words and flags.
 linter.extract.dockerfile finds the images in what this reads.
 """
 
+from __future__ import annotations
+
 import math
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import NamedTuple
 
 from linter.extract.occurrence import TextScan
 from linter.model import Span
+from linter.records import Record
 
 _DIRECTIVE = re.compile(r"#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*")
 _DIRECTIVES = frozenset({"syntax", "escape", "check"})
@@ -22,7 +24,7 @@ _HEREDOC = re.compile(r"[0-9]*<<(-?)(['\"]?)([^'\"<\s]+)\2")
 _HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 
 
-class Line(NamedTuple):
+class Line(Record):
     """One instruction with its continuation lines joined.
 
     ``pieces`` holds, for each physical line joined, where it starts in ``text``
@@ -49,18 +51,18 @@ class Line(NamedTuple):
         return bisect_right(self.pieces, (index, math.inf)) - 1
 
 
-class Word(NamedTuple):
+class Word(Record):
     """A whitespace-separated word of a Line, quotes and escapes as written."""
 
     text: str
     start: int
     end: int
 
-    def after(self, prefix: str) -> "Word":
+    def after(self, prefix: str) -> Word:
         return Word(self.text[len(prefix) :], self.start + len(prefix), self.end)
 
 
-class Instruction(NamedTuple):
+class Instruction(Record):
     keyword: str
     flags: tuple[Word, ...]
     arguments: tuple[Word, ...]

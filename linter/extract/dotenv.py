@@ -9,16 +9,18 @@ variable defined above. Variables of ``env_file:`` and of the shell environment
 are never read, so that results do not depend on who runs imagepin.
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Mapping
 from itertools import chain
 from pathlib import Path
-from typing import NamedTuple
 
 from linter import safe_read
 from linter.discovery import ENV_FILE
 from linter.lazyre import on_first_use
 from linter.model import Span
+from linter.records import Record
 
 _ASSIGNMENT = on_first_use(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
 _COMMENT = on_first_use(r"[ \t]+#")
@@ -34,7 +36,7 @@ _BRACED = on_first_use(
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$"}
 
 
-class Variable(NamedTuple):
+class Variable(Record):
     """One variable of a ``.env`` file."""
 
     name: str
@@ -52,7 +54,7 @@ class Variable(NamedTuple):
         return None if self.dynamic else self.value
 
 
-class EnvFile(NamedTuple):
+class EnvFile(Record):
     """A ``.env`` file: its display path and its variables (the last definition wins)."""
 
     path: str
@@ -96,7 +98,7 @@ def parse(text: str) -> dict[str, Variable]:
 
 def _value(
     text: str, start: int, end: int, known: Mapping[str, str | None]
-) -> "tuple[Interpolated, Span | None, int]":
+) -> tuple[Interpolated, Span | None, int]:
     """The value starting at ``start`` (its line ends at ``end``), where its characters are
     when they hold it exactly, and where the next line starts."""
     quote = text[start : start + 1]
@@ -131,7 +133,7 @@ def _unescape(raw: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group()), raw, flags=re.DOTALL)
 
 
-class Part(NamedTuple):
+class Part(Record):
     """A variable an interpolated value read from the ``.env`` file, and where."""
 
     name: str
@@ -144,7 +146,7 @@ class Part(NamedTuple):
     last: bool
 
 
-class Interpolated(NamedTuple):
+class Interpolated(Record):
     """A value as Compose reads it with ``variables`` set and nothing else."""
 
     #: The value with variables and defaults substituted and ``$$`` read as ``$``; as

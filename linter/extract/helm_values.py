@@ -18,14 +18,16 @@ to an override file), otherwise ``tag: "1.27@sha256:…"`` when
 ``helm-digest-in-tag`` is configured; the note says which.
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import NamedTuple
 
 from linter import source
 from linter.extract import fields
 from linter.extract.occurrence import FileScan, child, collections, dynamic_part
 from linter.model import Form, KustomizeEntry, Occurrence, Span
+from linter.records import Record
 from linter.yamlnodes import (
     Node,
     Parsed,
@@ -49,7 +51,7 @@ DEFAULT_VALUES = ("values.yaml", "values.yml")
 CHART_FILE = "Chart.yaml"
 
 
-class Split(NamedTuple):
+class Split(Record):
     """The text of each split field a mapping sets (empty and null fields read as None)."""
 
     texts: dict[str, str | None]
@@ -61,7 +63,7 @@ class Split(NamedTuple):
         return name in self.texts
 
 
-class Chart(NamedTuple):
+class Chart(Record):
     """What the chart around a values file says: its appVersion and its default values."""
 
     app_version: str | None = None

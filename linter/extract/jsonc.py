@@ -6,11 +6,13 @@ rewrite it in place. Only what extractors need is kept: objects (their entries
 in written order), arrays and strings; other values are just skipped over.
 """
 
+from __future__ import annotations
+
 import json
 import re
-from typing import NamedTuple
 
 from linter.model import Span
+from linter.records import Record
 
 #: Deeper documents are refused: the parser recurses (twice) per level, and a hostile
 #: file must not exhaust the stack. Real configurations nest a few levels.
@@ -29,7 +31,7 @@ class JsoncError(ValueError):
         self.message = message
 
 
-class String(NamedTuple):
+class String(Record):
     value: str
     #: The string as written, quotes included.
     span: Span
@@ -37,17 +39,17 @@ class String(NamedTuple):
     edit: Span | None
 
 
-class Object(NamedTuple):
-    entries: "list[tuple[String, Value]]"
+class Object(Record):
+    entries: list[tuple[String, Value]]
 
-    def get(self, key: str) -> "Value | None":
+    def get(self, key: str) -> Value | None:
         """The value of the last ``key``, as JSON parsers read duplicates."""
         found = [value for name, value in self.entries if name.value == key]
         return found[-1] if found else None
 
 
-class Array(NamedTuple):
-    items: "list[Value]"
+class Array(Record):
+    items: list[Value]
 
 
 #: Numbers, booleans and null are not kept.

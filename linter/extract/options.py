@@ -1,12 +1,13 @@
 """What the configuration says about reading formats (``helm-values``, ``helm-digest-in-tag``,
 ``marker-files``, ``regex-extractors``)."""
 
-from typing import NamedTuple
+from __future__ import annotations
 
 from linter.config import Config, RegexExtractor
+from linter.records import Record
 
 
-class FormatOptions(NamedTuple):
+class FormatOptions(Record):
     #: Globs of files read as Helm values, besides ``values*.yaml`` next to a ``Chart.yaml``;
     #: matched like ``exclude`` against the path as shown.
     helm_values: tuple[str, ...] = ()
@@ -18,7 +19,7 @@ class FormatOptions(NamedTuple):
     regex_extractors: tuple[RegexExtractor, ...] = ()
 
     @classmethod
-    def from_config(cls, config: Config) -> "FormatOptions":
+    def from_config(cls, config: Config) -> FormatOptions:
         return cls(
             config.helm_values,
             config.helm_digest_in_tag,

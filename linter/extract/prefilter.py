@@ -16,11 +16,12 @@ original text first without composing it (a small part of the cost), so a
 syntax error anywhere is reported as before: the full path takes over.
 """
 
-from typing import NamedTuple
+from __future__ import annotations
 
 from linter.extract.classify import KUSTOMIZE_API
 from linter.extract.kubernetes import DATA_KINDS
 from linter.lazyre import on_first_use
+from linter.records import Record
 from linter.yamlnodes import BOM
 
 try:
@@ -37,7 +38,7 @@ _API_VERSION = on_first_use(r"\napiVersion:[ \t]*[\"']?(\S*)")
 _CONTENT = on_first_use(r"[^\r\n]")
 
 
-class Prefiltered(NamedTuple):
+class Prefiltered(Record):
     #: The text with the skipped documents blanked: same length, same lines.
     text: str
     #: Where each skipped document's ``~`` is.

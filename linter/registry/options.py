@@ -1,11 +1,13 @@
 """What a resolution run may do and needs to know: :class:`RegistryOptions`."""
 
+from __future__ import annotations
+
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from linter.config import Config, ConfigError
+from linter.records import Record
 from linter.registry.trace import Tracer
 from linter.signatures import NamedKey
 
@@ -14,7 +16,7 @@ from linter.signatures import NamedKey
 BATCH_SCOPES = 16
 
 
-class RegistryOptions(NamedTuple):
+class RegistryOptions(Record):
     platform: str | None = None
     #: Requests in flight, in all and per registry host.
     concurrency: int = 32
@@ -48,7 +50,7 @@ class RegistryOptions(NamedTuple):
         insecure: Sequence[str] = (),
         platform: str | None = None,
         concurrency: int | None = None,
-    ) -> "RegistryOptions":
+    ) -> RegistryOptions:
         """Options from the configuration, command-line values winning; ConfigError if invalid."""
         from linter.registry.facts.platforms import Platform
 

@@ -12,15 +12,19 @@ account), no header is shown (only the scheme of the ``Authorization`` sent), an
 credentials are named by where they were found, never by their value.
 """
 
+from __future__ import annotations
+
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
+
+from linter.records import Record
 
 if TYPE_CHECKING:
     import httpx
 
 
-class Exchange(NamedTuple):
+class Exchange(Record):
     method: str
     #: Scheme, host and path: never the query.
     url: str
@@ -32,7 +36,7 @@ class Exchange(NamedTuple):
     problem: str = ""
 
 
-class CacheAnswer(NamedTuple):
+class CacheAnswer(Record):
     #: ``name:tag``, as the cache keys it.
     reference: str
     #: The digest the cache holds, and how old that answer is; None for a miss.
@@ -40,7 +44,7 @@ class CacheAnswer(NamedTuple):
     age: float | None = None
 
 
-class CredentialsFound(NamedTuple):
+class CredentialsFound(Record):
     #: ``host`` or ``host/repository``.
     scope: str
     #: Where they came from (file and key, or a helper); "" when there are none.
@@ -54,8 +58,8 @@ Tracer = Callable[[Event], None]
 
 
 async def timed(
-    tracer: Tracer, request: "httpx.Request", answer: "Awaitable[httpx.Response]"
-) -> "httpx.Response":
+    tracer: Tracer, request: httpx.Request, answer: Awaitable[httpx.Response]
+) -> httpx.Response:
     """``answer`` (the exchange of ``request``), told to ``tracer`` with its status and time."""
     start = time.monotonic()
     url = str(request.url.copy_with(query=None))

@@ -5,12 +5,14 @@ registry's answer (online) and the policy, and say what is wrong. The engine
 (linter.engine), not the rule, decides levels, selection and suppression.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
-from typing import NamedTuple
 
 from linter.config import Config
 from linter.model import Level, Occurrence, Resolution
+from linter.records import Record
 from linter.reference import Reference
 
 
@@ -18,7 +20,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Subject(NamedTuple):
+class Subject(Record):
     """Everything a rule may look at for one occurrence."""
 
     occurrence: Occurrence
@@ -33,7 +35,7 @@ class Subject(NamedTuple):
     now: datetime
 
 
-class Hit(NamedTuple):
+class Hit(Record):
     message: str
     suggestion: str | None = None
 
@@ -41,7 +43,7 @@ class Hit(NamedTuple):
 Check = Callable[[Subject], Iterator[Hit]]
 
 
-class Rule(NamedTuple):
+class Rule(Record):
     id: str
     name: str
     level: Level

@@ -12,12 +12,15 @@ httpx is imported when the first client is made: a run answered from the cache
 never loads it.
 """
 
+from __future__ import annotations
+
 import asyncio
 import contextlib
 import time
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from linter.model import ErrorKind
+from linter.records import Record
 from linter.registry.api.manifests import ACCEPT
 from linter.registry.api.target import Target, first_origin
 from linter.registry.errors import RegistryError, display_host, status_error
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
     from linter.registry.http.transport import TransportFactory
 
 
-class ClientSettings(NamedTuple):
+class ClientSettings(Record):
     concurrency: int = 32
     per_registry: int = 16
     insecure: tuple[str, ...] = ()
@@ -51,8 +54,8 @@ class RegistryClient:
         settings: ClientSettings,
         stats: RunStats,
         *,
-        transports: "TransportFactory | None" = None,
-        credentials: "CredentialStore | None" = None,
+        transports: TransportFactory | None = None,
+        credentials: CredentialStore | None = None,
         connector: netio.Connector | None = None,
     ) -> None:
 
@@ -93,7 +96,7 @@ class RegistryClient:
         self._wanted: dict[str, int] = {}
         self._recollection: Callable[[str], tuple[Challenge, ...] | None] | None = None
 
-    def recall_with(self, lookup: "Callable[[str], tuple[Challenge, ...] | None]") -> None:
+    def recall_with(self, lookup: Callable[[str], tuple[Challenge, ...] | None]) -> None:
         """Where a host's challenges from earlier runs are (the persistent cache): with
         them, a host's first requests get their tokens at once, not after a refusal."""
         self._recollection = lookup
@@ -103,7 +106,7 @@ class RegistryClient:
         (``Answers.connect_ahead``): it counts as one opened ahead."""
         self._warmed[authority] = max(1, self._warmed.get(authority, 0))
 
-    def challenges_taught(self) -> "dict[str, tuple[Challenge, ...]]":
+    def challenges_taught(self) -> dict[str, tuple[Challenge, ...]]:
         """host[:port] -> the challenges its answers taught in this run (worth keeping)."""
         return self._auth.taught()
 
@@ -111,7 +114,7 @@ class RegistryClient:
         await self._tokens.cancel()
         await self._http.aclose()
 
-    async def manifest(self, target: Target, reference: str, *, head: bool) -> "httpx.Response":
+    async def manifest(self, target: Target, reference: str, *, head: bool) -> httpx.Response:
         """HEAD or GET a manifest: a 2xx answer, or 400/405/501 to a HEAD (no HEAD support)."""
         method = "HEAD" if head else "GET"
         path = f"/v2/{target.path}/manifests/{reference}"
@@ -128,7 +131,7 @@ class RegistryClient:
         return response.content
 
     def _status_error(
-        self, response: "httpx.Response", target: Target, reference: str
+        self, response: httpx.Response, target: Target, reference: str
     ) -> RegistryError:
         """The error a final non-2xx answer is, naming the credentials sent (401, 403)."""
         return status_error(
@@ -141,7 +144,7 @@ class RegistryClient:
 
     async def request(
         self, method: str, authority: str, path: str, headers: dict[str, str]
-    ) -> "httpx.Response":
+    ) -> httpx.Response:
         """A registry API request with auth and retries; the first one per host goes alone."""
         while True:
             dead = self._dead.get(authority)
@@ -200,7 +203,7 @@ class RegistryClient:
             self._warmed[authority] = warmed + 1
             self._routing.warm(scheme, authority, 1)
 
-    async def _prepare(self, scheme: str, authority: str, path: str) -> "httpx.URL":
+    async def _prepare(self, scheme: str, authority: str, path: str) -> httpx.URL:
         """The request's URL (parsed once: httpx checks each character), with its token got
         before it waits for a slot, when the host's challenge is known: the requests
         waiting for slots ask for their tokens together."""
@@ -244,7 +247,7 @@ class RegistryClient:
 
     async def _discover(
         self, method: str, authority: str, path: str, headers: dict[str, str]
-    ) -> "httpx.Response":
+    ) -> httpx.Response:
         """Send the first request to a host and settle its scheme: https, or plain http for a
         loopback or insecure host that speaks it."""
         try:
@@ -260,7 +263,7 @@ class RegistryClient:
 
     async def _first_request(
         self, method: str, authority: str, path: str, headers: dict[str, str]
-    ) -> "httpx.Response":
+    ) -> httpx.Response:
         scheme = "https"
         try:
             if tls.plain_http_allowed(authority, self._settings.insecure):
@@ -282,7 +285,7 @@ class RegistryClient:
 
     async def _settle_scheme(
         self, method: str, authority: str, path: str, headers: dict[str, str]
-    ) -> "tuple[str, httpx.Response | None]":
+    ) -> tuple[str, httpx.Response | None]:
         """The scheme of a host that may speak plain HTTP, and the answer when the request
         that settled it is answered. A port speaks one protocol. On loopback, plain HTTP
         alone first: a round trip there costs nothing, a TLS attempt a CA store, a
@@ -299,7 +302,7 @@ class RegistryClient:
 
     async def _race(
         self, method: str, authority: str, path: str, headers: dict[str, str]
-    ) -> "tuple[str, httpx.Response | None]":
+    ) -> tuple[str, httpx.Response | None]:
         """Plain HTTP and TLS at once: trying TLS first would cost a failed handshake before
         an insecure plain registry's first answer."""
         # Plain first: it is on the wire while the TLS attempt loads its CA store.
@@ -317,7 +320,7 @@ class RegistryClient:
                 task.cancel()
             await asyncio.gather(plain, secure, return_exceptions=True)
 
-    def _plain_answer(self, bare: "httpx.Response") -> "tuple[str, httpx.Response | None]":
+    def _plain_answer(self, bare: httpx.Response) -> tuple[str, httpx.Response | None]:
         """Plain HTTP settled by ``bare``, the answer to a request without credentials."""
         self._auth.learn(bare)
         # Refused for want of credentials: sent again through the auth flow.
@@ -325,7 +328,7 @@ class RegistryClient:
 
     async def _try_https(
         self, method: str, authority: str, path: str, headers: dict[str, str]
-    ) -> "tuple[str, httpx.Response | None]":
+    ) -> tuple[str, httpx.Response | None]:
         """The request over TLS; no answer when the handshake fails (scheme "http" when it
         fails the way it does against a plain-HTTP server) or the host asks for a retry."""
         import httpx
@@ -342,7 +345,7 @@ class RegistryClient:
 
     async def _try_plain(
         self, method: str, authority: str, path: str, headers: dict[str, str]
-    ) -> "httpx.Response | None":
+    ) -> httpx.Response | None:
         """The request over plain HTTP: its answer when the host speaks plain HTTP on this
         port. Without credentials, unless the host's challenge is known from an earlier run
         (then with its token: the auth flow sends none but anonymous ones over plain HTTP
@@ -375,8 +378,8 @@ class RegistryClient:
         return response
 
     async def _registry_send(
-        self, method: str, url: "httpx.URL | str", authority: str, headers: dict[str, str]
-    ) -> "httpx.Response":
+        self, method: str, url: httpx.URL | str, authority: str, headers: dict[str, str]
+    ) -> httpx.Response:
         import httpx
 
         try:

@@ -1,11 +1,14 @@
 """Manifest media types, the Accept list, digests of raw bytes, reading index, image and
 config bodies."""
 
+from __future__ import annotations
+
 import hashlib
-from typing import Any, NamedTuple
+from typing import Any
 
 from linter import untrusted_json
 from linter.model import PlatformEntry
+from linter.records import Record
 from linter.reference import InvalidReference, validate_digest
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -29,7 +32,7 @@ class ManifestError(ValueError):
     """A manifest body that cannot be used; the message says why."""
 
 
-class Descriptor(NamedTuple):
+class Descriptor(Record):
     media_type: str
     digest: str
     size: int
@@ -37,7 +40,7 @@ class Descriptor(NamedTuple):
     annotations: dict[str, str] | None = None
 
 
-class ImageFacts(NamedTuple):
+class ImageFacts(Record):
     """From an image's config blob (for ``inspect``)."""
 
     created: str | None
@@ -47,7 +50,7 @@ class ImageFacts(NamedTuple):
     variant: str | None
 
 
-class ImageConfig(NamedTuple):
+class ImageConfig(Record):
     """All of an image config that ``inspect`` shows; None where the config does not say."""
 
     facts: ImageFacts
@@ -63,7 +66,7 @@ class ImageConfig(NamedTuple):
     docker_version: str | None
 
 
-class Manifest(NamedTuple):
+class Manifest(Record):
     """What a manifest body says: an index's children, or an image's config and layers."""
 
     media_type: str

@@ -9,11 +9,13 @@ the listing (so a registry that links forever to empty pages cannot hold us), an
 so does a page that links back to one already read.
 """
 
+from __future__ import annotations
+
 import urllib.parse
-from typing import NamedTuple
 
 from linter import untrusted_json
 from linter.model import ErrorKind
+from linter.records import Record
 from linter.reference import is_tag, quoted
 from linter.registry.api.client import RegistryClient
 from linter.registry.api.pages import next_page
@@ -24,7 +26,7 @@ from linter.registry.errors import RegistryError, status_error
 PAGE = 1000
 
 
-class TagList(NamedTuple):
+class TagList(Record):
     tags: tuple[str, ...]
     #: False when ``limit`` cut the list short.
     complete: bool

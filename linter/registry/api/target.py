@@ -1,12 +1,13 @@
 """Where requests for a reference go: a repository on a host, and the host's first origin."""
 
-from typing import NamedTuple
+from __future__ import annotations
 
+from linter.records import Record
 from linter.registry.errors import display_host
 from linter.registry.http import tls
 
 
-class Target(NamedTuple):
+class Target(Record):
     """A repository on a registry host: where requests for a reference actually go."""
 
     authority: str

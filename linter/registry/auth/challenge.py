@@ -1,8 +1,11 @@
 """``WWW-Authenticate`` parsing per RFC 7235: several challenges, quoted values with commas."""
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+
+from linter.records import Record
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -11,7 +14,7 @@ _BARE = re.compile(r'[^\s,"]+')
 _SPACE = " \t"
 
 
-class Challenge(NamedTuple):
+class Challenge(Record):
     """One challenge: a lowercase scheme and its parameters (lowercase keys)."""
 
     scheme: str

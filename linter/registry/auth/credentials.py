@@ -6,6 +6,8 @@ config.json, then ``REGISTRY_AUTH_FILE`` or the XDG auth.json files. Within a fi
 specific first (``host/ns/repo``, ``host/ns``, ``host``), then legacy URL keys.
 """
 
+from __future__ import annotations
+
 import asyncio
 import base64
 import binascii
@@ -14,10 +16,10 @@ import re
 import shutil
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from linter import redact, safe_read, untrusted_json
-from linter.records import last_field_not_compared
+from linter.records import Record, last_field_not_compared
 from linter.registry.trace import CredentialsFound, Tracer
 
 #: The key Docker uses for Docker Hub in config.json and towards credential helpers.
@@ -32,7 +34,7 @@ class CredentialError(Exception):
 
 
 @last_field_not_compared
-class Credentials(NamedTuple):
+class Credentials(Record):
     """What to authenticate with; secrets are kept out of ``repr``."""
 
     username: str = ""
@@ -73,7 +75,7 @@ ANONYMOUS = Credentials()
 HelperRunner = Callable[[str, str], Awaitable["Credentials | None"]]
 
 
-class _Source(NamedTuple):
+class _Source(Record):
     path: str
     document: Mapping[str, Any]
     #: Docker's files only: credHelpers/credsStore apply.

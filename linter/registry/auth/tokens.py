@@ -10,18 +10,20 @@ until ``expires_in`` (at least 60 s) runs out. They live in memory only: the
 persistent cache never holds a secret.
 """
 
+from __future__ import annotations
+
 import asyncio
 import base64
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import NamedTuple
 
 import httpx
 
 from linter import redact, untrusted_json
 from linter.model import ErrorKind
+from linter.records import Record
 from linter.registry.auth.credentials import Credentials, unusable
 from linter.registry.errors import RegistryError, error_detail
 from linter.registry.options import BATCH_SCOPES
@@ -42,7 +44,7 @@ _Key = tuple[str, str, frozenset[str], str]
 _Grantor = tuple[str, str, str]
 
 
-class Token(NamedTuple):
+class Token(Record):
     value: str
     expires_at: float
 
@@ -53,7 +55,7 @@ class Token(NamedTuple):
         return f"Token(expires_at={self.expires_at!r})"
 
 
-class _Batch(NamedTuple):
+class _Batch(Record):
     """One token request for one scope or several; scopes join it until it is sent."""
 
     scopes: list[str]

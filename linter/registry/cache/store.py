@@ -15,13 +15,15 @@ damaged file, or a damaged record in it, is just a miss. No secret is ever store
 asked again next time, so pushing the image fixes the run.
 """
 
+from __future__ import annotations
+
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from linter.model import PlatformEntry, Signature, SignatureState, SignatureStatus
-from linter.records import last_field_not_compared
+from linter.records import Record, last_field_not_compared
 from linter.registry.api.manifests import ImageFacts, checked_digest
 from linter.registry.auth.challenge import Challenge
 from linter.registry.cache.datafile import load, locked, pruned, write
@@ -40,7 +42,7 @@ T = TypeVar("T")
 
 
 @last_field_not_compared
-class TagFacts(NamedTuple):
+class TagFacts(Record):
     """What a tag pointed to when it was asked."""
 
     digest: str
@@ -49,7 +51,7 @@ class TagFacts(NamedTuple):
     age: float | None = None
 
 
-class ManifestFacts(NamedTuple):
+class ManifestFacts(Record):
     """What is known about a manifest digest in a repository; it never changes."""
 
     media_type: str

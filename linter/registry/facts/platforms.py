@@ -1,23 +1,25 @@
 """Platforms: parsing ``os/arch[/variant]`` and choosing an index entry (containers/image rules)."""
 
+from __future__ import annotations
+
 import platform as _host
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from linter.model import PlatformEntry
+from linter.records import Record
 
 #: 32-bit ARM runs code built for older variants; an entry without a variant fits too.
 _ARM_FALLBACK = ("v8", "v7", "v6", "v5")
 _MACHINE_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
 
-class Platform(NamedTuple):
+class Platform(Record):
     os: str
     architecture: str
     variant: str | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "Platform":
+    def parse(cls, text: str) -> Platform:
         """``linux/arm64``, ``linux/arm/v7``; ValueError for anything else."""
         parts = text.strip().lower().split("/")
         if len(parts) not in (2, 3) or not all(parts):

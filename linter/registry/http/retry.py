@@ -1,13 +1,16 @@
 """When to try again: exponential backoff with jitter; ``Retry-After`` (seconds or HTTP-date);
 and the send that tries again."""
 
+from __future__ import annotations
+
 import asyncio
 import random
 import time
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from linter.model import ErrorKind
+from linter.records import Record
 from linter.registry.errors import RegistryError, display_host
 from linter.registry.http.failures import describe_failure, permanent
 
@@ -19,7 +22,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _RANDOM = random.Random()
 
 
-class RetryPolicy(NamedTuple):
+class RetryPolicy(Record):
     attempts: int = 4
     #: First backoff; it doubles each attempt up to ``cap``.
     base: float = 0.25
@@ -59,8 +62,8 @@ def _seconds(delay: float) -> str:
 
 
 async def send(
-    http: "httpx.AsyncClient", request: "httpx.Request", auth: "httpx.Auth | None" = None
-) -> "httpx.Response":
+    http: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None = None
+) -> httpx.Response:
     """``http.send``, with a redirect to a host name IDNA refuses said as such (httpx raises
     the codec's UnicodeError, which no caller expects)."""
     try:
@@ -75,14 +78,12 @@ class RetryingSender:
     """Sends a request again on connection errors, 429 and 5xx, as :class:`RetryPolicy`
     says, never sleeping past the run's deadline (``time.monotonic()``)."""
 
-    def __init__(self, http: "httpx.AsyncClient", policy: RetryPolicy, deadline: float) -> None:
+    def __init__(self, http: httpx.AsyncClient, policy: RetryPolicy, deadline: float) -> None:
         self._http = http
         self._policy = policy
         self._deadline = deadline
 
-    async def send(
-        self, request: "httpx.Request", auth: "httpx.Auth | None" = None
-    ) -> "httpx.Response":
+    async def send(self, request: httpx.Request, auth: httpx.Auth | None = None) -> httpx.Response:
         """Send with retries on connection errors, 429 and 5xx; the last answer is returned.
 
         Raises RegistryError(UNREACHABLE) when no answer came at all.

@@ -12,14 +12,15 @@ When the answer is a 401 whose Bearer challenge names a token server the client
 may use (``token_origins``: https, or plain HTTP on loopback), the thread opens
 a connection to it too: the token request goes out on it.
 
-Imports neither asyncio nor httpx: this runs before they load. Annotations are not
-postponed: ``HeadStart`` is a NamedTuple (docs/decisions.md).
+Imports neither asyncio nor httpx: this runs before they load.
 """
+
+from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
+from linter.records import Record
 from linter.reference import Reference
 from linter.registry.api.manifests import ACCEPT
 from linter.registry.api.target import first_origin
@@ -90,7 +91,7 @@ def send_first(ref: Reference, options: RegistryOptions, cache: Cache | None) ->
     return sent
 
 
-class HeadStart(NamedTuple):
+class HeadStart(Record):
     """What a run has before its event loop: the cache, opened, and the first request."""
 
     cache: Cache | None

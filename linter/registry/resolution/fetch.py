@@ -4,9 +4,10 @@ A manifest's digest is the hash of its body: a registry's digest header is used
 only when a HEAD is all that is asked, and is never believed over the body.
 """
 
-from typing import NamedTuple
+from __future__ import annotations
 
 from linter.model import ErrorKind
+from linter.records import Record
 from linter.registry.api.client import RegistryClient
 from linter.registry.api.manifests import (
     IMAGE_TYPES,
@@ -23,7 +24,7 @@ from linter.registry.cache.store import ManifestFacts, TagFacts
 from linter.registry.errors import RegistryError
 
 
-class Fetched(NamedTuple):
+class Fetched(Record):
     """A manifest read by GET: its digest (the body's hash), what it says, its exact bytes."""
 
     digest: str
