@@ -21,14 +21,22 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 #: The tag every untagged node gets: types are decided only where they matter (is_string).
 IMPLICIT_TAG = "tag:imagepin,2025:implicit"
 
-# YAML 1.1 and 1.2 core schema plain scalars that load as null, booleans or numbers.
-_NOT_A_STRING = re.compile(
-    r"~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF"
-    r"|[-+]?(?:0|[1-9][0-9_]*)|0o?[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+"
-    r"|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|"
-)
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+# YAML 1.1 and 1.2 core schema plain scalars that load as null, booleans or numbers: the
+# words in a set (a pattern of 24 alternatives costs ~0.2 ms more to compile at every start).
+_NOT_A_STRING_WORDS = (
+    _NULLS
+    | {
+        spelling
+        for word in ("true", "false", "yes", "no", "on", "off", ".inf", "-.inf", "+.inf")
+        for spelling in (word, word.title(), word.upper())
+    }
+    | {".nan", ".NaN", ".NAN"}
+)
+_NUMBER = re.compile(
+    r"[-+]?(?:0|[1-9][0-9_]*)|0o?[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+"
+    r"|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+)
 #: ``entries`` recurses once per level of merges within merges.
 MAX_MERGE_DEPTH = 100
 #: Entries ``<<`` merges may copy in one file: through aliases a few lines can merge one
@@ -91,7 +99,10 @@ def is_string(node: Node) -> bool:
     if tag != IMPLICIT_TAG:
         return tag == STR_TAG
     # Only plain scalars are resolved to other types; quoted and block ones are strings.
-    return bool(getattr(node, "style", None)) or not _NOT_A_STRING.fullmatch(node.value)
+    value = node.value
+    return bool(getattr(node, "style", None)) or not (
+        value in _NOT_A_STRING_WORDS or _NUMBER.fullmatch(value)
+    )
 
 
 def entries(mapping: Node) -> list[tuple[str | None, Node, Node]]:

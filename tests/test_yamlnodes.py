@@ -213,6 +213,12 @@ def test_fallback_without_the_c_parser(monkeypatch: pytest.MonkeyPatch) -> None:
         ("a: [x]\n", False),
         ("a: 1.27-alpine\n", True),
         ("a: 5:1\n", True),
+        # Each spelling of the words the core schemas read as other types, and near misses.
+        *((f"a: {word}\n", False) for word in ("Off", "ON", "-.Inf", "+.INF", ".NaN", "NULL")),
+        *((f"a: {word}\n", True) for word in ("oN", ".Nan", "nan", "y", "Yes!", "-.infinity")),
+        ("a: 0o17\n", False),
+        ("a: -1_000\n", False),
+        ("a: 1.2.3\n", True),
     ],
 )
 def test_is_string(text: str, expected: bool) -> None:
