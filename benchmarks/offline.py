@@ -89,7 +89,7 @@ def corpus_throughput(corpus: Path, work: Path, repeat: int) -> Throughput:
     from linter import discovery
 
     entries, _ = discovery.discover(["."], cwd=corpus)
-    paths = [entry.path for entry in entries]
+    paths = [Path(entry.path) for entry in entries]
     size = sum(path.stat().st_size for path in paths)
     texts = [path.read_bytes().decode("utf-8", "replace") for path in paths]
 

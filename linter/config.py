@@ -7,11 +7,11 @@ import os
 import re
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from linter import safe_read
 from linter.discovery import DEFAULT_EXCLUDE
+from linter.paths import is_within
 from linter.records import Record
 from linter.regexguard import nested_repetition
 
@@ -252,7 +252,7 @@ def unknown_key(key: str) -> str:
     return f"unknown configuration key {key!r}{hint}"
 
 
-def find(start: Path) -> Path | None:
+def find(start: str | os.PathLike[str]) -> str | None:
     """The nearest .imagepin.toml, or pyproject.toml with [tool.imagepin], up to the repo root.
 
     A configuration file that is there but cannot be read (a FIFO, a link to a device) is
@@ -261,19 +261,21 @@ def find(start: Path) -> Path | None:
     In one directory ``.imagepin.toml`` wins (as ruff's ``ruff.toml`` over
     ``pyproject.toml``): a file named for the tool is the more deliberate choice.
     """
-    directory = start.resolve()
+    directory = os.path.realpath(start)
     while True:
-        candidate = directory / ".imagepin.toml"
+        candidate = os.path.join(directory, ".imagepin.toml")
         if os.path.lexists(candidate):
             return candidate
-        if has_table(directory / "pyproject.toml"):
-            return directory / "pyproject.toml"
-        if (directory / ".git").exists() or directory.parent == directory:
+        pyproject = os.path.join(directory, "pyproject.toml")
+        if has_table(pyproject):
+            return pyproject
+        above = os.path.dirname(directory)
+        if os.path.exists(os.path.join(directory, ".git")) or above == directory:
             return None
-        directory = directory.parent
+        directory = above
 
 
-def has_table(pyproject: Path) -> bool:
+def has_table(pyproject: str) -> bool:
     """Whether ``pyproject`` has a ``[tool.imagepin]`` table."""
     if not os.path.lexists(pyproject):
         return False
@@ -283,9 +285,9 @@ def has_table(pyproject: Path) -> bool:
         raise ConfigError(f"{display(pyproject)}: cannot read: {exc}") from None
 
 
-def display(path: Path) -> str:
+def display(path: str) -> str:
     """``path`` relative to the working directory when it is below it."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    cwd = os.getcwd()
+    if os.path.isabs(path) and is_within(path, cwd):
+        return os.path.relpath(path, cwd)
+    return path

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from linter import safe_read
@@ -24,6 +23,7 @@ from linter.config import (
     has_table,
     unknown_key,
 )
+from linter.paths import joined, parent
 from linter.selection import check_selectors
 
 #: Keys whose strings select rules: each must name one (ConfigError naming file and key).
@@ -53,13 +53,14 @@ def from_mapping(data: Mapping[str, Any], source: str, root: str = ".") -> Confi
     return Config(**values, source=source, root=root, sources=dict.fromkeys(data, source))
 
 
-def load_file(path: Path) -> Config:
+def load_file(file: str | os.PathLike[str]) -> Config:
     # Imported here: a run without a configuration file does not pay for the parser.
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
 
+    path = joined("", os.fspath(file))
     try:
         document = tomllib.loads(safe_read.read_text(path))
     except safe_read.ReadError as exc:
@@ -71,21 +72,21 @@ def load_file(path: Path) -> Config:
     tool = document.get("tool", {})
     if not isinstance(tool, dict):
         raise ConfigError(f"{display(path)}: [tool] must be a table")
-    table = tool.get("imagepin", {} if path.name == "pyproject.toml" else document)
+    table = tool.get("imagepin", {} if os.path.basename(path) == "pyproject.toml" else document)
     if not isinstance(table, dict):
         raise ConfigError(f"{display(path)}: [tool.imagepin] must be a table")
-    return from_mapping(table, display(path), root=str(path.parent))
+    return from_mapping(table, display(path), root=parent(path))
 
 
 def load(explicit: str | None) -> Config:
     if explicit is not None:
-        return load_file(Path(explicit))
-    found = find(Path(os.getcwd()))
+        return load_file(explicit)
+    found = find(os.getcwd())
     if found is None:
         return Config()
     config = load_file(found)
-    shadowed = found.with_name("pyproject.toml")
-    if found.name == ".imagepin.toml" and has_table(shadowed):
+    shadowed = os.path.join(os.path.dirname(found), "pyproject.toml")
+    if os.path.basename(found) == ".imagepin.toml" and has_table(shadowed):
         warning = (
             f"{display(shadowed)}: [tool.imagepin] is not read: {display(found)} in the "
             "same directory takes precedence; merge them into one"

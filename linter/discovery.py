@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
+from linter.paths import is_within, joined, parent
 from linter.records import Record
 
 YAML = "yaml"
@@ -44,21 +44,21 @@ _GIT = ("git", "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit
 
 class SourceFile(Record):
     #: What to open.
-    path: Path
+    path: str
     #: Relative to the working directory when under it (as given otherwise), '/'-separated.
     display: str
     #: Named on the command line.
     explicit: bool
     #: The real directory ``fix`` may write this file in (or below): the directory argument
     #: it was found in, or the directory of the file argument (linter.atomic.Targets).
-    root: Path
+    root: str
 
 
 def discover(
     paths: Sequence[str],
     *,
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
-    cwd: Path | None = None,
+    cwd: str | os.PathLike[str] | None = None,
     extra: Sequence[str] = (),
 ) -> tuple[list[SourceFile], list[tuple[str, str]]]:
     """The files to lint, sorted by display path, and problems as (display path, reason).
@@ -70,30 +70,31 @@ def discover(
     through a linked working directory) is listed once: by the argument that names
     it, else by the first display path.
     """
-    base = Path.cwd() if cwd is None else cwd
+    base = os.getcwd() if cwd is None else os.fspath(cwd)
     excluded = Excluder(exclude)
     wanted = Excluder(extra)
     found: list[SourceFile] = []
     problems: list[tuple[str, str]] = []
     for argument in paths or ["."]:
-        path = base / argument
+        path = joined(base, argument)
         display = display_path(argument, base)
-        if path.is_dir():
+        if os.path.isdir(path):
             walked, walk_problems = _directory_files(path, display, excluded, wanted)
             problems += walk_problems
             found += walked
         elif not os.path.lexists(path):
             problems.append((display, "no such file or directory"))
-        elif path.exists() and not path.is_file():
+        elif os.path.exists(path) and not os.path.isfile(path):
             # Opening a FIFO would wait for a writer forever.
             problems.append((display, "not a regular file"))
-        elif path.name == ENV_FILE:
+        elif os.path.basename(path) == ENV_FILE:
             # A changed .env changes the images of the Compose files that read it.
             for file in _compose_files_beside(path, display):
                 if not excluded(file.display):
                     found.append(file)
         elif not excluded(display):
-            found.append(SourceFile(path, display, explicit=True, root=path.parent.resolve()))
+            root = os.path.realpath(parent(path))
+            found.append(SourceFile(path, display, explicit=True, root=root))
     return _once_each(found), problems
 
 
@@ -118,20 +119,24 @@ def _once_each(files: list[SourceFile]) -> list[SourceFile]:
 
 def _writable(file: SourceFile) -> bool:
     """Whether the real file lies inside the tree ``file`` was given as (atomic.Targets)."""
-    return Path(os.path.realpath(file.path)).is_relative_to(file.root)
+    return is_within(os.path.realpath(file.path), file.root)
 
 
-def _compose_files_beside(env: Path, display: str) -> list[SourceFile]:
+def _compose_files_beside(env: str, display: str) -> list[SourceFile]:
     """The Compose files of the project whose ``.env`` is ``env`` (shown as ``display``)."""
+    directory = parent(env)
     try:
-        names = sorted(entry.name for entry in os.scandir(env.parent) if entry.is_file())
+        names = sorted(entry.name for entry in os.scandir(directory) if entry.is_file())
     except OSError:
         return []
     prefix = display.rpartition("/")[0]
-    root = env.parent.resolve()
+    root = os.path.realpath(directory)
     return [
         SourceFile(
-            env.parent / name, f"{prefix}/{name}" if prefix else name, explicit=True, root=root
+            os.path.join(directory, name),
+            f"{prefix}/{name}" if prefix else name,
+            explicit=True,
+            root=root,
         )
         for name in names
         if COMPOSE_FILE_NAME.fullmatch(name)
@@ -174,7 +179,7 @@ def is_lintable(path: str) -> bool:
     return file_format(path) is not None
 
 
-def display_path(argument: str, cwd: Path) -> str:
+def display_path(argument: str, cwd: str) -> str:
     """``argument`` relative to ``cwd`` when it lies under it, as given otherwise; '/'-separated."""
     absolute = os.path.normpath(os.path.join(cwd, argument))
     relative = os.path.relpath(absolute, cwd)
@@ -225,25 +230,25 @@ def _character_class(piece: str) -> str:
 
 
 def _directory_files(
-    root: Path, display: str, excluded: Excluder, wanted: Excluder
+    root: str, display: str, excluded: Excluder, wanted: Excluder
 ) -> tuple[list[SourceFile], list[tuple[str, str]]]:
     prefix = "" if display == "." else display.rstrip("/") + "/"
     listed = _git_files(root)
     problems: list[tuple[str, str]] = []
     if listed is None:
         listed = _walk(root, prefix, excluded, problems)
-    real = root.resolve()
+    real = os.path.realpath(root)
     files = [
-        SourceFile(root / name, prefix + name, explicit=False, root=real)
+        SourceFile(path, prefix + name, explicit=False, root=real)
         for name in listed
         if (is_lintable(name) or wanted(prefix + name))
         and not excluded(prefix + name)
-        and (root / name).is_file()
+        and os.path.isfile(path := os.path.join(root, name))
     ]
     return files, problems
 
 
-def _git_files(root: Path) -> list[str] | None:
+def _git_files(root: str) -> list[str] | None:
     """Paths under ``root`` that git tracks or does not ignore; None outside a work tree,
     and when git ignores ``root`` itself: a directory named on the command line is
     scanned all the same (walked), as ruff does."""
@@ -267,18 +272,16 @@ def _git_files(root: Path) -> list[str] | None:
     return sorted(names)
 
 
-def _walk(
-    root: Path, prefix: str, excluded: Excluder, problems: list[tuple[str, str]]
-) -> list[str]:
+def _walk(root: str, prefix: str, excluded: Excluder, problems: list[tuple[str, str]]) -> list[str]:
     """Every file under ``root`` as a relative path, following directory links once.
 
     ``prefix`` turns a relative path into a display path, for ``excluded`` and ``problems``.
     """
     visited: set[tuple[int, int]] = set()
 
-    def visit(directory: Path, relative: str) -> Iterator[str]:
+    def visit(directory: str, relative: str) -> Iterator[str]:
         try:
-            status = directory.stat()
+            status = os.stat(directory)
             entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         except OSError as exc:
             problems.append(
@@ -294,7 +297,7 @@ def _walk(
             if not _is_directory(entry):
                 yield name
             elif entry.name not in SKIPPED_DIRECTORIES and not excluded(prefix + name):
-                yield from visit(Path(entry.path), name + "/")
+                yield from visit(entry.path, name + "/")
 
     return list(visit(root, ""))
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import os
 from collections.abc import Callable, Iterator, Sequence
 from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import linter.rules
@@ -54,7 +54,7 @@ class CheckOptions(Record):
     platform: str | None = None
     concurrency: int | None = None
     #: The directory paths are relative to; None for the process's working directory.
-    cwd: Path | None = None
+    cwd: str | None = None
 
 
 class Outcome(Record):
@@ -93,6 +93,10 @@ def _suppressions(display: str, text: str) -> suppress.Suppressions:
 
 def _per_file_ignored(config: Config, path: str) -> set[str]:
     ignored: set[str] = set()
+    if not config.per_file_ignores:
+        return ignored
+    from pathlib import PurePosixPath  # not loaded by a check without them (linter.paths)
+
     for pattern, rules in config.per_file_ignores.items():
         if PurePosixPath(path).match(pattern) or fnmatchcase(path, pattern):
             ignored |= selection.expand(rules)
@@ -116,7 +120,7 @@ def _registry_options(options: CheckOptions, on: set[str]) -> RegistryOptions:
     )
     need_signatures = config.require_signature and "IMG010" in on
     try:
-        keys = load_keys(config.signature_keys, Path(config.root)) if need_signatures else []
+        keys = load_keys(config.signature_keys, config.root) if need_signatures else []
     except SignatureKeyError as exc:
         raise ConfigError(str(exc)) from None
     return registry._replace(
@@ -255,7 +259,7 @@ def _collector_spares_what_lives() -> Iterator[None]:
 
 def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     config = options.config
-    cwd = Path.cwd() if options.cwd is None else options.cwd
+    cwd = os.getcwd() if options.cwd is None else options.cwd
     rules = selection.selected(config)
     selection.check_selectors(key for keys in config.per_file_ignores.values() for key in keys)
     entries, problems = discovery.discover(
@@ -368,6 +372,6 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
         fixed_files=fixed,
         skipped=tuple(skipped),
         verbose=options.verbose,
-        root=str(cwd),
+        root=cwd,
     )
     return Outcome(report.redacted(), diffs)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 
 from linter.records import Record, last_field_not_compared
 from linter.redact import scrub
@@ -234,14 +233,14 @@ class Finding(Record):
 class SourceText(Record):
     """A file that was read and extracted: what the rules saw and ``fix`` rewrites."""
 
-    path: Path
+    path: str
     #: As shown in findings: relative to the working directory, ``/``-separated.
     display: str
     text: str
     encoding: str
     occurrences: tuple[Occurrence, ...]
     #: The real directory ``fix`` may write it in (discovery.SourceFile.root).
-    root: Path
+    root: str
 
 
 class Edit(Record):

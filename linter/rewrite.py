@@ -9,6 +9,7 @@ from linter import atomic, diff, fixer, source
 from linter.extract import dotenv
 from linter.extract.options import FormatOptions
 from linter.model import Edit, FileError, Finding, SourceText, Span
+from linter.paths import joined
 from linter.records import Record
 
 #: Rules whose suggestion ``fix`` writes; IMG005 (stale digest) only with ``--update``,
@@ -35,7 +36,7 @@ class FileFix:
 
     __slots__ = ("diff", "display", "elsewhere", "errors", "fixed", "root", "written")
 
-    def __init__(self, display: str, *, root: Path | None = None) -> None:
+    def __init__(self, display: str, *, root: str | None = None) -> None:
         self.display = display
         #: The findings the change fixes (dropped from the report).
         self.fixed: list[Finding] = []
@@ -102,8 +103,8 @@ def fix_file(
 
 def _write(
     outcome: FileFix,
-    path: Path,
-    root: Path,
+    path: str,
+    root: str,
     old: str,
     new: str,
     encoding: str,
@@ -114,7 +115,7 @@ def _write(
     diff); False when it failed."""
     try:
         # --diff shows what fix would write: a file fix may not write gets no diff either.
-        target = targets(path, root)
+        target = targets(Path(path), Path(root))
         if dry_run and encoding != "utf-8":
             raise atomic.WriteError(
                 f"a {encoding.upper()} file: a text patch could not reproduce its bytes "
@@ -139,20 +140,20 @@ def _write(
 
 
 def fix_elsewhere(
-    fixes: Sequence[FileFix], *, root: Path, dry_run: bool, targets: atomic.Targets
+    fixes: Sequence[FileFix], *, root: str, dry_run: bool, targets: atomic.Targets
 ) -> list[FileFix]:
     """Write the pins of ``fixes`` whose digest goes into another file than the image's:
     the ``.env`` of a Compose project, which several Compose files can read. ``root`` is
     what those files' display paths are relative to."""
     wanted: dict[str, list[tuple[Finding, fixer.Pin]]] = {}
-    allowed: dict[str, Path] = {}
+    allowed: dict[str, str] = {}
     for fix in fixes:
         for finding, pin in fix.elsewhere:
             assert pin.occurrence.fix_path is not None and fix.root is not None
             wanted.setdefault(pin.occurrence.fix_path, []).append((finding, pin))
             allowed.setdefault(pin.occurrence.fix_path, fix.root)
     return [
-        _fix_env_file(display, chosen, root / display, allowed[display], dry_run, targets)
+        _fix_env_file(display, chosen, joined(root, display), allowed[display], dry_run, targets)
         for display, chosen in sorted(wanted.items())
     ]
 
@@ -160,8 +161,8 @@ def fix_elsewhere(
 def _fix_env_file(
     display: str,
     chosen: list[tuple[Finding, fixer.Pin]],
-    path: Path,
-    allowed: Path,
+    path: str,
+    allowed: str,
     dry_run: bool,
     targets: atomic.Targets,
 ) -> FileFix:

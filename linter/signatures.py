@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from linter import safe_read, untrusted_json
@@ -41,12 +41,12 @@ class Verdict(Record):
     reason: str
 
 
-def load_keys(paths: Sequence[str], root: Path) -> list[NamedKey]:
+def load_keys(paths: Sequence[str], root: str) -> list[NamedKey]:
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
     keys = []
     for name in paths:
-        path = (root / name) if not Path(name).is_absolute() else Path(name)
+        path = os.path.join(root, name)  # a name that is absolute stays so
         try:
             keys.append(NamedKey(name, load_pem_public_key(safe_read.read_bytes(path))))
         except safe_read.ReadError as exc:

@@ -9,7 +9,7 @@ very same bytes.
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
+import os
 
 from linter import safe_read
 from linter.records import Record
@@ -34,7 +34,7 @@ class Source(Record):
     encoding: str
 
 
-def read(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
+def read(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     """The text of ``path``; raise SourceError when it is not a readable text file (a FIFO,
     a device, over ``max_bytes``: linter.safe_read)."""
     try:

@@ -320,6 +320,38 @@ def test_the_offline_path_of_other_formats_makes_no_dataclass(
     assert after_offline_check(loaded, name) == "[]"
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "code"),
+    [
+        (
+            "pod.yaml",
+            "kind: Pod\napiVersion: v1\nspec:\n  containers:\n    - image: nginx:1.27\n",
+            1,
+        ),
+        ("compose.yaml", "services:\n  web:\n    image: nginx:${TAG}\n", 1),
+        ("Dockerfile", "FROM nginx:1.27\n", 1),
+        (".devcontainer.json", '{"image": "nginx:1.27"}\n', 1),
+        # A document no format claims: whether a GitLab pipeline includes it is looked up.
+        ("other.yaml", "settings:\n  image: nginx:1.27\n", 0),
+    ],
+)
+def test_a_check_runs_without_pathlib(
+    name: str, text: str, code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pathlib brings urllib.parse and ipaddress (~16 M instructions of a one-file
+    check's ~200 M), so a check works on strings (linter.paths). An editable install's
+    import hook loads pathlib before anything of ours: the check runs with it refused."""
+    (tmp_path / name).write_text(text)
+    (tmp_path / ".env").write_text("TAG=1.27\n")
+    monkeypatch.chdir(tmp_path)
+    script = (
+        "import sys; sys.modules['pathlib'] = None; from linter.cli import main; "
+        f"print(main(['check', '--offline', '-q', '--color', 'never', {name!r}]))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.stdout.splitlines()[-1:] == [str(code)], result.stdout + result.stderr
+
+
 def test_offline_path_compiles_only_the_patterns_it_uses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -169,10 +169,10 @@ def test_pyproject_and_dotfile(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.imagepin]\nselect = ["IMG001"]\n')
     sub = tmp_path / "a" / "b"
     sub.mkdir(parents=True)
-    assert find(sub) == tmp_path / "pyproject.toml"
+    assert find(sub) == str(tmp_path / "pyproject.toml")
     assert load_file(tmp_path / "pyproject.toml").select == ("IMG001",)
     (tmp_path / "a" / ".imagepin.toml").write_text('ignore = ["IMG002"]\n')
-    assert find(sub) == tmp_path / "a" / ".imagepin.toml"
+    assert find(sub) == str(tmp_path / "a" / ".imagepin.toml")
     assert load_file(tmp_path / "a" / ".imagepin.toml").ignore == ("IMG002",)
 
 

@@ -113,7 +113,7 @@ def test_walk_without_git(tmp_path: Path) -> None:
     assert _displays(files) == [".hidden/h.yaml", "a.yaml", "b.yml", "c.YAML", "deep/er/d.yaml"]
     assert problems == []
     assert all(not file.explicit for file in files)
-    assert files[1].path == tmp_path / "a.yaml"
+    assert files[1].path == str(tmp_path / "a.yaml")
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,7 @@ def test_walk_outside_the_working_directory(tmp_path: Path) -> None:
     _tree(tmp_path, ["outside/a.yaml", "cwd/b.yaml"])
     files, _ = discover(["../outside"], cwd=tmp_path / "cwd")
     assert _displays(files) == ["../outside/a.yaml"]
-    assert files[0].path.resolve() == tmp_path / "outside/a.yaml"
+    assert Path(files[0].path).resolve() == tmp_path / "outside/a.yaml"
 
 
 def test_explicit_files_are_always_taken(tmp_path: Path) -> None:

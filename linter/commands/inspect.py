@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from pathlib import Path
 
 from linter import redact
 from linter.commands.common import (
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         # skopeo's transport prefix, so that scripts' references work as they are.
         (ref,) = parse_references([args.ref.removeprefix("docker://")])
         options = registry_options(args)
-        keys = load_keys(args.key, Path.cwd())
+        keys = load_keys(args.key, os.getcwd())
     except (UsageError, SignatureKeyError, FieldError) as exc:
         return fail(str(exc))
     options = options._replace(signature_keys=tuple(keys))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from linter import discovery, extract, selection, source, suppress
@@ -87,7 +87,7 @@ def _format(entry: discovery.SourceFile, formats: FormatOptions) -> str:
 
 def show_files(paths: list[str], config: Config) -> str:
     entries, problems = discovery.discover(
-        paths or ["."], exclude=config.excluded, cwd=Path.cwd(), extra=config.extra_files
+        paths or ["."], exclude=config.excluded, cwd=os.getcwd(), extra=config.extra_files
     )
     formats = FormatOptions.from_config(config)
     rows = [(at_line_start(entry.display), printable(_format(entry, formats))) for entry in entries]

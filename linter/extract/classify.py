@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 from functools import cache
-from pathlib import PurePosixPath
 
 from linter.discovery import COMPOSE_FILE_NAME, Excluder, file_format
 from linter.extract import github_actions, gitlab_ci
@@ -163,7 +162,7 @@ def document_kind(path: str, document: Node, in_file: str | None = None) -> str:
     if in_file is not None:
         return in_file
     api_version, kind = string(document, "apiVersion"), string(document, "kind")
-    name = PurePosixPath(path).name
+    name = path.rpartition("/")[2]
     if (api_version or "").startswith(KUSTOMIZE_API) or (
         name in KUSTOMIZATION_FILE_NAMES and not (api_version and kind)
     ):
@@ -187,7 +186,7 @@ def _only_compose_keys(document: Node) -> bool:
 
 def in_chart_templates(path: str, text: str) -> bool:
     """A file in a ``templates/`` directory that uses ``{{ }}``: a Helm chart template."""
-    return "templates" in PurePosixPath(path).parts[:-1] and "{{" in text
+    return "templates" in path.split("/")[:-1] and "{{" in text
 
 
 def shows_image_key(text: str, in_file: str | None) -> bool:

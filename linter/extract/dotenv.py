@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from itertools import chain
-from pathlib import Path
 
 from linter import safe_read
 from linter.discovery import ENV_FILE
@@ -68,7 +67,7 @@ def beside(path: str) -> EnvFile:
     directory = path.rpartition("/")[0]
     display = f"{directory}/{ENV_FILE}" if directory else ENV_FILE
     try:
-        text = safe_read.read_text(Path(display))
+        text = safe_read.read_text(display)
     except safe_read.ReadError as error:
         return EnvFile(display, problem=None if error.missing else error.reason)
     return EnvFile(display, parse(text))

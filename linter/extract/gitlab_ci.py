@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from linter import source
 from linter.discovery import Excluder
@@ -29,6 +29,9 @@ from linter.yamlnodes import (
     is_string,
     values,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FILE_NAMES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
 #: Top-level keys that are not jobs.
@@ -91,39 +94,44 @@ def _dynamic(value: str) -> str | None:
 
 def included(path: str) -> bool:
     """Whether the nearest ``.gitlab-ci.yml`` above ``path`` includes it as a local file."""
-    absolute = Path(os.path.abspath(path))
-    found = _pipeline_root(absolute.parent)
+    absolute = os.path.abspath(path)
+    found = _pipeline_root(os.path.dirname(absolute))
     if found is None:
         return False
     root, pipeline = found
     try:
-        stat = pipeline.stat()
+        stat = os.stat(pipeline)
     except OSError:
         return False
-    patterns = _local_includes(root, pipeline.name, stat.st_mtime_ns, stat.st_size)
-    return bool(patterns) and Excluder(patterns)(absolute.relative_to(root).as_posix())
+    patterns = _local_includes(root, os.path.basename(pipeline), stat.st_mtime_ns, stat.st_size)
+    relative = os.path.relpath(absolute, root).replace(os.sep, "/")
+    return bool(patterns) and Excluder(patterns)(relative)
 
 
-def _pipeline_root(directory: Path) -> tuple[Path, Path] | None:
+def _pipeline_root(directory: str) -> tuple[str, str] | None:
     """The directory holding the pipeline file, searching up to the repository root."""
-    for candidate in (directory, *directory.parents):
+    while True:
         for name in FILE_NAMES:
             # os.path never raises: an unreadable directory is just not the root.
-            if os.path.isfile(candidate / name):
-                return candidate, candidate / name
-        if os.path.exists(candidate / ".git"):
+            if os.path.isfile(pipeline := os.path.join(directory, name)):
+                return directory, pipeline
+        above = os.path.dirname(directory)
+        if os.path.exists(os.path.join(directory, ".git")) or above == directory:
             return None
-    return None
+        directory = above
 
 
 @lru_cache(maxsize=32)
-def _local_includes(root: Path, name: str, mtime: int, size: int) -> tuple[str, ...]:
+def _local_includes(root: str, name: str, mtime: int, size: int) -> tuple[str, ...]:
     """The local include globs of ``root/name`` and of the files it includes, anchored at root.
 
     ``mtime`` and ``size`` are there to read the file again when it changes.
     """
+    from pathlib import Path  # a GitLab pipeline's includes only: not loaded by a check
+
+    base = Path(root)
     patterns: list[str] = []
-    pending = [root / name]
+    pending = [base / name]
     read: set[Path] = set()
     while pending and len(read) < MAX_INCLUDED_FILES:
         file = pending.pop()
@@ -133,9 +141,9 @@ def _local_includes(root: Path, name: str, mtime: int, size: int) -> tuple[str, 
         for pattern in _includes(file):
             relative = pattern.strip().lstrip("/")
             # Local includes stay inside the repository.
-            if relative and ".." not in PurePosixPath(relative).parts:
+            if relative and ".." not in relative.split("/"):
                 patterns.append("/" + relative)
-                pending += sorted(root.glob(relative))
+                pending += sorted(base.glob(relative))
     return tuple(patterns)
 
 

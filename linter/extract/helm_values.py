@@ -20,13 +20,14 @@ to an override file), otherwise ``tag: "1.27@sha256:…"`` when
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 
 from linter import source
 from linter.extract import fields
 from linter.extract.occurrence import FileScan, child, collections, dynamic_part
 from linter.model import Form, KustomizeEntry, Occurrence, Span
+from linter.paths import parent
 from linter.records import Record
 from linter.yamlnodes import (
     Node,
@@ -76,15 +77,16 @@ class Chart(Record):
 
 def chart_beside(path: str, *, digest_in_tag: bool = False) -> Chart:
     """The chart of the values file at ``path``: Chart.yaml and values.yaml in its directory."""
-    directory = Path(path).parent
-    versions = [_text(v) for d in _parse(directory / CHART_FILE) for v in values(d, "appVersion")]
+    directory = parent(path)
+    chart = os.path.join(directory, CHART_FILE)
+    versions = [_text(v) for d in _parse(chart) for v in values(d, "appVersion")]
     app_version = next(filter(None, versions), None)
     defaults: dict[str, Split] = {}
     global_registry = None
     for name in DEFAULT_VALUES:
-        if Path(path).name == name:
+        if os.path.basename(path) == name:
             break
-        documents = _parse(directory / name)
+        documents = _parse(os.path.join(directory, name))
         for document in documents:
             defaults.update((where, split) for where, _, split in split_images(document, {}))
             global_registry = _global_registry(document) or global_registry
@@ -93,7 +95,7 @@ def chart_beside(path: str, *, digest_in_tag: bool = False) -> Chart:
     return Chart(app_version, defaults, global_registry, digest_in_tag)
 
 
-def _parse(path: Path) -> list[Node]:
+def _parse(path: str) -> list[Node]:
     """The documents of a file next to the values file; none when it is missing or broken."""
     try:
         return Parsed(source.read(path).text).documents
