@@ -13,8 +13,6 @@ the others: a text patch cannot reproduce UTF-16 bytes).
 
 from __future__ import annotations
 
-import difflib
-
 _NO_NEWLINE = "\\ No newline at end of file\n"
 #: git's C-style escapes (quote.c); other bytes that need quoting are written in octal.
 _ESCAPES = {
@@ -34,6 +32,8 @@ def unified(display_path: str, old: str, new: str, *, context: int = 3) -> str:
     """The unified diff from ``old`` to ``new`` with ``a/``/``b/`` headers; "" when equal."""
     if old == new:
         return ""
+    import difflib  # a diff only (``fix --diff``, the PR bot): not loaded by every fix
+
     hunks = list(difflib.unified_diff(_lines(old), _lines(new), n=context))[2:]
     body = "".join(line if line.endswith("\n") else f"{line}\n{_NO_NEWLINE}" for line in hunks)
     return f"--- {header_name('a/' + display_path)}\n+++ {header_name('b/' + display_path)}\n{body}"

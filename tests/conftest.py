@@ -98,6 +98,17 @@ def _unavailable(reason: str) -> None:
     )
 
 
+@pytest.fixture
+def host_machine(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Makes this machine's architecture (``os.uname().machine``) the one a test names."""
+
+    def set_machine(name: str) -> None:
+        uname = os.uname_result(("Linux", "host", "6.1", "#1", name))
+        monkeypatch.setattr("os.uname", lambda: uname)
+
+    return set_machine
+
+
 @pytest.fixture(scope="session")
 def hooks(tmp_path_factory: pytest.TempPathFactory) -> HookRepository:
     """This checkout's hooks under pre-commit, their environment built once per test

@@ -255,17 +255,17 @@ def test_go_time(created: str | None, printed: str | None) -> None:
 
 
 def test_inspect_defaults_to_this_machine(
-    fake: FakeRegistry, monkeypatch: pytest.MonkeyPatch
+    fake: FakeRegistry, host_machine: Callable[[str], None]
 ) -> None:
-    monkeypatch.setattr("platform.machine", lambda: "aarch64")
+    host_machine("aarch64")
     details, _ = run(fake, f"{HOST}/app/multi:1.0")
     assert details.image is not None and details.image.platform == "linux/arm64"
 
 
 def test_inspect_unknown_machine_takes_the_first_image(
-    fake: FakeRegistry, monkeypatch: pytest.MonkeyPatch
+    fake: FakeRegistry, host_machine: Callable[[str], None]
 ) -> None:
-    monkeypatch.setattr("platform.machine", lambda: "s390x")
+    host_machine("s390x")
     details, _ = run(fake, f"{HOST}/app/multi:1.0")
     assert details.image is not None and details.image.platform == "linux/amd64"
 

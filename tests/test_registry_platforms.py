@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from linter.model import PlatformEntry
@@ -91,6 +93,6 @@ def test_is_attestation(platform: str, expected: bool) -> None:
     ("machine", "expected"),
     [("x86_64", "linux/amd64"), ("aarch64", "linux/arm64"), ("riscv64", "linux/riscv64")],
 )
-def test_host_platform(monkeypatch: pytest.MonkeyPatch, machine: str, expected: str) -> None:
-    monkeypatch.setattr("platform.machine", lambda: machine)
+def test_host_platform(host_machine: Callable[[str], None], machine: str, expected: str) -> None:
+    host_machine(machine)
     assert str(host_platform()) == expected

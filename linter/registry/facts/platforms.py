@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import platform as _host
+import os
 from collections.abc import Sequence
 
 from linter.model import PlatformEntry
@@ -33,7 +33,8 @@ class Platform(Record):
 
 def host_platform() -> Platform:
     """The platform of this machine, the way image indexes spell it (linux/amd64, …)."""
-    machine = _host.machine().lower()
+    # What platform.machine() says, without that module (~9 M instructions to import).
+    machine = os.uname().machine.lower()
     return Platform("linux", _MACHINE_ARCH.get(machine, machine))
 
 
