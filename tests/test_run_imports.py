@@ -84,7 +84,8 @@ RERUN = """\
 import json, sys
 from linter.cli import main
 code = main(["fix", "--color", "never", "pod.yaml"])
-loaded = [m for m in ("asyncio", "httpx", "httpcore", "h11", "rich") if m in sys.modules]
+heavy = ("asyncio", "httpx", "httpcore", "h11", "rich", "concurrent.futures")
+loaded = [m for m in heavy if m in sys.modules]
 print(json.dumps([code, loaded]))
 """
 
@@ -95,7 +96,8 @@ def test_a_rerun_answered_by_the_cache_loads_no_http_stack(
     """``fix`` again on files it pinned: every answer is in the cache, nothing goes to the
     network, and neither asyncio nor httpx (nor httpcore, h11) nor rich is loaded: the
     cache answers each reference before the event loop would start
-    (linter/registry/resolution/cached.py)."""
+    (linter/registry/resolution/cached.py). Nor is a worker thread started for the files:
+    with every answer in, nothing is awaited that their work could overlap."""
     import json
     import subprocess
 
