@@ -312,15 +312,9 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
             pipeline.answered(ref)
 
     def start_pipeline() -> None:
-        """Once every file is read: those whose answers came meanwhile start at once, in the
-        worker, while the rest are awaited. With every answer in (the cache had them all)
-        there is nothing to wait for: the files are settled on this thread, no worker."""
+        """Once every file is read: those whose answers came meanwhile start at once."""
         nonlocal pipeline
-        pipeline = stack.enter_context(Pipeline(needs, settle))
-        if all(ref in resolutions for refs in needs for ref in refs):
-            return
-        for ref in list(resolutions):
-            pipeline.answered(ref)
+        pipeline = stack.enter_context(Pipeline(needs, settle, answered=resolutions))
 
     def references() -> Iterator[Reference]:
         """Each file read in turn and its references, the resolution under way meanwhile;

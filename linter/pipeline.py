@@ -25,12 +25,18 @@ T = TypeVar("T")
 class Pipeline(Generic[T]):
     """``work(i)`` for each file ``i``, started once every key in ``needs[i]`` is answered.
 
-    ``answered(key)`` is called as answers arrive (from the event loop's thread);
-    ``results()`` finishes the rest and returns every result in file order. Use it as
-    a context manager so that an interrupted run waits for the file being written.
+    ``answered`` are the keys answered before it is made; ``answered(key)`` is called as
+    the others arrive (from the event loop's thread); ``results()`` finishes the rest and
+    returns every result in file order. Use it as a context manager so that an
+    interrupted run waits for the file being written.
     """
 
-    def __init__(self, needs: Sequence[Collection[Hashable]], work: Callable[[int], T]) -> None:
+    def __init__(
+        self,
+        needs: Sequence[Collection[Hashable]],
+        work: Callable[[int], T],
+        answered: Collection[Hashable] = (),
+    ) -> None:
         self._work = work
         self._count = len(needs)
         self._missing = [len(keys) for keys in needs]
@@ -40,12 +46,25 @@ class Pipeline(Generic[T]):
                 self._waiting[key].append(index)
         self._started: dict[int, Future[T]] = {}
         self._pool: ThreadPoolExecutor | None = None
+        ready = [index for key in answered for index in self._receive(key)]
+        # With every answer in, nothing is awaited that the worker could overlap: the
+        # caller's thread does all (no thread, no GIL contention).
+        if any(self._missing):
+            for index in ready:
+                self._start(index)
 
     def answered(self, key: Hashable) -> None:
+        for index in self._receive(key):
+            self._start(index)
+
+    def _receive(self, key: Hashable) -> list[int]:
+        """The files ``key`` was the last missing answer of."""
+        ready = []
         for index in self._waiting.pop(key, ()):
             self._missing[index] -= 1
             if not self._missing[index]:
-                self._start(index)
+                ready.append(index)
+        return ready
 
     def results(self) -> list[T]:
         """Every file's result. The caller's thread, idle from here on, shares what is left

@@ -95,6 +95,23 @@ def test_without_answers_no_thread_is_started() -> None:
     assert work.threads == {threading.current_thread().name}
 
 
+def test_answers_in_before_it_starts_their_files_while_others_are_awaited() -> None:
+    work = Recorder()
+    with Pipeline([{"a"}, {"b"}], work, answered=["a"]) as pipeline:
+        wait_until(lambda: bool(work.started))
+        assert work.started == [0]
+        pipeline.answered("b")
+        assert pipeline.results() == ["file 0", "file 1"]
+
+
+def test_with_every_answer_in_no_thread_is_started() -> None:
+    """A rerun the cache answers: nothing is awaited that a worker could overlap."""
+    work = Recorder()
+    with Pipeline([{"a"}, {"a", "b"}, set()], work, answered=["a", "b"]) as pipeline:
+        assert pipeline.results() == ["file 0", "file 1", "file 2"]
+    assert work.threads == {threading.current_thread().name}
+
+
 def test_an_error_in_the_work_reaches_the_caller() -> None:
     def work(index: int) -> int:
         if index == 1:
