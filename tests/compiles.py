@@ -5,8 +5,9 @@ A record type made by ``typing.NamedTuple`` or ``collections.namedtuple`` compil
 the first compile of a process also builds Python's AST types (~10 M instructions).
 The audit hook hears each ``compile`` and charges it to the innermost frame that is a
 module's body or code of ours: a library's import (urllib.parse's namedtuples, h11's
-dataclasses) is the library's; a record of ours is ours. ``ours()`` lists our modules
-that compiled anything.
+dataclasses) is the library's; a record of ours is ours. The import system compiling
+a module it has no ``.pyc`` for is neither. ``ours()`` lists our modules that compiled
+anything.
 """
 
 RECORDER = """\
@@ -18,6 +19,8 @@ def _heard(event, args):
     frame = sys._getframe(1)
     while frame is not None:
         name = frame.f_globals.get('__name__', '')
+        if name.startswith('importlib._bootstrap'):
+            return  # a module's own source, without a .pyc to load
         if name.split('.')[0] == 'linter' or frame.f_code.co_name == '<module>':
             _compiled.add(name)
             return
