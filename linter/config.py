@@ -10,8 +10,7 @@ from functools import cache
 from typing import Any
 
 from linter import safe_read
-from linter.discovery import DEFAULT_EXCLUDE
-from linter.paths import is_within
+from linter.discovery import DEFAULT_EXCLUDE, display_path
 from linter.records import Record
 from linter.regexguard import nested_repetition
 
@@ -286,8 +285,6 @@ def has_table(pyproject: str) -> bool:
 
 
 def display(path: str) -> str:
-    """``path`` relative to the working directory when it is below it."""
-    cwd = os.getcwd()
-    if os.path.isabs(path) and is_within(path, cwd):
-        return os.path.relpath(path, cwd)
-    return path
+    """``path`` relative to the working directory when it is below it, as discovery shows
+    the files it finds."""
+    return display_path(path, os.getcwd())
