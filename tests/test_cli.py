@@ -280,10 +280,11 @@ NOT_ON_THE_OFFLINE_PATH = (
 )
 
 
-def after_offline_check(expression: str, path: str = "deploy.yaml") -> str:
-    """What ``expression`` prints in a fresh process after an offline check of ``path``."""
+def after_offline_check(expression: str, path: str = "deploy.yaml", before: str = "") -> str:
+    """What ``expression`` prints in a fresh process after an offline check of ``path``
+    (``rc``: its exit code); ``before`` runs first, before anything of ours is imported."""
     code = (
-        "import re, sys, typing; from linter.cli import main; "
+        f"{before}\nimport re, sys, typing; from linter.cli import main; "
         f"rc = main(['check', '--offline', '-q', '--color', 'never', {path!r}]); "
         f"print({expression})"
     )
@@ -344,12 +345,8 @@ def test_a_check_runs_without_pathlib(
     (tmp_path / name).write_text(text)
     (tmp_path / ".env").write_text("TAG=1.27\n")
     monkeypatch.chdir(tmp_path)
-    script = (
-        "import sys; sys.modules['pathlib'] = None; from linter.cli import main; "
-        f"print(main(['check', '--offline', '-q', '--color', 'never', {name!r}]))"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert result.stdout.splitlines()[-1:] == [str(code)], result.stdout + result.stderr
+    refused = "import sys; sys.modules['pathlib'] = None"
+    assert after_offline_check("rc", name, before=refused) == str(code)
 
 
 def test_offline_path_compiles_only_the_patterns_it_uses(
@@ -373,12 +370,7 @@ def test_offline_path_compiles_only_the_patterns_it_uses(
 def test_offline_path_compiles_no_source_of_ours(tree: Path) -> None:
     """Records are made without compiling (linter.records), and no annotation is
     evaluated: nothing of ours compiles source at start-up (tests/compiles.py)."""
-    code = (
-        f"{RECORDER}from linter.cli import main; "
-        "main(['check', '--offline', '-q', '--color', 'never', 'deploy.yaml']); print(ours())"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr
+    assert after_offline_check("ours()", before=RECORDER) == "[]"
 
 
 @needs(CORPUS)
