@@ -69,6 +69,7 @@ def resolution_table(results: resolution.Results) -> list[str]:
     ]
     labels = {
         resolution.FIX_COLD: "`imagepin fix`, cold cache",
+        resolution.REFERENCE: "reference client: the requests and nothing else",
         resolution.CHECK_OFFLINE: "`imagepin check --offline`, pinned files",
         resolution.FIX_RERUN: "`imagepin fix` again: warm cache, pinned files",
         resolution.FIX_WARM: "`imagepin fix`, warm cache, tag-only files again",
@@ -103,6 +104,17 @@ def resolution_table(results: resolution.Results) -> list[str]:
             f"{seconds(cold.traffic.rig_cpu)} of CPU and imagepin {seconds(cold.sample.cpu)}; "
             f"{seconds(used)} of CPU on {cores} cores take {seconds(used / cores)} at the "
             "least, whatever the network floor says.",
+        ]
+    reference = runs.get(resolution.REFERENCE)
+    if cold is not None and reference is not None:
+        lines += [
+            "",
+            "The reference client (`benchmarks/reference_client.py`: blocking sockets, one "
+            "token request per batch of repositories, the same requests in flight, nothing "
+            "parsed but a header) is the floor this machine really has: "
+            f"{seconds(reference.sample.wall)}, {reference.sample.wall / floor:.2f}× the "
+            f"network floor. The cold `fix` takes {cold.sample.wall / reference.sample.wall:.2f}× "
+            "as long as it.",
         ]
     return lines
 

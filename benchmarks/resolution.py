@@ -14,7 +14,9 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from benchmarks import measure, repository
@@ -34,6 +36,7 @@ FIX_COLD = "fix-cold"
 FIX_RERUN = "fix-rerun"
 FIX_WARM = "fix-warm"
 CHECK_OFFLINE = "check-offline"
+REFERENCE = "reference-client"
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ class Scenario:
         interpreter = measure.repeat(
             max(10, s.repeat), lambda: measure.run([sys.executable, "-c", "pass"])
         )
-        runs = {FIX_COLD: self._fixes(FIX_COLD)}
+        runs = {FIX_COLD: self._fixes(FIX_COLD), REFERENCE: self._reference()}
         # The repository is pinned now, and the last cold run's cache is warm.
         runs[CHECK_OFFLINE] = self._offline_check()
         runs[FIX_RERUN] = self._fixes(FIX_RERUN)
@@ -209,6 +212,29 @@ class Scenario:
         pairs = measure.paired(self.settings.pairs, imagepin_once, skopeo_once)
         return Paired(pairs, traffic["imagepin"], traffic["skopeo"])
 
+    def _reference(self) -> Measured:
+        """The reference client (benchmarks/reference_client.py): the same tags, as many
+        requests in flight as imagepin, no client work."""
+        refs = self.work / "reference-refs.txt"
+        refs.write_text("".join(f"{i.repository} {i.tag} {i.digest}\n" for i in self.images))
+        client = Path(__file__).with_name("reference_client.py")
+        argv = [
+            sys.executable,
+            str(client),
+            self.rig.host,
+            str(self.settings.per_registry),
+            str(refs),
+        ]
+        return _summary(
+            [self._counted(partial(measure.run, argv)) for _ in range(self.settings.repeat)]
+        )
+
+    def _counted(self, run: Callable[[], Sample]) -> tuple[Sample, Traffic]:
+        """``run()``, and what it cost the rig."""
+        mark = self.rig.mark()
+        sample = run()
+        return sample, self.rig.since(mark)
+
     def _offline_check(self) -> Measured:
         env = imagepin_env(self._home())
 
@@ -221,36 +247,33 @@ class Scenario:
         """``imagepin fix``: cold (tag-only files, empty cache), warm (tag-only files, the
         cache of the last run), or a rerun (pinned files, warm cache: nothing to do). The
         pins are checked after every run."""
-        samples: list[Sample] = []
-        traffic: list[Traffic] = []
+        runs: list[tuple[Sample, Traffic]] = []
+        log = self.work / "fix.log"
+        concurrency = self.settings.concurrency
+        options = ("--concurrency", str(concurrency)) if concurrency else ()
         for _ in range(self.settings.repeat):
             if kind == FIX_COLD:
                 self._warm_home = self._home()
             if kind != FIX_RERUN:
                 repository.write(self.repo, self.rig.host, self.images)
             env = imagepin_env(self._warm_home)
-            mark = self.rig.mark()
-            log = self.work / "fix.log"
-            concurrency = self.settings.concurrency
-            options = ("--concurrency", str(concurrency)) if concurrency else ()
-            samples.append(
-                measure.run(
-                    imagepin("fix", *options, "."),
-                    cwd=self.repo,
-                    env=env,
-                    stdout=log,
-                    # fix exits 1 when it rewrote a file (the pre-commit convention).
-                    expect=(0,) if kind == FIX_RERUN else (1,),
-                )
+            run = partial(
+                measure.run,
+                imagepin("fix", *options, "."),
+                cwd=self.repo,
+                env=env,
+                stdout=log,
+                # fix exits 1 when it rewrote a file (the pre-commit convention).
+                expect=(0,) if kind == FIX_RERUN else (1,),
             )
-            traffic.append(self.rig.since(mark))
+            runs.append(self._counted(run))
             missing = repository.unpinned(self.repo, self.rig.host, self.images)
             if missing:
                 raise measure.CommandFailed(
                     f"imagepin fix left {len(missing)} images unpinned, e.g. {missing[0]}; "
                     f"see {log}"
                 )
-        return Measured(measure.summarize(samples), max(traffic, key=lambda t: t.registry_requests))
+        return _summary(runs)
 
     def _skopeo(self, command: str, *, digest_only: bool) -> Measured:
         """One ``skopeo inspect`` per image (IMAGE in ``command``) in a shell loop; the digests
@@ -275,6 +298,13 @@ class Scenario:
         if found != expected:
             raise measure.CommandFailed(f"skopeo printed other digests than expected; see {out}")
         return Measured(sample, traffic)
+
+
+def _summary(runs: list[tuple[Sample, Traffic]]) -> Measured:
+    """The median of repeated runs, with the traffic of the one that asked the registry most."""
+    samples = [sample for sample, _ in runs]
+    busiest = max((traffic for _, traffic in runs), key=lambda t: t.registry_requests)
+    return Measured(measure.summarize(samples), busiest)
 
 
 def run(work: Path, settings: Settings) -> Results:

@@ -78,6 +78,8 @@ def test_the_report_is_printed_and_saved(smoke_run: tuple[str, str]) -> None:
         ("`imagepin fix` again: warm cache, pinned files", "0.000", "0"),
         ("`imagepin fix`, warm cache, tag-only files again", "0.000", "0"),
         ("`imagepin check --offline`, pinned files", "0 (offline)", "—"),
+        # The reference client asks as imagepin does: the challenge, one token, the HEADs.
+        ("reference client: the requests and nothing else", "1.200", "1"),
     ],
 )
 def test_request_counts(
@@ -85,6 +87,10 @@ def test_request_counts(
 ) -> None:
     row = _table_rows(smoke_run[1], "### Resolving")[run]
     assert (row[3], row[4]) == (requests_per_image, token_requests)
+
+
+def test_the_cold_fix_is_compared_with_the_reference_client(smoke_run: tuple[str, str]) -> None:
+    assert "The cold `fix` takes " in smoke_run[1].split("### Resolving", 1)[1]
 
 
 def test_skopeo_is_measured_on_the_same_references(smoke_run: tuple[str, str]) -> None:
