@@ -69,6 +69,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def measure_all(args: argparse.Namespace, work: Path, command: str) -> tuple[str, list[str]]:
     """The report, and the targets it misses."""
+    # The date and the load average of the start, before the run loads the machine.
+    described = machine.describe()
     network = None
     if not args.no_network:
         settings = resolution.Settings(
@@ -85,7 +87,7 @@ def measure_all(args: argparse.Namespace, work: Path, command: str) -> tuple[str
         sys.stderr.write(f"benchmarks: no corpus at {args.corpus}: offline scan skipped\n")
     local = offline.run(corpus, work / "offline", args.repeat)
     missed = [t.goal for t in report.targets(network, local) if not t.met]
-    return report.render(machine.describe(), command, network, local), missed
+    return report.render(described, command, network, local), missed
 
 
 def main(argv: list[str] | None = None) -> int:
