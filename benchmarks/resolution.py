@@ -1,4 +1,5 @@
-"""Resolving N images through the latency proxy: imagepin (cold, warm, offline) against skopeo.
+"""Resolving N images through the latency proxy: imagepin (cold, warm, offline) against skopeo,
+and against the reference client (the same requests and nothing else: what the rig allows).
 
 Every imagepin run gets an isolated environment (no credentials or cache of the
 machine); the cold runs each start from an empty cache, the warm runs reuse the
