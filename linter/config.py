@@ -11,6 +11,7 @@ from typing import Any
 
 from linter import safe_read
 from linter.discovery import DEFAULT_EXCLUDE, display_path
+from linter.paths import up_to_repository_root
 from linter.records import Record
 from linter.regexguard import nested_repetition
 
@@ -260,18 +261,14 @@ def find(start: str | os.PathLike[str]) -> str | None:
     In one directory ``.imagepin.toml`` wins (as ruff's ``ruff.toml`` over
     ``pyproject.toml``): a file named for the tool is the more deliberate choice.
     """
-    directory = os.path.realpath(start)
-    while True:
+    for directory in up_to_repository_root(os.path.realpath(start)):
         candidate = os.path.join(directory, ".imagepin.toml")
         if os.path.lexists(candidate):
             return candidate
         pyproject = os.path.join(directory, "pyproject.toml")
         if has_table(pyproject):
             return pyproject
-        above = os.path.dirname(directory)
-        if os.path.exists(os.path.join(directory, ".git")) or above == directory:
-            return None
-        directory = above
+    return None
 
 
 def has_table(pyproject: str) -> bool:

@@ -7,6 +7,7 @@ pathlib is not loaded by a check: importing it brings urllib.parse and ipaddress
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 
 def joined(base: str, argument: str) -> str:
@@ -27,3 +28,14 @@ def is_within(path: str, directory: str) -> bool:
 def parent(path: str) -> str:
     """The directory ``path`` is in: ``.`` for a bare name, as ``PurePath.parent``."""
     return os.path.dirname(path) or "."
+
+
+def up_to_repository_root(directory: str) -> Iterator[str]:
+    """``directory``, then each directory above it, up to the repository's root (the one
+    holding ``.git``) or the file system's."""
+    while True:
+        yield directory
+        above = os.path.dirname(directory)
+        if os.path.exists(os.path.join(directory, ".git")) or above == directory:
+            return
+        directory = above

@@ -19,6 +19,7 @@ from linter import source
 from linter.discovery import Excluder
 from linter.extract.occurrence import FileScan, child, expression
 from linter.model import Occurrence
+from linter.paths import up_to_repository_root
 from linter.yamlnodes import (
     Node,
     Parsed,
@@ -110,15 +111,12 @@ def included(path: str) -> bool:
 
 def _pipeline_root(directory: str) -> tuple[str, str] | None:
     """The directory holding the pipeline file, searching up to the repository root."""
-    while True:
+    for candidate in up_to_repository_root(directory):
         for name in FILE_NAMES:
             # os.path never raises: an unreadable directory is just not the root.
-            if os.path.isfile(pipeline := os.path.join(directory, name)):
-                return directory, pipeline
-        above = os.path.dirname(directory)
-        if os.path.exists(os.path.join(directory, ".git")) or above == directory:
-            return None
-        directory = above
+            if os.path.isfile(pipeline := os.path.join(candidate, name)):
+                return candidate, pipeline
+    return None
 
 
 @lru_cache(maxsize=32)
