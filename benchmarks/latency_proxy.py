@@ -19,7 +19,8 @@ import contextlib
 import sys
 from collections import deque
 
-#: Queued in place of a chunk: the sender half-closed (EOF) or closed its side.
+#: Queued in place of a chunk (asyncio never hands over an empty one): the sender
+#: half-closed its side (EOF), or closed it.
 _EOF = b""
 _CLOSE = None
 
@@ -53,7 +54,7 @@ class _Direction:
             item = queue.popleft()[1]
             if item is _CLOSE:
                 to.close()
-            elif item is _EOF:
+            elif item == _EOF:
                 if to.can_write_eof() and not to.is_closing():
                     to.write_eof()
             elif not to.is_closing():

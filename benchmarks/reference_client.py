@@ -83,11 +83,11 @@ def _token(realm: str, service: str, repositories: list[str]) -> str:
     return str(json.loads(rest.partition(b"\r\n\r\n")[2])["token"])
 
 
-def resolve(host: str, concurrency: int, images: list[tuple[str, str, str]]) -> list[str]:
-    """The digest of every ``(repository, tag, expected digest)``; a wrong one is an error."""
+def resolve(host: str, concurrency: int, images: list[tuple[str, str, str]]) -> None:
+    """Look up every ``(repository, tag, expected digest)``: a digest other than the
+    expected one is an error."""
     address, port = host.rsplit(":", 1)
-    work = deque(enumerate(images))
-    digests: list[str] = [""] * len(images)
+    work = deque(images)
     tokens: dict[str, str] = {}
     ready = threading.Event()
     failures: list[BaseException] = []
@@ -97,9 +97,9 @@ def resolve(host: str, concurrency: int, images: list[tuple[str, str, str]]) -> 
             with socket.create_connection((address, int(port))) as connection:
                 buffered = bytearray()
                 ready.wait()
-                while work:
+                while True:
                     try:
-                        index, (repository, tag, expected) = work.popleft()
+                        repository, tag, expected = work.popleft()
                     except IndexError:
                         return
                     request = (
@@ -111,7 +111,6 @@ def resolve(host: str, concurrency: int, images: list[tuple[str, str, str]]) -> 
                     digest = _header(head, b"docker-content-digest")
                     if not head.startswith(b"HTTP/1.1 200") or digest != expected:
                         raise ValueError(f"{repository}:{tag}: {head[:200]!r}")
-                    digests[index] = digest
         except BaseException as error:
             failures.append(error)
             ready.set()
@@ -143,7 +142,6 @@ def resolve(host: str, concurrency: int, images: list[tuple[str, str, str]]) -> 
             thread.join()
     if failures:
         raise failures[0]
-    return digests
 
 
 def main(argv: list[str]) -> int:
