@@ -66,6 +66,54 @@ def test_file_kinds(path: str, kind: str | None) -> None:
             "steps:\n  - name: gcr.io/cloud-builders/docker:24.0.9\n    args: [build]\nimages: [gcr.io/p/app:1]\n",
             ["gcr.io/cloud-builders/docker:24.0.9"],
         ),
+        # Cloud Build: a step running what an earlier step built runs the build's output.
+        (
+            "cloudbuild.yaml",
+            "steps:\n- name: gcr.io/cloud-builders/docker\n  args: ['build', '--tag=version_file', '.']\n"
+            "- name: version_file\n  args: ['VERSION']\n- name: alpine\n",
+            ["gcr.io/cloud-builders/docker", "alpine"],
+        ),
+        # ... whatever spelling names the same image; a docker tag's target; buildx.
+        (
+            "cloudbuild.yaml",
+            "steps:\n- {name: docker, args: [build, -t, app, -tother:2, .]}\n"
+            "- {name: 'docker.io/library/app:latest'}\n- {name: other:2}\n"
+            "- {name: 'gcr.io/cloud-builders/docker', args: [tag, app, gcr.io/p/app:1]}\n"
+            "- {name: gcr.io/p/app:1}\n"
+            "- {name: 'gcr.io/cloud-builders/docker', args: [buildx, build, --tag, x:1, .]}\n"
+            "- {name: x:1}\n",
+            ["docker", "gcr.io/cloud-builders/docker", "gcr.io/cloud-builders/docker"],
+        ),
+        # ... and a name with a substitution, compared as written.
+        (
+            "cloudbuild.yaml",
+            "steps:\n- {name: docker, args: [build, -t, 'gcr.io/$PROJECT_ID/app', .]}\n"
+            "- {name: 'gcr.io/$PROJECT_ID/app'}\n",
+            ["docker"],
+        ),
+        # Cloud Build: used before it is built, by another tool, or in a script: an image
+        # (with docker as the entrypoint, any builder counts).
+        (
+            "cloudbuild.yaml",
+            "steps:\n- {name: app:1}\n- {name: docker, args: [build, -t, 'app:1', .]}\n"
+            "- {name: gcr.io/kaniko-project/executor:v1.23.2, args: ['--destination=k:1']}\n"
+            "- {name: k:1}\n"
+            "- {name: docker, entrypoint: bash, args: [-c, 'docker build -t s:1 .']}\n"
+            "- {name: s:1}\n- {name: docker, args: [build, --target, t, .]}\n- {name: t}\n"
+            "- {name: gcr.io/cloud-builders/gcloud, entrypoint: docker, args: [build, -t, g, .]}\n"
+            "- {name: g}\n",
+            [
+                "app:1",
+                "docker",
+                "gcr.io/kaniko-project/executor:v1.23.2",
+                "k:1",
+                "docker",
+                "s:1",
+                "docker",
+                "t",
+                "gcr.io/cloud-builders/gcloud",
+            ],
+        ),
         # Bitbucket: catalogue pipes are not images; a service without image neither.
         (
             "bitbucket-pipelines.yml",
