@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 import linter.rules
-from linter import discovery, reading, selection, suppress
+from linter import discovery, reading, selection, skaffold, suppress
 from linter.config import Config, ConfigError
 from linter.extract.options import FormatOptions
 from linter.model import (
@@ -265,6 +265,9 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     entries, problems = discovery.discover(
         paths or ["."], exclude=config.excluded, cwd=cwd, extra=config.extra_files
     )
+    built = skaffold.built_images((entry.path for entry in entries), cwd)
+    if built:  # Skaffold's own output: nothing to resolve or pin (linter/skaffold.py)
+        config = config._replace(ignore_images=config.ignore_images + built)
     formats = FormatOptions.from_config(config)
     files: list[SourceText] = []
     findings: list[Finding] = []

@@ -1,0 +1,73 @@
+"""The images Skaffold builds itself: manifests name them, no registry holds them.
+
+Skaffold deploys its manifests with every image whose name is one of its
+artifacts' (``build.artifacts[].image``, in profiles too) replaced by the image it
+just built and tagged: ``image: frontend`` in a manifest is that build's output,
+as ``image:`` is in a Compose service with ``build:``. There is nothing to
+resolve or pin, so a run leaves those names unchecked, as ``ignore-images`` does.
+
+The artifacts are read from the Skaffold configurations of the run's files and
+from the repository root's (a pre-commit run is given the changed files only):
+files named ``skaffold*.yaml`` or ``skaffold*.yml`` (Skaffold reads
+``skaffold.yaml`` unless told otherwise). One that cannot be read adds nothing;
+the file itself is linted, and reported, like any other.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+
+from linter import paths, source
+from linter.reference import InvalidReference, parse
+from linter.yamlnodes import Node, Parsed, YamlSyntaxError, is_mapping, is_sequence, string, values
+
+
+def is_config(path: str) -> bool:
+    name = os.path.basename(path)
+    return name.startswith("skaffold") and name.endswith((".yaml", ".yml"))
+
+
+def built_images(files: Iterable[str], cwd: str) -> tuple[str, ...]:
+    """The repository names (``docker.io/library/frontend``) Skaffold builds, from the
+    configurations among ``files`` and at the root of the repository ``cwd`` is in."""
+    configs = {os.path.abspath(path) for path in files if is_config(path)}
+    root = list(paths.up_to_repository_root(os.path.abspath(cwd)))[-1]
+    for name in ("skaffold.yaml", "skaffold.yml"):
+        if os.path.isfile(candidate := os.path.join(root, name)):
+            configs.add(candidate)
+    names = {name for config in sorted(configs) for name in _artifacts(config)}
+    return tuple(sorted(names))
+
+
+def _artifacts(path: str) -> Iterator[str]:
+    try:
+        documents = Parsed(source.read(path).text).documents
+    except (source.SourceError, YamlSyntaxError):
+        return
+    for document in documents:
+        if not is_mapping(document) or not (string(document, "apiVersion") or "").startswith(
+            "skaffold/"
+        ):
+            continue
+        builds = values(document, "build") + [
+            build
+            for profiles in values(document, "profiles")
+            for profile in (profiles.value if is_sequence(profiles) else [])
+            if is_mapping(profile)
+            for build in values(profile, "build")
+        ]
+        for build in builds:
+            yield from _names(build)
+
+
+def _names(build: Node) -> Iterator[str]:
+    if not is_mapping(build):
+        return
+    for artifacts in values(build, "artifacts"):
+        for artifact in artifacts.value if is_sequence(artifacts) else []:
+            image = string(artifact, "image") if is_mapping(artifact) else None
+            try:
+                yield parse((image or "").strip()).name
+            except InvalidReference:
+                continue
