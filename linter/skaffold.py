@@ -18,9 +18,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 
-from linter import paths, source
+from linter import paths
 from linter.reference import InvalidReference, parse
-from linter.yamlnodes import Node, Parsed, YamlSyntaxError, is_mapping, is_sequence, string, values
+from linter.yamlnodes import Node, file_documents, is_mapping, is_sequence, string, values
 
 
 def is_config(path: str) -> bool:
@@ -41,11 +41,7 @@ def built_images(files: Iterable[str], cwd: str) -> tuple[str, ...]:
 
 
 def _artifacts(path: str) -> Iterator[str]:
-    try:
-        documents = Parsed(source.read(path).text).documents
-    except (source.SourceError, YamlSyntaxError):
-        return
-    for document in documents:
+    for document in file_documents(path):
         if not is_mapping(document) or not (string(document, "apiVersion") or "").startswith(
             "skaffold/"
         ):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import re
 import warnings
 from bisect import bisect_right
@@ -26,6 +27,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, Event, ScalarEvent
 from ruamel.yaml.reader import ReaderError
 
+from linter import source
 from linter.lazyre import on_first_use
 from linter.model import Span
 from linter.records import Record
@@ -64,6 +66,7 @@ __all__ = [
     "collector_paused",
     "content_spans",
     "entries",
+    "file_documents",
     "is_mapping",
     "is_null",
     "is_scalar",
@@ -151,6 +154,16 @@ class Parsed:
         line = bisect_right(self._line_starts, offset)
         column = offset - self._line_starts[line - 1] + 1
         return line, column - self._shift if line == 1 else column
+
+
+def file_documents(path: str | os.PathLike[str]) -> list[Node]:
+    """The documents of the YAML file at ``path``, or none when it cannot be read or is not
+    YAML: for a file read for what it tells about others (a CI file's includes, Skaffold's
+    artifacts), which is linted, and any problem reported, on its own."""
+    try:
+        return Parsed(source.read(path).text).documents
+    except (source.SourceError, YamlSyntaxError):
+        return []
 
 
 def _block_edit(text: str, start: int, end: int, value: str) -> Span | None:

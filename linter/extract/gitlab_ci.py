@@ -15,16 +15,14 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from linter import source
 from linter.discovery import Excluder
 from linter.extract.occurrence import FileScan, child, expression
 from linter.model import Occurrence
 from linter.paths import up_to_repository_root
 from linter.yamlnodes import (
     Node,
-    Parsed,
-    YamlSyntaxError,
     entries,
+    file_documents,
     is_mapping,
     is_sequence,
     is_string,
@@ -147,11 +145,7 @@ def _local_includes(root: str, name: str, mtime: int, size: int) -> tuple[str, .
 
 def _includes(file: Path) -> Iterator[str]:
     """The local paths a CI file includes: ``include: x.yml``, ``- local: x.yml``, …"""
-    try:
-        documents = Parsed(source.read(file).text).documents
-    except (source.SourceError, YamlSyntaxError):
-        return
-    for document in documents:
+    for document in file_documents(file):
         for include in values(document, "include"):
             items = include.value if is_sequence(include) else [include]
             for item in items:
