@@ -33,7 +33,9 @@ def built_images(files: Iterable[str], cwd: str) -> tuple[str, ...]:
     configurations among ``files`` and at the root of the repository ``cwd`` is in."""
     configs = {os.path.abspath(path) for path in files if is_config(path)}
     root = list(paths.up_to_repository_root(os.path.abspath(cwd)))[-1]
-    for name in ("skaffold.yaml", "skaffold.yml"):
+    # Outside a repository there is no root to look in (the walk ends at the file system's).
+    at_root = ("skaffold.yaml", "skaffold.yml") if os.path.exists(f"{root}/.git") else ()
+    for name in at_root:
         if os.path.isfile(candidate := os.path.join(root, name)):
             configs.add(candidate)
     names = {name for config in sorted(configs) for name in _artifacts(config)}

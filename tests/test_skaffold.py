@@ -84,6 +84,9 @@ def test_the_repository_roots_config_counts_though_not_given(tmp_path: Path) -> 
     assert "docker.io/library/elsewhere" not in skaffold.built_images([], str(below))
     given = skaffold.built_images([str(other / "skaffold.yaml")], str(below))
     assert "docker.io/library/elsewhere" in given
+    # Outside a repository, no directory is its root.
+    (tmp_path / ".git").rmdir()
+    assert skaffold.built_images([], str(below)) == ()
 
 
 MANIFEST = """\
