@@ -267,7 +267,10 @@ def run_check(paths: Sequence[str], options: CheckOptions) -> Outcome:
     )
     built = skaffold.built_images((entry.path for entry in entries), cwd)
     if built:  # Skaffold's own output: nothing to resolve or pin (linter/skaffold.py)
-        config = config._replace(ignore_images=config.ignore_images + built)
+        import glob  # a name is a pattern here: an IPv6 host's [ ] must match themselves
+
+        exact = tuple(glob.escape(name) for name in built)
+        config = config._replace(ignore_images=config.ignore_images + exact)
     formats = FormatOptions.from_config(config)
     files: list[SourceText] = []
     findings: list[Finding] = []

@@ -131,3 +131,14 @@ def test_skaffolds_images_are_not_checked(
     # The whole tree, and the manifest alone (as pre-commit gives the changed files).
     assert _images_found(capsys) == ["nginx"]
     assert _images_found(capsys, "k8s/web.yaml") == ["nginx"]
+
+
+def test_an_artifact_on_an_ipv6_host_is_matched_as_written(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The names join ignore-images, which are patterns: a host's brackets are not a set."""
+    (repository / "skaffold.yaml").write_text(CONFIG.replace("gcr.io/acme/api", "'[::1]:5000/api'"))
+    (repository / "k8s" / "web.yaml").write_text(
+        MANIFEST.replace("gcr.io/acme/api", "'[::1]:5000/api:2'")
+    )
+    assert _images_found(capsys) == ["nginx"]
