@@ -155,6 +155,15 @@ def parse(text: str) -> Reference:
     return Reference(domain=domain, path=path, tag=tag, digest=digest)
 
 
+def parsed(text: str) -> Reference | None:
+    """``parse(text)``, or None where it raises InvalidReference: for a name that may be no
+    reference at all (a substitution, a word)."""
+    try:
+        return parse(text)
+    except InvalidReference:
+        return None
+
+
 def _check_port(domain: str, text: str) -> None:
     """A registry port a connection can use: the grammar takes any digits, a socket 1-65535."""
     _, colon, port = domain.rpartition(":")

@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from linter import paths
-from linter.reference import InvalidReference, parse
+from linter.reference import parsed
 from linter.yamlnodes import Node, file_documents, is_mapping, is_sequence, string, values
 
 
@@ -32,7 +32,7 @@ def built_images(files: Iterable[str], cwd: str) -> tuple[str, ...]:
     """The repository names (``docker.io/library/frontend``) Skaffold builds, from the
     configurations among ``files`` and at the root of the repository ``cwd`` is in."""
     configs = {os.path.abspath(path) for path in files if is_config(path)}
-    root = list(paths.up_to_repository_root(os.path.abspath(cwd)))[-1]
+    *_, root = paths.up_to_repository_root(os.path.abspath(cwd))
     # Outside a repository there is no root to look in (the walk ends at the file system's).
     at_root = ("skaffold.yaml", "skaffold.yml") if os.path.exists(f"{root}/.git") else ()
     for name in at_root:
@@ -65,7 +65,5 @@ def _names(build: Node) -> Iterator[str]:
     for artifacts in values(build, "artifacts"):
         for artifact in artifacts.value if is_sequence(artifacts) else []:
             image = string(artifact, "image") if is_mapping(artifact) else None
-            try:
-                yield parse((image or "").strip()).name
-            except InvalidReference:
-                continue
+            if (reference := parsed((image or "").strip())) is not None:
+                yield reference.name

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from linter.extract.occurrence import FileScan, child
 from linter.model import Occurrence
-from linter.reference import InvalidReference, Reference, parse
+from linter.reference import parsed
 from linter.yamlnodes import Node, is_sequence, is_string, string, values
 
 #: ``docker build`` options whose value names the image built.
@@ -29,7 +29,7 @@ def extract(scan: FileScan, document: Node) -> Iterator[Occurrence]:
         for index, step in enumerate(steps.value) if is_sequence(steps) else []:
             label = string(step, "id") or index
             for name in values(step, "name"):
-                if is_string(name) and _same_image(name.value) in built:
+                if built and is_string(name) and _same_image(name.value) in built:
                     continue
                 where = child(child("steps", index), "name")
                 yield from scan.image_value(name, yaml_path=where, context=f"step {label}")
@@ -60,7 +60,7 @@ def _runs_docker(step: Node) -> bool:
     entrypoint = string(step, "entrypoint")
     if entrypoint is not None:
         return entrypoint.rsplit("/", 1)[-1] == "docker"
-    builder = _parsed(string(step, "name") or "")
+    builder = parsed((string(step, "name") or "").strip())
     return builder is not None and builder.path.rsplit("/", 1)[-1] == "docker"
 
 
@@ -71,7 +71,7 @@ def _build_tags(options: Sequence[str]) -> list[str]:
             tags += options[position + 1 : position + 2]
         elif option.startswith("--tag="):
             tags.append(option.removeprefix("--tag="))
-        elif option.startswith("-t") and not option.startswith("--"):
+        elif option.startswith("-t"):
             tags.append(option.removeprefix("-t"))
     return tags
 
@@ -79,14 +79,7 @@ def _build_tags(options: Sequence[str]) -> list[str]:
 def _same_image(text: str) -> str:
     """What Docker makes of a name (``app`` and ``docker.io/library/app:latest`` are one
     image); a name with a substitution is compared as written."""
-    reference = _parsed(text)
+    reference = parsed(text.strip())
     if reference is None:
         return text.strip()
     return str(reference.with_tag(reference.effective_tag))
-
-
-def _parsed(text: str) -> Reference | None:
-    try:
-        return parse(text.strip())
-    except InvalidReference:
-        return None

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from linter.extract.occurrence import TextScan, dynamic_part, tag_start
 from linter.lazyre import on_first_use
 from linter.model import Occurrence, Span
-from linter.reference import InvalidReference, parse
+from linter.reference import parsed
 
 #: Searched for before anything else: most files have no marker (nor a suppression).
 MARKER = "imagepin:"
@@ -84,18 +84,10 @@ def _shaped_like_reference(text: str) -> bool:
     colon = tag_start(name)
     if "://" in text or not _LETTER().search(name[:colon] if colon >= 0 else name):
         return False
-    if not _parses(text):
+    if parsed(text) is None:
         return False
     first, slash, _ = text.partition("/")
     return tag_start(text) >= 0 or "@" in text or bool(slash and "." in first)
-
-
-def _parses(text: str) -> bool:
-    try:
-        parse(text)
-    except InvalidReference:
-        return False
-    return True
 
 
 def _occurrence(
